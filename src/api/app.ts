@@ -1,0 +1,54 @@
+import { randomUUID } from 'node:crypto';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { DomainError } from '../core/errors.ts';
+import type { AppDeps } from './app-deps.ts';
+import { installErrorHandling, sendDomainError } from './error-handling.ts';
+import { RouteTable } from './route-table.ts';
+import { registerAdminInstanceRoutes } from './routes/admin-instances.ts';
+import { registerInstanceRoutes } from './routes/instances.ts';
+import { registerListBackupRecords } from './routes/list-backup-records.ts';
+
+export interface AppOptions {
+  /** A pino logger; omitted, the app logs nothing (tests). */
+  logger?: FastifyBaseLogger;
+}
+
+/** Builds the HTTP app without listening, so tests drive it through inject() and the server through listen(). */
+export async function buildApp(deps: AppDeps, options: AppOptions = {}): Promise<FastifyInstance> {
+  const app = Fastify({
+    ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
+    genReqId: () => randomUUID(),
+    requestIdHeader: false,
+    routerOptions: { ignoreTrailingSlash: true },
+    bodyLimit: 1024 * 1024,
+    // Unknown or mistyped fields are refused, not silently dropped or coerced.
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
+    frameworkErrors: (error, _request, reply) => {
+      void sendDomainError(reply, new DomainError('invalid_parameter', `Invalid request: ${error.message}`));
+    },
+  });
+
+  // SDK clients send Content-Type: application/json on GET and DELETE with no body: that is no body, not bad JSON.
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, text, done) => {
+    const body = String(text);
+    if (body.trim() === '') return done(null, undefined);
+    try {
+      done(null, JSON.parse(body));
+    } catch {
+      done(new DomainError('invalid_body', ''), undefined);
+    }
+  });
+
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('X-Request-Id', request.id);
+  });
+
+  const routes = new RouteTable();
+  app.addHook('onRoute', (route) => routes.add(route.method, route.url));
+  installErrorHandling(app, routes);
+
+  registerListBackupRecords(app, deps);
+  registerInstanceRoutes(app, deps);
+  registerAdminInstanceRoutes(app, deps);
+  return app;
+}

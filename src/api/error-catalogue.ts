@@ -1,0 +1,42 @@
+import type { DomainErrorCode } from '../core/errors.ts';
+
+export interface DcsErrorEntry {
+  status: number;
+  /** The DCS error code on the wire, at most 9 characters. */
+  dcsCode: string;
+  /** The message used when the domain error brings none of its own. */
+  message: string;
+}
+
+/**
+ * The one table from domain error codes to HTTP status and DCS error code. Codes DCS.49xx are this
+ * service's own (DCS has no equivalent); docs/errors.md lists every entry and a test keeps it in step.
+ */
+export const ERROR_CATALOGUE: Record<DomainErrorCode, DcsErrorEntry> = {
+  invalid_project_id: { status: 400, dcsCode: 'DCS.4002', message: 'Invalid project ID format.' },
+  invalid_instance_id: { status: 400, dcsCode: 'DCS.4061', message: 'Invalid instance ID format.' },
+  invalid_parameter: { status: 400, dcsCode: 'DCS.4800', message: 'Invalid parameter in the request.' },
+  end_before_begin: {
+    status: 400,
+    dcsCode: 'DCS.4025',
+    message: 'The end time must be after the start time.',
+  },
+  empty_body: { status: 400, dcsCode: 'DCS.4004', message: 'Empty request body.' },
+  invalid_body: {
+    status: 400,
+    dcsCode: 'DCS.4005',
+    message: 'The message body contains invalid characters or is not in JSON format.',
+  },
+  instance_not_found: { status: 404, dcsCode: 'DCS.3022', message: 'This DCS instance does not exist.' },
+  route_not_found: { status: 404, dcsCode: 'DCS.4001', message: 'The requested URL does not exist.' },
+  method_not_allowed: { status: 405, dcsCode: 'DCS.5001', message: 'This request method is not allowed.' },
+  internal: { status: 500, dcsCode: 'DCS.5000', message: 'Internal service error.' },
+  redis_unreachable: { status: 400, dcsCode: 'DCS.4901', message: 'Cannot use the Redis server.' },
+  not_supported: { status: 400, dcsCode: 'DCS.4902', message: 'This operation is not supported.' },
+  instance_has_backups: {
+    status: 400,
+    dcsCode: 'DCS.4903',
+    message: 'The instance has backups that hold data.',
+  },
+  body_too_large: { status: 413, dcsCode: 'DCS.4904', message: 'The request body is too large.' },
+};

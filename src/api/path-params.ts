@@ -1,0 +1,14 @@
+import { DomainError } from '../core/errors.ts';
+import { isProjectId, isUuid } from '../core/ids.ts';
+
+export function projectIdFrom(params: unknown): string {
+  const value = (params as { project_id?: string }).project_id ?? '';
+  if (!isProjectId(value)) throw new DomainError('invalid_project_id', 'Invalid project ID format.');
+  return value;
+}
+
+export function instanceIdFrom(params: unknown): string {
+  const value = (params as { instance_id?: string }).instance_id ?? '';
+  if (!isUuid(value)) throw new DomainError('invalid_instance_id', 'Invalid instance ID format.');
+  return value;
+}

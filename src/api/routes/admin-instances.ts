@@ -1,0 +1,100 @@
+import type { FastifyInstance } from 'fastify';
+import { DomainError } from '../../core/errors.ts';
+import { isUuid } from '../../core/ids.ts';
+import { INSTANCE_TYPES, type InstanceType } from '../../core/instance.ts';
+import { parseRedisUrl } from '../../core/redis-url.ts';
+import { attachInstance } from '../../core/use-cases/attach-instance.ts';
+import { detachInstance } from '../../core/use-cases/detach-instance.ts';
+import type { AppDeps } from '../app-deps.ts';
+import { projectIdFrom } from '../path-params.ts';
+import { adminInstanceWireSchema, instanceToAdminWire } from '../wire/instance-wire.ts';
+
+interface AttachBody {
+  project_id: string;
+  name: string;
+  url: string;
+  type?: InstanceType;
+  tls?: boolean;
+}
+
+const attachBodySchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['project_id', 'name', 'url'],
+  properties: {
+    project_id: { type: 'string' },
+    name: { type: 'string' },
+    url: { type: 'string', maxLength: 2048 },
+    type: { type: 'string', enum: [...INSTANCE_TYPES] },
+    tls: { type: 'boolean' },
+  },
+} as const;
+
+const instanceListSchema = {
+  type: 'object',
+  properties: {
+    instance_num: { type: 'integer' },
+    instances: { type: 'array', items: adminInstanceWireSchema },
+  },
+} as const;
+
+/**
+ * The operator's API for attaching existing Redis servers: outside the /v2 DCS paths, because DCS
+ * provisions instances where this service adopts them.
+ */
+export function registerAdminInstanceRoutes(app: FastifyInstance, deps: AppDeps): void {
+  app.post(
+    '/admin/v1/instances',
+    { schema: { body: attachBodySchema, response: { 201: adminInstanceWireSchema } } },
+    async (request, reply) => {
+      const body = request.body as AttachBody | undefined;
+      if (body === undefined) throw new DomainError('empty_body', 'Empty request body.');
+      const instance = await attachInstance(deps, {
+        projectId: body.project_id,
+        name: body.name,
+        type: body.type ?? 'single',
+        endpoint: parseRedisUrl(body.url, body.tls ?? false),
+      });
+      request.log.info({ instanceId: instance.id, projectId: instance.projectId }, 'instance attached');
+      return reply.code(201).send(instanceToAdminWire(instance));
+    },
+  );
+
+  app.get('/admin/v1/instances', { schema: { response: { 200: instanceListSchema } } }, async (request) => {
+    const { project_id } = request.query as { project_id?: string | string[] };
+    const projectId = project_id === undefined ? undefined : projectIdFrom({ project_id });
+    const instances = await deps.store.instances.list(projectId);
+    return { instance_num: instances.length, instances: instances.map(instanceToAdminWire) };
+  });
+
+  app.get(
+    '/admin/v1/instances/:instance_id',
+    { schema: { response: { 200: adminInstanceWireSchema } } },
+    async (request) => {
+      const instance = await deps.store.instances.findById(adminInstanceId(request.params));
+      if (!instance) throw new DomainError('instance_not_found', 'This DCS instance does not exist.');
+      return instanceToAdminWire(instance);
+    },
+  );
+
+  app.delete('/admin/v1/instances/:instance_id', async (request, reply) => {
+    const { force } = request.query as { force?: string };
+    if (force !== undefined && force !== 'true' && force !== 'false') {
+      throw new DomainError(
+        'invalid_parameter',
+        'Invalid force in the request: expected true or false.',
+        'force',
+      );
+    }
+    const instanceId = adminInstanceId(request.params);
+    await detachInstance(deps.store, instanceId, force === 'true');
+    request.log.info({ instanceId }, 'instance detached');
+    return reply.code(204).send();
+  });
+}
+
+function adminInstanceId(params: unknown): string {
+  const id = (params as { instance_id: string }).instance_id;
+  if (!isUuid(id)) throw new DomainError('invalid_instance_id', 'Invalid instance ID format.');
+  return id;
+}

@@ -1,0 +1,75 @@
+import type { Instance, InstanceType } from '../../core/instance.ts';
+import { describeEndpoint } from '../../core/instance.ts';
+import { formatIsoUtc } from '../../core/time-format.ts';
+
+/** DCS names the deployment shape "cache_mode". */
+const CACHE_MODE: Record<InstanceType, string> = {
+  single: 'single',
+  master_standby: 'ha',
+  cluster: 'cluster',
+};
+
+/** The DCS instance fields that apply to an attached server. No credential ever leaves through here. */
+export function instanceToWire(instance: Instance) {
+  const { endpoint } = instance;
+  return {
+    instance_id: instance.id,
+    name: instance.name,
+    engine: 'Redis',
+    engine_version: instance.engineVersion,
+    cache_mode: CACHE_MODE[instance.type],
+    ip: endpoint.host,
+    port: endpoint.port,
+    domain_name: endpoint.host,
+    status: 'RUNNING',
+    project_id: instance.projectId,
+    no_password_access: endpoint.password === null ? 'true' : 'false',
+    access_user: endpoint.username,
+    enable_ssl: endpoint.tls,
+    instance_backup_policy: null,
+    created_at: formatIsoUtc(instance.createdAt),
+  };
+}
+
+/** The admin view adds what an operator attached: the shape and the endpoint without its password. */
+export function instanceToAdminWire(instance: Instance) {
+  return {
+    ...instanceToWire(instance),
+    type: instance.type,
+    db: instance.endpoint.db,
+    url: describeEndpoint(instance.endpoint),
+  };
+}
+
+const nullableString = { type: ['string', 'null'] } as const;
+
+const instanceProperties = {
+  instance_id: { type: 'string' },
+  name: { type: 'string' },
+  engine: { type: 'string' },
+  engine_version: { type: 'string' },
+  cache_mode: { type: 'string' },
+  ip: { type: 'string' },
+  port: { type: 'integer' },
+  domain_name: { type: 'string' },
+  status: { type: 'string' },
+  project_id: { type: 'string' },
+  no_password_access: { type: 'string' },
+  access_user: nullableString,
+  enable_ssl: { type: 'boolean' },
+  instance_backup_policy: { type: 'null' },
+  created_at: { type: 'string' },
+} as const;
+
+// Serialising from a schema also guarantees that a field left out here (a password) can never be emitted.
+export const instanceWireSchema = { type: 'object', properties: instanceProperties } as const;
+
+export const adminInstanceWireSchema = {
+  type: 'object',
+  properties: {
+    ...instanceProperties,
+    type: { type: 'string' },
+    db: { type: 'integer' },
+    url: { type: 'string' },
+  },
+} as const;

@@ -1,0 +1,85 @@
+import type { Command } from 'commander';
+import { renderTable, formatTime } from '../format.ts';
+import type { ServiceClient } from '../service-client.ts';
+
+interface AdminInstance {
+  instance_id: string;
+  project_id: string;
+  name: string;
+  type: string;
+  engine_version: string;
+  url: string;
+  created_at: string;
+}
+
+export function registerInstance(program: Command, client: () => ServiceClient): void {
+  const instance = program.command('instance').description('attach, list and detach Redis servers');
+
+  instance
+    .command('attach <url>')
+    .description(
+      'attach an existing Redis server: redis://[user:password@]host:port[/db] (rediss:// for TLS)',
+    )
+    .requiredOption('--project <project_id>', 'project the instance belongs to')
+    .requiredOption('--name <name>', 'instance name')
+    .option('--type <type>', 'single|master_standby|cluster', 'single')
+    .option('--tls', 'connect with TLS')
+    .option('--json', 'print the instance as JSON')
+    .action(
+      async (
+        url: string,
+        options: { project: string; name: string; type: string; tls?: boolean; json?: boolean },
+      ) => {
+        const created = await client().post<AdminInstance>('/admin/v1/instances', {
+          project_id: options.project,
+          name: options.name,
+          url,
+          type: options.type,
+          tls: options.tls ?? false,
+        });
+        console.log(options.json ? JSON.stringify(created, null, 2) : created.instance_id);
+      },
+    );
+
+  instance
+    .command('list')
+    .description('list attached instances')
+    .option('--project <project_id>', 'only this project')
+    .option('--json', 'print JSON')
+    .action(async (options: { project?: string; json?: boolean }) => {
+      const result = await client().get<{ instance_num: number; instances: AdminInstance[] }>(
+        '/admin/v1/instances',
+        { project_id: options.project },
+      );
+      if (options.json) {
+        console.log(JSON.stringify(result, null, 2));
+        return;
+      }
+      const rows = result.instances.map((i) => [
+        i.instance_id,
+        i.project_id,
+        i.name,
+        i.type,
+        i.engine_version,
+        i.url,
+        formatTime(i.created_at),
+      ]);
+      console.log(
+        renderTable(
+          ['INSTANCE ID', 'PROJECT', 'NAME', 'TYPE', 'VERSION', 'ENDPOINT', 'ATTACHED (UTC)'],
+          rows,
+        ),
+      );
+    });
+
+  instance
+    .command('detach <instance_id>')
+    .description('detach an instance (refused while it has backups holding data, unless --force)')
+    .option('--force', 'also drop its backup records')
+    .action(async (instanceId: string, options: { force?: boolean }) => {
+      await client().delete(`/admin/v1/instances/${encodeURIComponent(instanceId)}`, {
+        force: options.force ? 'true' : undefined,
+      });
+      console.log(`detached ${instanceId}`);
+    });
+}

@@ -1,0 +1,34 @@
+import type { Command } from 'commander';
+import { loadServiceConfig } from '../../config.ts';
+import { startService } from '../../main.ts';
+
+export function registerServe(program: Command): void {
+  program
+    .command('serve')
+    .description(
+      'run the service (SQLite and backup files under the data dir unless a database URL is given)',
+    )
+    .option('--host <host>', 'address to listen on (env DCS_HOST, default 127.0.0.1)')
+    .option('--port <port>', 'port to listen on (env DCS_PORT, default 8080)')
+    .option('--data-dir <dir>', 'data directory (env DCS_DATA_DIR, default ./dcs-data)')
+    .option('--database-url <url>', 'postgres://… to keep metadata in PostgreSQL (env DCS_DATABASE_URL)')
+    .option(
+      '--log-level <level>',
+      'fatal|error|warn|info|debug|trace|silent (env DCS_LOG_LEVEL, default info)',
+    )
+    .action(async (options: Record<string, string | undefined>) => {
+      const config = loadServiceConfig(process.env, options);
+      const service = await startService(config);
+      let stopping = false;
+      const stop = () => {
+        if (stopping) return;
+        stopping = true;
+        service.close().then(
+          () => process.exit(0),
+          () => process.exit(1),
+        );
+      };
+      process.on('SIGINT', stop);
+      process.on('SIGTERM', stop);
+    });
+}

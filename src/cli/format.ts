@@ -1,0 +1,29 @@
+import Table from 'cli-table3';
+
+/** A plain table: colour codes only on a terminal that wants them. */
+export function renderTable(head: string[], rows: (string | number)[][]): string {
+  const plain = !process.stdout.isTTY || process.env.NO_COLOR !== undefined;
+  const table = new Table({
+    head,
+    style: plain ? { head: [], border: [] } : {},
+  });
+  table.push(...rows.map((row) => row.map(String)));
+  return table.toString();
+}
+
+const UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+
+export function formatBytes(bytes: number): string {
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < UNITS.length - 1) {
+    value /= 1024;
+    unit += 1;
+  }
+  return unit === 0 ? `${bytes} B` : `${value.toFixed(1)} ${UNITS[unit]}`;
+}
+
+/** 2019-05-10T08:31:16.166Z → 2019-05-10 08:31:16 (UTC, as every time in the CLI). */
+export function formatTime(iso: string | null): string {
+  return iso === null ? '-' : iso.replace('T', ' ').slice(0, 19);
+}

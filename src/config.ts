@@ -1,0 +1,53 @@
+import path from 'node:path';
+import type { DatabaseLocation } from './store/open-database.ts';
+
+/** Everything the service reads from its surroundings, validated once. Nothing else reads process.env. */
+export interface ServiceConfig {
+  host: string;
+  port: number;
+  dataDir: string;
+  database: DatabaseLocation;
+  logLevel: string;
+}
+
+/** Values from command-line flags; each wins over its environment variable. */
+export interface ServiceOverrides {
+  host?: string;
+  port?: string;
+  dataDir?: string;
+  databaseUrl?: string;
+  logLevel?: string;
+}
+
+export class ConfigError extends Error {}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+export function loadServiceConfig(env: NodeJS.ProcessEnv, overrides: ServiceOverrides = {}): ServiceConfig {
+  const host = overrides.host ?? env.DCS_HOST ?? '127.0.0.1';
+  const portText = overrides.port ?? env.DCS_PORT ?? '8080';
+  const port = /^\d{1,5}$/.test(portText) ? Number(portText) : NaN;
+  if (!(port >= 0 && port <= 65535))
+    throw new ConfigError(`port must be an integer from 0 to 65535, not "${portText}"`);
+  const dataDir = path.resolve(overrides.dataDir ?? env.DCS_DATA_DIR ?? 'dcs-data');
+  const logLevel = overrides.logLevel ?? env.DCS_LOG_LEVEL ?? 'info';
+  if (!LOG_LEVELS.includes(logLevel))
+    throw new ConfigError(`log level must be one of ${LOG_LEVELS.join(', ')}`);
+  const databaseUrl = overrides.databaseUrl ?? env.DCS_DATABASE_URL;
+  return { host, port, dataDir, database: databaseLocation(databaseUrl, dataDir), logLevel };
+}
+
+function databaseLocation(url: string | undefined, dataDir: string): DatabaseLocation {
+  if (url === undefined || url === '') return { kind: 'sqlite', file: path.join(dataDir, 'metadata.sqlite') };
+  if (/^postgres(ql)?:\/\//.test(url)) return { kind: 'postgres', url };
+  if (url.startsWith('sqlite:')) return { kind: 'sqlite', file: path.resolve(url.slice('sqlite:'.length)) };
+  // The URL may carry a password, so the message does not repeat it.
+  throw new ConfigError('database URL must start with postgres://, postgresql:// or sqlite:');
+}
+
+/** Where the database lives, for the start-up log line: never the password of a PostgreSQL URL. */
+export function describeDatabase(location: DatabaseLocation): string {
+  if (location.kind === 'sqlite') return `sqlite ${location.file}`;
+  const url = new URL(location.url);
+  return `postgres ${url.hostname}:${url.port || 5432}${url.pathname}`;
+}

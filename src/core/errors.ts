@@ -1,0 +1,39 @@
+/**
+ * Domain errors carry a stable code and know nothing of HTTP. The API layer maps each code to a status and
+ * a DCS error code in one table (src/api/error-catalogue.ts); a test keeps the two in step.
+ */
+export const DOMAIN_ERROR_CODES = [
+  'invalid_project_id',
+  'invalid_instance_id',
+  'invalid_parameter',
+  'end_before_begin',
+  'instance_not_found',
+  'instance_has_backups',
+  'redis_unreachable',
+  'not_supported',
+  'empty_body',
+  'invalid_body',
+  'body_too_large',
+  'route_not_found',
+  'method_not_allowed',
+  'internal',
+] as const;
+
+export type DomainErrorCode = (typeof DOMAIN_ERROR_CODES)[number];
+
+export class DomainError extends Error {
+  readonly code: DomainErrorCode;
+  /** The offending parameter, for codes whose message names one ("Invalid limit in the request."). */
+  readonly parameter: string | undefined;
+
+  constructor(code: DomainErrorCode, message: string, parameter?: string) {
+    super(message);
+    this.name = 'DomainError';
+    this.code = code;
+    this.parameter = parameter;
+  }
+}
+
+export function invalidParameter(parameter: string, reason?: string): DomainError {
+  return new DomainError('invalid_parameter', reason ?? `Invalid ${parameter} in the request.`, parameter);
+}

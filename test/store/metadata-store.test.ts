@@ -1,0 +1,93 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { KyselyMetadataStore } from '../../src/store/kysely-metadata-store.ts';
+import { makeBackup, makeInstance } from '../support/records.ts';
+import { STORE_KINDS, type OpenedStore } from '../support/stores.ts';
+
+for (const kind of STORE_KINDS) {
+  describe(`metadata store contract on ${kind.name}`, () => {
+    let opened: OpenedStore;
+
+    before(async () => {
+      opened = await kind.open();
+    });
+
+    after(() => opened.dispose());
+
+    it('returns an instance exactly as inserted, secrets included (they never leave through the API)', async () => {
+      const instance = makeInstance({
+        endpoint: { host: 'h', port: 7000, db: 3, username: 'u', password: 'p', tls: true },
+      });
+      await opened.store.instances.insert(instance);
+      assert.deepEqual(await opened.store.instances.findById(instance.id), instance);
+      assert.equal(await opened.store.instances.findById('00000000-0000-4000-8000-000000000000'), undefined);
+    });
+
+    it('lists instances by project, oldest first', async () => {
+      const a = makeInstance({ projectId: 'list-p', createdAt: 2000 });
+      const b = makeInstance({ projectId: 'list-p', createdAt: 1000 });
+      await opened.store.instances.insert(a);
+      await opened.store.instances.insert(b);
+      assert.deepEqual(
+        (await opened.store.instances.list('list-p')).map((i) => i.id),
+        [b.id, a.id],
+      );
+      assert.ok((await opened.store.instances.list()).length >= 3);
+    });
+
+    it('returns a backup record with every field as inserted', async () => {
+      const instance = makeInstance();
+      await opened.store.instances.insert(instance);
+      const record = makeBackup(instance.id, Date.UTC(2024, 1, 2, 3, 4, 5, 678), {
+        status: 'failed',
+        type: 'auto',
+        format: 'aof',
+        remark: 'r',
+        period: '02:00-03:00',
+        errorCode: 'dcs.08.0002',
+        sizeBytes: 2 ** 40,
+        progressHundredths: 1234,
+        restorable: false,
+        updatedAt: null,
+        executionAt: null,
+      });
+      await opened.store.backups.insert(record);
+      const page = await opened.store.backups.list({ instanceId: instance.id, limit: 10, offset: 0 });
+      assert.deepEqual(page, { total: 1, records: [record] });
+    });
+
+    it('counts records by status and drops them with their instance', async () => {
+      const instance = makeInstance();
+      await opened.store.instances.insert(instance);
+      await opened.store.backups.insert(makeBackup(instance.id, 1, { status: 'succeed' }));
+      await opened.store.backups.insert(makeBackup(instance.id, 2, { status: 'deleted' }));
+      await opened.store.backups.insert(makeBackup(instance.id, 3, { status: 'waiting' }));
+      assert.equal(await opened.store.backups.countByStatus(instance.id, ['succeed', 'waiting']), 2);
+      await opened.store.instances.delete(instance.id);
+      assert.equal(await opened.store.instances.findById(instance.id), undefined);
+      assert.equal(
+        (await opened.store.backups.list({ instanceId: instance.id, limit: 10, offset: 0 })).total,
+        0,
+      );
+    });
+  });
+}
+
+describe('migrations', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dcs-migrate-'));
+  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it('run once: reopening a database keeps its data', async () => {
+    const file = path.join(dir, 'metadata.sqlite');
+    const first = await KyselyMetadataStore.open({ kind: 'sqlite', file });
+    const instance = makeInstance();
+    await first.instances.insert(instance);
+    await first.close();
+    const second = await KyselyMetadataStore.open({ kind: 'sqlite', file });
+    assert.deepEqual(await second.instances.findById(instance.id), instance);
+    await second.close();
+  });
+});

@@ -1,0 +1,51 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { KyselyMetadataStore } from '../../src/store/kysely-metadata-store.ts';
+import { createTestDatabase } from './postgres.ts';
+
+export interface OpenedStore {
+  store: KyselyMetadataStore;
+  /** Closes the store and removes what it created. */
+  dispose(): Promise<void>;
+}
+
+export interface StoreKind {
+  name: 'sqlite' | 'postgres';
+  open(): Promise<OpenedStore>;
+}
+
+/** Every metadata engine the service supports: contract and API suites run once per entry. */
+export const STORE_KINDS: StoreKind[] = [
+  {
+    name: 'sqlite',
+    async open() {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dcs-store-'));
+      const store = await KyselyMetadataStore.open({
+        kind: 'sqlite',
+        file: path.join(dir, 'metadata.sqlite'),
+      });
+      return {
+        store,
+        async dispose() {
+          await store.close();
+          fs.rmSync(dir, { recursive: true, force: true });
+        },
+      };
+    },
+  },
+  {
+    name: 'postgres',
+    async open() {
+      const database = await createTestDatabase();
+      const store = await KyselyMetadataStore.open({ kind: 'postgres', url: database.url });
+      return {
+        store,
+        async dispose() {
+          await store.close();
+          await database.drop();
+        },
+      };
+    },
+  },
+];

@@ -1,0 +1,45 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import fc from 'fast-check';
+import { formatCompactUtc, formatIsoUtc, parseCompactUtc } from '../../src/core/time-format.ts';
+
+describe('compact UTC times', () => {
+  it('parses real calendar seconds as UTC', () => {
+    assert.equal(parseCompactUtc('20170718235959'), Date.UTC(2017, 6, 18, 23, 59, 59));
+    assert.equal(parseCompactUtc('20200229000000'), Date.UTC(2020, 1, 29));
+    assert.equal(parseCompactUtc('19700101000000'), 0);
+  });
+
+  it('refuses what is not a real time', () => {
+    for (const text of [
+      '20190229000000', // not a leap year
+      '20190230000000',
+      '20191301000000',
+      '20190100000000',
+      '20190101240000',
+      '20190101006000',
+      '20190101000060',
+      '2019010100000',
+      '201901010000000',
+      '2019-01-01T000',
+      ' 20190101000000',
+      '１２３４５６７８９０１２３４', // full-width digits
+      '19691231235959',
+    ]) {
+      assert.equal(parseCompactUtc(text), undefined, text);
+    }
+  });
+
+  it('formats and parses back any second', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: Date.UTC(9999, 11, 31, 23, 59, 59) / 1000 }), (seconds) => {
+        const ms = seconds * 1000;
+        assert.equal(parseCompactUtc(formatCompactUtc(ms)), ms);
+      }),
+    );
+  });
+
+  it('writes ISO-8601 with milliseconds', () => {
+    assert.equal(formatIsoUtc(Date.UTC(2019, 4, 10, 8, 31, 16, 166)), '2019-05-10T08:31:16.166Z');
+  });
+});
