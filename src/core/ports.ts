@@ -33,6 +33,8 @@ export interface InstanceRepository {
 
 export interface BackupRepository {
   insert(record: BackupRecord): Promise<void>;
+  /** Inserts many records in one transaction: all or none. */
+  insertMany(records: readonly BackupRecord[]): Promise<void>;
   list(query: BackupQuery): Promise<BackupPage>;
   /** How many of an instance's records are in one of the given states. */
   countByStatus(instanceId: string, statuses: readonly BackupStatus[]): Promise<number>;

@@ -12,6 +12,9 @@ import { type DatabaseLocation, openDatabase } from './open-database.ts';
 import { backupToRow, instanceToRow, rowToBackup, rowToInstance } from './row-mapping.ts';
 import type { Database } from './schema.ts';
 
+// 15 columns × 500 rows stays well below SQLite's and PostgreSQL's limits on bound parameters.
+const INSERT_BATCH = 500;
+
 /** The metadata store over Kysely: one code path for SQLite and PostgreSQL. */
 export class KyselyMetadataStore implements MetadataStore {
   readonly instances: InstanceRepository;
@@ -72,28 +75,40 @@ class KyselyBackupRepository implements BackupRepository {
   }
 
   async insert(record: BackupRecord): Promise<void> {
-    await this.#db.insertInto('backups').values(backupToRow(record)).execute();
+    await this.insertMany([record]);
+  }
+
+  async insertMany(records: readonly BackupRecord[]): Promise<void> {
+    const perInstance = new Map<string, number>();
+    for (const record of records)
+      perInstance.set(record.instanceId, (perInstance.get(record.instanceId) ?? 0) + 1);
+    await this.#db.transaction().execute(async (tx) => {
+      for (let start = 0; start < records.length; start += INSERT_BATCH) {
+        const rows = records.slice(start, start + INSERT_BATCH).map(backupToRow);
+        await tx.insertInto('backups').values(rows).execute();
+      }
+      for (const [instanceId, added] of perInstance) {
+        await tx
+          .updateTable('instances')
+          .set((eb) => ({ backup_count: eb('backup_count', '+', added) }))
+          .where('id', '=', instanceId)
+          .execute();
+      }
+    });
   }
 
   async list(query: BackupQuery): Promise<BackupPage> {
     const matching = this.#matching(query);
-    const counted = await matching.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
-    const total = Number(counted.n);
+    const total = await this.#count(query, matching);
     if (total <= query.offset) return { total, records: [] };
-    // Page through the index first, then fetch only the rows of the page: skipping `offset` entries
-    // never touches the table.
-    const pageIds = matching
-      .select('id')
+    // Walks the (instance_id, created_at, id) index backwards; measured on both engines, this plain form beats
+    // fetching the page's ids in a subquery first, including at deep offsets.
+    const rows = await matching
+      .selectAll()
       .orderBy('created_at', 'desc')
       .orderBy('id', 'desc')
       .limit(query.limit)
-      .offset(query.offset);
-    const rows = await this.#db
-      .selectFrom('backups')
-      .selectAll()
-      .where('id', 'in', pageIds)
-      .orderBy('created_at', 'desc')
-      .orderBy('id', 'desc')
+      .offset(query.offset)
       .execute();
     return { total, records: rows.map(rowToBackup) };
   }
@@ -106,6 +121,29 @@ class KyselyBackupRepository implements BackupRepository {
       .where('status', 'in', [...statuses])
       .executeTakeFirstOrThrow();
     return Number(row.n);
+  }
+
+  /** Without filters the total is the instance's counter; with them, a count over the index range. */
+  async #count(
+    query: BackupQuery,
+    matching: SelectQueryBuilder<Database, 'backups', object>,
+  ): Promise<number> {
+    const filtered =
+      query.createdFrom !== undefined ||
+      query.createdBefore !== undefined ||
+      query.statuses !== undefined ||
+      query.types !== undefined ||
+      query.formats !== undefined;
+    if (!filtered) {
+      const row = await this.#db
+        .selectFrom('instances')
+        .select('backup_count')
+        .where('id', '=', query.instanceId)
+        .executeTakeFirst();
+      return Number(row?.backup_count ?? 0);
+    }
+    const counted = await matching.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    return Number(counted.n);
   }
 
   #matching(query: BackupQuery): SelectQueryBuilder<Database, 'backups', object> {

@@ -21,6 +21,8 @@ const migrations: Record<string, Migration> = {
         .addColumn('tls', 'integer', (c) => c.notNull())
         .addColumn('engine_version', 'varchar(32)', (c) => c.notNull())
         .addColumn('created_at', 'bigint', (c) => c.notNull())
+        // The unfiltered listing's total_num, so a listing never counts thousands of index entries.
+        .addColumn('backup_count', 'bigint', (c) => c.notNull().defaultTo(0))
         .execute();
       await db.schema.createIndex('instances_by_project').on('instances').columns(['project_id']).execute();
 

@@ -34,7 +34,34 @@ function dialectFor(location: DatabaseLocation) {
   // FULL: a committed status change survives a power cut, not only a process crash.
   sqlite.pragma('synchronous = FULL');
   sqlite.pragma('busy_timeout = 5000');
-  return new SqliteDialect({ database: sqlite });
+  // The default 2 MB page cache makes every listing read pages back through system calls; map the file
+  // and keep a larger cache so the index and recent records stay in memory.
+  sqlite.pragma('cache_size = -65536');
+  sqlite.pragma('mmap_size = 1073741824');
+  return new SqliteDialect({ database: withStatementCache(sqlite) });
+}
+
+const STATEMENT_CACHE_SIZE = 256;
+
+/**
+ * Kysely prepares every query anew; preparing costs more than running the small indexed queries of the hot
+ * path, so prepared statements are kept per SQL text. Safe because Kysely runs each statement to completion
+ * (all/run) before the next query on the same connection.
+ */
+function withStatementCache(sqlite: SqliteDatabase.Database) {
+  const cache = new Map<string, SqliteDatabase.Statement>();
+  return {
+    close: () => sqlite.close(),
+    prepare(sql: string) {
+      let statement = cache.get(sql);
+      if (!statement) {
+        statement = sqlite.prepare(sql);
+        if (cache.size >= STATEMENT_CACHE_SIZE) cache.delete(cache.keys().next().value!);
+        cache.set(sql, statement);
+      }
+      return statement;
+    },
+  };
 }
 
 async function migrate(db: Kysely<Database>): Promise<void> {

@@ -1,3 +1,4 @@
+import type { Insertable, Selectable } from 'kysely';
 import type {
   BackupFormat,
   BackupRecord,
@@ -11,7 +12,7 @@ import type { BackupsTable, InstancesTable } from './schema.ts';
 // The database only ever holds values written through these functions, so the casts below restore the
 // types the rows were written with.
 
-export function instanceToRow(instance: Instance): InstancesTable {
+export function instanceToRow(instance: Instance): Insertable<InstancesTable> {
   const { endpoint } = instance;
   return {
     id: instance.id,
@@ -29,7 +30,7 @@ export function instanceToRow(instance: Instance): InstancesTable {
   };
 }
 
-export function rowToInstance(row: InstancesTable): Instance {
+export function rowToInstance(row: Selectable<InstancesTable>): Instance {
   return {
     id: row.id,
     projectId: row.project_id,

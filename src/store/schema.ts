@@ -1,3 +1,5 @@
+import type { Generated } from 'kysely';
+
 /**
  * Table shapes as Kysely sees them. Times are epoch milliseconds in bigint columns (read back as numbers),
  * booleans are 0/1, so the same queries run on SQLite and PostgreSQL.
@@ -15,6 +17,8 @@ export interface InstancesTable {
   tls: number;
   engine_version: string;
   created_at: number;
+  /** How many backup records the instance has, kept in the same transaction as their inserts. */
+  backup_count: Generated<number>;
 }
 
 export interface BackupsTable {

@@ -59,6 +59,24 @@ for (const kind of STORE_KINDS) {
       assert.deepEqual(page, { total: 1, records: [record] });
     });
 
+    it('inserts many records in one transaction: all or none', async () => {
+      const instance = makeInstance();
+      await opened.store.instances.insert(instance);
+      const many = Array.from({ length: 1200 }, (_, i) => makeBackup(instance.id, i * 1000));
+      await opened.store.backups.insertMany(many);
+      assert.equal(
+        (await opened.store.backups.list({ instanceId: instance.id, limit: 1, offset: 0 })).total,
+        1200,
+      );
+      // A duplicate id in the last batch rolls back the batches before it too.
+      const other = makeInstance();
+      await opened.store.instances.insert(other);
+      const failing = Array.from({ length: 1100 }, (_, i) => makeBackup(other.id, i * 1000));
+      failing.push({ ...failing[0]! });
+      await assert.rejects(opened.store.backups.insertMany(failing));
+      assert.equal((await opened.store.backups.list({ instanceId: other.id, limit: 1, offset: 0 })).total, 0);
+    });
+
     it('counts records by status and drops them with their instance', async () => {
       const instance = makeInstance();
       await opened.store.instances.insert(instance);

@@ -9,7 +9,11 @@ const documentedRows = docs
   .split('\n')
   .map((line) => line.split('|').map((cell) => cell.trim()))
   .filter((cells) => /^\d{3}$/.test(cells[1] ?? '') && /^DCS\.\d{4}$/.test(cells[2] ?? ''))
-  .map((cells) => ({ status: Number(cells[1]), dcsCode: cells[2]!, domainCode: cells[3]!.replace(/`/g, '') }));
+  .map((cells) => ({
+    status: Number(cells[1]),
+    dcsCode: cells[2]!,
+    domainCode: cells[3]!.replace(/`/g, ''),
+  }));
 
 describe('the error catalogue', () => {
   it('maps every domain error code', () => {

@@ -1,0 +1,224 @@
+/**
+ * Listing benchmark: loads N backup records over M instances (one of them holding 20,000), then measures the
+ * list endpoint with autocannon against a bare node:http server answering a pre-built body of the same size,
+ * in the same run. Prints requests/s, p50 and p99 for both and the ratio.
+ *
+ *   npm run bench:list -- [--engine sqlite|postgres|both] [--records 1000000] [--instances 1000]
+ *                         [--connections 32] [--duration 10]
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import autocannon from 'autocannon';
+import pg from 'pg';
+import { type BackupRecord, type BackupStatus, backupNameFor } from '../src/core/backup-record.ts';
+import type { Instance } from '../src/core/instance.ts';
+import { formatCompactUtc } from '../src/core/time-format.ts';
+import { KyselyMetadataStore } from '../src/store/kysely-metadata-store.ts';
+import type { DatabaseLocation } from '../src/store/open-database.ts';
+import { createTestDatabase } from '../test/support/postgres.ts';
+import { startServiceProcess } from '../test/support/service-process.ts';
+
+const { values: args } = parseArgs({
+  options: {
+    engine: { type: 'string', default: 'both' },
+    records: { type: 'string', default: '1000000' },
+    instances: { type: 'string', default: '1000' },
+    connections: { type: 'string', default: '32' },
+    duration: { type: 'string', default: '10' },
+  },
+});
+const RECORDS = Number(args.records);
+const INSTANCES = Number(args.instances);
+const CONNECTIONS = Number(args.connections);
+const DURATION = Number(args.duration);
+const BIG_INSTANCE_RECORDS = 20_000;
+const PROJECT = 'bench';
+const YEAR_START = Date.UTC(2025, 0, 1);
+const YEAR_MS = 365 * 24 * 3600 * 1000;
+
+// A deterministic generator, so every run loads the same data set.
+let seed = 42;
+const random = () => {
+  seed = (seed * 1103515245 + 12345) % 2 ** 31;
+  return seed / 2 ** 31;
+};
+
+function makeInstances(): Instance[] {
+  return Array.from({ length: INSTANCES }, (_, i) => ({
+    id: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`,
+    projectId: PROJECT,
+    name: `bench-${i}`,
+    type: 'master_standby' as const,
+    endpoint: { host: '127.0.0.1', port: 6379, db: 0, username: null, password: null, tls: false },
+    engineVersion: '7.0.15',
+    createdAt: YEAR_START,
+  }));
+}
+
+const STATUSES: BackupStatus[] = ['succeed', 'succeed', 'succeed', 'succeed', 'failed', 'expired', 'deleted'];
+
+function makeRecord(instanceId: string, n: number): BackupRecord {
+  const createdAt = YEAR_START + Math.floor(random() * YEAR_MS);
+  const status = STATUSES[Math.floor(random() * STATUSES.length)]!;
+  return {
+    id: `${n.toString(16).padStart(8, '0')}-0000-4000-8000-${Math.floor(random() * 2 ** 48)
+      .toString(16)
+      .padStart(12, '0')}`,
+    instanceId,
+    name: backupNameFor(createdAt),
+    type: random() < 0.7 ? 'auto' : 'manual',
+    format: 'rdb',
+    status,
+    remark: random() < 0.3 ? 'nightly backup before the release' : null,
+    period: null,
+    errorCode: status === 'failed' ? 'dcs.08.0002' : null,
+    sizeBytes: Math.floor(random() * 2 ** 32),
+    progressHundredths: 10_000,
+    restorable: status === 'succeed',
+    createdAt,
+    updatedAt: createdAt + 90_000,
+    executionAt: createdAt,
+  };
+}
+
+async function load(location: DatabaseLocation, instances: Instance[]): Promise<void> {
+  const started = Date.now();
+  const store = await KyselyMetadataStore.open(location);
+  for (const instance of instances) await store.instances.insert(instance);
+  const perSmall = Math.floor((RECORDS - BIG_INSTANCE_RECORDS) / (INSTANCES - 1));
+  let n = 0;
+  let batch: BackupRecord[] = [];
+  const flush = async () => {
+    await store.backups.insertMany(batch);
+    batch = [];
+  };
+  for (let i = 0; i < INSTANCES; i++) {
+    const count = i === 0 ? BIG_INSTANCE_RECORDS : perSmall;
+    for (let k = 0; k < count; k++) {
+      batch.push(makeRecord(instances[i]!.id, n++));
+      if (batch.length === 50_000) await flush();
+    }
+  }
+  await flush();
+  await store.close();
+  if (location.kind === 'postgres') {
+    // A bulk load outruns autovacuum; without fresh statistics the planner sorts the whole instance.
+    const client = new pg.Client({ connectionString: location.url });
+    await client.connect();
+    await client.query('VACUUM ANALYZE backups');
+    await client.end();
+  }
+  console.log(
+    `loaded ${n} records over ${INSTANCES} instances in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+  );
+}
+
+interface Scenario {
+  name: string;
+  path: () => string;
+}
+
+function scenarios(instances: Instance[]): Scenario[] {
+  const randomInstance = () => instances[1 + Math.floor(Math.random() * (instances.length - 1))]!.id;
+  return [
+    {
+      name: 'limit 10, random instance',
+      path: () => `/v2/${PROJECT}/instances/${randomInstance()}/backups?limit=10`,
+    },
+    {
+      name: 'limit 10, random instance, 30-day window',
+      path: () => {
+        const begin = YEAR_START + Math.floor(Math.random() * (YEAR_MS - 30 * 86_400_000));
+        const window = `begin_time=${formatCompactUtc(begin)}&end_time=${formatCompactUtc(begin + 30 * 86_400_000)}`;
+        return `/v2/${PROJECT}/instances/${randomInstance()}/backups?limit=10&${window}`;
+      },
+    },
+    {
+      name: 'limit 10, offset 5000 of 20000',
+      path: () => `/v2/${PROJECT}/instances/${instances[0]!.id}/backups?limit=10&offset=5000`,
+    },
+  ];
+}
+
+interface Measured {
+  rps: number;
+  p50: number;
+  p99: number;
+}
+
+async function measure(base: string, path: () => string): Promise<Measured> {
+  const run = (duration: number) =>
+    autocannon({
+      url: base,
+      connections: CONNECTIONS,
+      duration,
+      requests: [{ setupRequest: (request) => ({ ...request, path: path() }) }],
+    });
+  await run(2); // warm-up: JIT, statement caches, page cache
+  const result = await run(DURATION);
+  if (result.non2xx > 0 || result.errors > 0) {
+    throw new Error(`${result.non2xx} non-2xx answers and ${result.errors} errors from ${base}`);
+  }
+  return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99 };
+}
+
+async function startBareServer(bodyFile: string): Promise<{ url: string; child: ChildProcess }> {
+  const child = spawn(process.execPath, [new URL('./bare-server.mjs', import.meta.url).pathname, bodyFile], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const url = await new Promise<string>((resolve) => {
+    child.stdout!.once('data', (chunk: Buffer) => resolve(JSON.parse(String(chunk)).url));
+  });
+  return { url, child };
+}
+
+async function benchEngine(engine: 'sqlite' | 'postgres'): Promise<string[]> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'dcs-bench-'));
+  const database = engine === 'postgres' ? await createTestDatabase() : undefined;
+  const location: DatabaseLocation = database
+    ? { kind: 'postgres', url: database.url }
+    : { kind: 'sqlite', file: path.join(dataDir, 'metadata.sqlite') };
+  const instances = makeInstances();
+  console.log(`\n[${engine}]`);
+  await load(location, instances);
+  const service = await startServiceProcess(
+    ['--data-dir', dataDir],
+    database ? { DCS_DATABASE_URL: database.url } : {},
+  );
+  const lines: string[] = [];
+  try {
+    for (const scenario of scenarios(instances)) {
+      const sample = Buffer.from(await (await fetch(service.url + scenario.path())).arrayBuffer());
+      const bodyFile = path.join(dataDir, 'body.json');
+      fs.writeFileSync(bodyFile, sample);
+      const bare = await startBareServer(bodyFile);
+      const baseline = await measure(bare.url, scenario.path);
+      bare.child.kill('SIGTERM');
+      const ours = await measure(service.url, scenario.path);
+      const line =
+        `${engine.padEnd(8)} ${scenario.name.padEnd(42)} body ${String(sample.length).padStart(5)} B | ` +
+        `ours ${ours.rps.toFixed(0).padStart(6)} req/s p50 ${ours.p50} ms p99 ${ours.p99} ms | ` +
+        `bare ${baseline.rps.toFixed(0).padStart(6)} req/s p50 ${baseline.p50} ms p99 ${baseline.p99} ms | ` +
+        `ratio ${(ours.rps / baseline.rps).toFixed(2)}`;
+      console.log(line);
+      lines.push(line);
+    }
+  } finally {
+    await service.stop();
+    await database?.drop();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  }
+  return lines;
+}
+
+const engines: ('sqlite' | 'postgres')[] =
+  args.engine === 'both' ? ['sqlite', 'postgres'] : [args.engine as 'sqlite' | 'postgres'];
+console.log(
+  `${CONNECTIONS} connections, ${DURATION} s per measurement after a 2 s warm-up; node ${process.version}, ${os.cpus().length} cores`,
+);
+const summary: string[] = [];
+for (const engine of engines) summary.push(...(await benchEngine(engine)));
+console.log(`\nsummary\n${summary.join('\n')}`);
