@@ -51,7 +51,7 @@ export async function startRedisServer(extraArgs: string[] = []): Promise<RedisS
   return {
     port,
     async stop() {
-      if (child.exitCode === null) {
+      if (child.exitCode === null && child.signalCode === null) {
         const exited = new Promise((resolve) => child.once('exit', resolve));
         child.kill('SIGKILL');
         await exited;

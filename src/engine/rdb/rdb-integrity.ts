@@ -1,0 +1,114 @@
+import { createHash, type Hash } from 'node:crypto';
+import { Crc64 } from './crc64.ts';
+
+const EOF_OPCODE = 0xff;
+const TRAILER = 8;
+/** The newest RDB version this service understands (Redis 7.4 to 8.4). Valkey 9 writes VALKEY080. */
+export const MAX_RDB_VERSION = 12;
+
+export type ChecksumStatus = 'ok' | 'absent' | 'mismatch';
+
+export interface RdbSummary {
+  sizeBytes: number;
+  sha256: string;
+  /** The version digits of the header ("0010" → 10), or null when the header is not an RDB header. */
+  rdbVersion: number | null;
+  /** "REDIS" or "VALKEY". */
+  magic: string | null;
+  checksum: ChecksumStatus;
+  /** Whether the byte before the trailer is the EOF opcode. */
+  endsWithEofOpcode: boolean;
+  /** Why the file cannot be trusted, or null when it passed every check. */
+  problem: string | null;
+}
+
+/**
+ * Follows an RDB file as it streams past, in one pass and constant memory: byte count, SHA-256, the header,
+ * and CRC-64 over everything but the 8-byte trailer, which is held back until the end so it can be compared.
+ */
+export class RdbIntegrity {
+  readonly #crc = new Crc64();
+  readonly #sha: Hash = createHash('sha256');
+  #size = 0;
+  #header = Buffer.alloc(0);
+  /** The last bytes seen, up to 8, not yet folded into the CRC: they may be the trailer. */
+  #pending = Buffer.alloc(0);
+  /** The last byte folded into the CRC: the EOF opcode if the file ends now. */
+  #lastCrcByte = -1;
+
+  get sizeBytes(): number {
+    return this.#size;
+  }
+
+  push(chunk: Buffer): void {
+    if (chunk.length === 0) return;
+    this.#size += chunk.length;
+    this.#sha.update(chunk);
+    if (this.#header.length < 9)
+      this.#header = Buffer.concat([this.#header, chunk.subarray(0, 9 - this.#header.length)]);
+    const all = this.#pending.length === 0 ? chunk : Buffer.concat([this.#pending, chunk]);
+    if (all.length <= TRAILER) {
+      this.#pending = Buffer.from(all);
+      return;
+    }
+    const cut = all.length - TRAILER;
+    this.#crc.update(all.subarray(0, cut));
+    this.#lastCrcByte = all[cut - 1]!;
+    this.#pending = Buffer.from(all.subarray(cut));
+  }
+
+  /**
+   * Whether the stream would be a complete, valid RDB if it ended after `extra` (bytes not yet pushed).
+   * Used to accept an end-of-stream mark only where the RDB really ends.
+   */
+  wouldEndValidly(extra: Buffer): boolean {
+    const all = Buffer.concat([this.#pending, extra]);
+    if (all.length < TRAILER) return false;
+    const cut = all.length - TRAILER;
+    const opcode = cut > 0 ? all[cut - 1]! : this.#lastCrcByte;
+    if (opcode !== EOF_OPCODE) return false;
+    const trailer = all.subarray(cut);
+    return (
+      trailer.every((b) => b === 0) || this.#crc.clone().update(all.subarray(0, cut)).digest().equals(trailer)
+    );
+  }
+
+  finish(): RdbSummary {
+    const header = parseHeader(this.#header);
+    const trailer = this.#pending;
+    const complete = trailer.length === TRAILER;
+    const checksum: ChecksumStatus = !complete
+      ? 'mismatch'
+      : trailer.every((b) => b === 0)
+        ? 'absent'
+        : this.#crc.digest().equals(trailer)
+          ? 'ok'
+          : 'mismatch';
+    const endsWithEofOpcode = complete && this.#lastCrcByte === EOF_OPCODE;
+    let problem: string | null = null;
+    if (!header) problem = 'the data does not start with an RDB header';
+    else if (header.version > MAX_RDB_VERSION && header.magic === 'REDIS')
+      problem = `RDB version ${header.version} is newer than this service understands (${MAX_RDB_VERSION})`;
+    else if (header.version < 5) problem = `RDB version ${header.version} carries no checksum`;
+    else if (!endsWithEofOpcode) problem = 'the RDB does not end with the EOF opcode (truncated?)';
+    else if (checksum === 'mismatch') problem = 'the CRC-64 checksum does not match the content';
+    return {
+      sizeBytes: this.#size,
+      sha256: this.#sha.digest('hex'),
+      rdbVersion: header?.version ?? null,
+      magic: header?.magic ?? null,
+      checksum,
+      endsWithEofOpcode,
+      problem,
+    };
+  }
+}
+
+function parseHeader(header: Buffer): { magic: string; version: number } | null {
+  const text = header.toString('latin1');
+  const redis = /^REDIS(\d{4})$/.exec(text);
+  if (redis) return { magic: 'REDIS', version: Number(redis[1]) };
+  const valkey = /^VALKEY(\d{3})$/.exec(text);
+  if (valkey) return { magic: 'VALKEY', version: Number(valkey[1]) };
+  return null;
+}
