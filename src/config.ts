@@ -8,6 +8,17 @@ export interface ServiceConfig {
   dataDir: string;
   database: DatabaseLocation;
   logLevel: string;
+  jobs: JobConfig;
+}
+
+export interface JobConfig {
+  /** Backups this process runs at once. */
+  concurrency: number;
+  /** A job whose process stops renewing its claim this long is failed (or taken over). */
+  leaseMs: number;
+  pollMs: number;
+  /** How long a source may send nothing during a transfer before the backup fails as timed out. */
+  syncIdleTimeoutMs: number;
 }
 
 /** Values from command-line flags; each wins over its environment variable. */
@@ -34,7 +45,21 @@ export function loadServiceConfig(env: NodeJS.ProcessEnv, overrides: ServiceOver
   if (!LOG_LEVELS.includes(logLevel))
     throw new ConfigError(`log level must be one of ${LOG_LEVELS.join(', ')}`);
   const databaseUrl = overrides.databaseUrl ?? env.DCS_DATABASE_URL;
-  return { host, port, dataDir, database: databaseLocation(databaseUrl, dataDir), logLevel };
+  const jobs: JobConfig = {
+    concurrency: positiveInteger(env, 'DCS_JOB_CONCURRENCY', 2),
+    leaseMs: positiveInteger(env, 'DCS_JOB_LEASE_MS', 30_000),
+    pollMs: positiveInteger(env, 'DCS_JOB_POLL_MS', 1_000),
+    syncIdleTimeoutMs: positiveInteger(env, 'DCS_SYNC_IDLE_TIMEOUT_MS', 60_000),
+  };
+  return { host, port, dataDir, database: databaseLocation(databaseUrl, dataDir), logLevel, jobs };
+}
+
+function positiveInteger(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const text = env[name];
+  if (text === undefined || text === '') return fallback;
+  if (!/^\d{1,9}$/.test(text) || Number(text) === 0)
+    throw new ConfigError(`${name} must be a positive integer`);
+  return Number(text);
 }
 
 function databaseLocation(url: string | undefined, dataDir: string): DatabaseLocation {

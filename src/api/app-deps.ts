@@ -1,9 +1,14 @@
 import type { Clock } from '../core/clock.ts';
-import type { MetadataStore, RedisProbe } from '../core/ports.ts';
+import type { LinkSigner } from '../core/download-links.ts';
+import type { BlobStore, MetadataStore, RedisProbe } from '../core/ports.ts';
 
 /** What the HTTP layer needs from the composition root. */
 export interface AppDeps {
   store: MetadataStore;
+  blobs: BlobStore;
   probe: RedisProbe;
   clock: Clock;
+  links: LinkSigner;
+  /** Called when a job was queued, so the local worker picks it up at once. */
+  onQueued?: () => void;
 }

@@ -6,6 +6,8 @@ import { installErrorHandling, sendDomainError } from './error-handling.ts';
 import { RouteTable } from './route-table.ts';
 import { registerAdminInstanceRoutes } from './routes/admin-instances.ts';
 import { registerInstanceRoutes } from './routes/instances.ts';
+import { registerBackupLinkRoutes } from './routes/backup-links.ts';
+import { registerBackupRoutes } from './routes/backups.ts';
 import { registerListBackupRecords } from './routes/list-backup-records.ts';
 
 export interface AppOptions {
@@ -64,6 +66,8 @@ export async function buildApp(deps: AppDeps, options: AppOptions = {}): Promise
   installErrorHandling(app, routes);
 
   registerListBackupRecords(app, deps);
+  registerBackupRoutes(app, deps);
+  registerBackupLinkRoutes(app, deps);
   registerInstanceRoutes(app, deps);
   registerAdminInstanceRoutes(app, deps);
   return app;

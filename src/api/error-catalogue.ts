@@ -38,5 +38,24 @@ export const ERROR_CATALOGUE: Record<DomainErrorCode, DcsErrorEntry> = {
     dcsCode: 'DCS.4903',
     message: 'The instance has backups that hold data.',
   },
+  backup_in_progress: { status: 400, dcsCode: 'DCS.4096', message: 'the instance is backuping.' },
+  restore_in_progress: { status: 400, dcsCode: 'DCS.4097', message: 'the instance is restoring.' },
+  remark_too_long: {
+    status: 400,
+    dcsCode: 'DCS.4098',
+    message: 'The value of the remark parameter must be 0 to 128 characters in length.',
+  },
+  backup_not_found: {
+    status: 400,
+    dcsCode: 'DCS.4031',
+    message: 'The backup does not exist or has been deleted.',
+  },
+  backup_not_ready: {
+    status: 400,
+    dcsCode: 'DCS.4087',
+    message: 'the backup record status is err when restore this instance',
+  },
+  link_invalid: { status: 403, dcsCode: 'DCS.4905', message: 'The download link is not valid.' },
+  link_expired: { status: 403, dcsCode: 'DCS.4906', message: 'The download link has expired.' },
   body_too_large: { status: 413, dcsCode: 'DCS.4904', message: 'The request body is too large.' },
 };

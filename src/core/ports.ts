@@ -1,5 +1,7 @@
 import type { BackupFormat, BackupRecord, BackupStatus, BackupType } from './backup-record.ts';
+import type { BackupChange, StoredBackup } from './backup-detail.ts';
 import type { Instance, RedisEndpoint } from './instance.ts';
+import type { Job } from './job.ts';
 
 /** A filter over one instance's backup records; every field but instanceId, limit and offset is optional. */
 export interface BackupQuery {
@@ -38,20 +40,64 @@ export interface BackupRepository {
   list(query: BackupQuery): Promise<BackupPage>;
   /** How many of an instance's records are in one of the given states. */
   countByStatus(instanceId: string, statuses: readonly BackupStatus[]): Promise<number>;
+  findById(id: string): Promise<StoredBackup | undefined>;
+  update(id: string, change: BackupChange): Promise<void>;
+  /**
+   * Inserts a waiting record and the job that will fill it, together. Throws DomainError backup_in_progress or
+   * restore_in_progress when the instance already has an unfinished job.
+   */
+  insertQueued(record: BackupRecord, job: Job): Promise<void>;
+  /** Size of the instance's newest successful backup: the best estimate of the next one. */
+  latestSucceededSize(instanceId: string): Promise<number | undefined>;
+}
+
+export interface JobRepository {
+  /** Takes the oldest queued job for this owner until leaseUntil, or undefined when none is queued. */
+  claim(owner: string, leaseUntil: number): Promise<Job | undefined>;
+  /** Extends the lease; false when the job is no longer this owner's (it was reaped). */
+  renew(jobId: string, owner: string, leaseUntil: number): Promise<boolean>;
+  finish(jobId: string, now: number): Promise<void>;
+  /** Finishes running jobs whose lease ran out before now and returns those this call finished. */
+  reapExpired(now: number): Promise<Job[]>;
 }
 
 /** The metadata store: SQLite or PostgreSQL behind the same interface. */
 export interface MetadataStore {
   readonly instances: InstanceRepository;
   readonly backups: BackupRepository;
+  readonly jobs: JobRepository;
   close(): Promise<void>;
 }
 
 export interface RedisServerInfo {
   engineVersion: string;
+  /** used_memory from INFO, when the server tells it: a first estimate of a backup's size. */
+  usedMemoryBytes: number | null;
 }
 
 /** Checks that a Redis server answers and accepts the credentials, and reads what the instance shows. */
 export interface RedisProbe {
   probe(endpoint: RedisEndpoint): Promise<RedisServerInfo>;
+}
+
+/** A blob being written: invisible under its key until committed. */
+export interface BlobWriter {
+  readonly stream: import('node:stream').Writable;
+  /** Makes the bytes durable (fsync) and visible under the key, atomically. */
+  commit(): Promise<void>;
+  /** Drops whatever was written; safe to call after a failure or twice. */
+  abort(): Promise<void>;
+}
+
+/** Where backup files live: the filesystem by default, object storage when scaled out. */
+export interface BlobStore {
+  create(key: string): Promise<BlobWriter>;
+  /** A stream of the blob's bytes, or undefined when there is no such blob. */
+  open(key: string): Promise<import('node:stream').Readable | undefined>;
+  size(key: string): Promise<number | undefined>;
+  remove(key: string): Promise<void>;
+  /** Removes the leftovers of a write that was never committed (its writer died). */
+  removePartial(key: string): Promise<void>;
+  /** Keys of committed blobs, and of writes that were never committed or aborted. */
+  list(): Promise<{ committed: string[]; partial: string[] }>;
 }

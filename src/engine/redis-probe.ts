@@ -27,7 +27,12 @@ export class NodeRedisProbe implements RedisProbe {
       await client.connect();
       const pong = await client.ping();
       if (pong !== 'PONG') throw new Error(`unexpected reply to PING: ${String(pong)}`);
-      return { engineVersion: parseServerVersion(await client.info('server')) };
+      const info = await client.info();
+      const usedMemory = /^used_memory:(\d+)/m.exec(info)?.[1];
+      return {
+        engineVersion: parseServerVersion(info),
+        usedMemoryBytes: usedMemory ? Number(usedMemory) : null,
+      };
     } catch (error) {
       throw new DomainError(
         'redis_unreachable',

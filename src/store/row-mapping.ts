@@ -7,7 +7,30 @@ import type {
   RecordErrorCode,
 } from '../core/backup-record.ts';
 import type { Instance, InstanceType } from '../core/instance.ts';
-import type { BackupsTable, InstancesTable } from './schema.ts';
+import type { BackupChange, BackupDetail } from '../core/backup-detail.ts';
+import type { Job } from '../core/job.ts';
+import type { BackupsTable, InstancesTable, JobsTable } from './schema.ts';
+
+/** The columns the listing reads: the DCS record and nothing more, since each column costs on the hot path. */
+export const BACKUP_LIST_COLUMNS = [
+  'id',
+  'instance_id',
+  'name',
+  'backup_type',
+  'backup_format',
+  'status',
+  'remark',
+  'period',
+  'error_code',
+  'size_bytes',
+  'progress',
+  'restorable',
+  'created_at',
+  'updated_at',
+  'execution_at',
+] as const;
+
+export type BackupListRow = Pick<Selectable<BackupsTable>, (typeof BACKUP_LIST_COLUMNS)[number]>;
 
 // The database only ever holds values written through these functions, so the casts below restore the
 // types the rows were written with.
@@ -49,7 +72,7 @@ export function rowToInstance(row: Selectable<InstancesTable>): Instance {
   };
 }
 
-export function backupToRow(record: BackupRecord): BackupsTable {
+export function backupToRow(record: BackupRecord): Insertable<BackupsTable> {
   return {
     id: record.id,
     instance_id: record.instanceId,
@@ -69,7 +92,7 @@ export function backupToRow(record: BackupRecord): BackupsTable {
   };
 }
 
-export function rowToBackup(row: BackupsTable): BackupRecord {
+export function rowToBackup(row: BackupListRow): BackupRecord {
   return {
     id: row.id,
     instanceId: row.instance_id,
@@ -86,5 +109,77 @@ export function rowToBackup(row: BackupsTable): BackupRecord {
     createdAt: Number(row.created_at),
     updatedAt: row.updated_at === null ? null : Number(row.updated_at),
     executionAt: row.execution_at === null ? null : Number(row.execution_at),
+  };
+}
+
+export function rowToDetail(row: Selectable<BackupsTable>): BackupDetail {
+  return {
+    sha256: row.sha256,
+    rdbVersion: row.rdb_version,
+    sourceVersion: row.source_version,
+    replicationId: row.replication_id,
+    replicationOffset: row.replication_offset === null ? null : Number(row.replication_offset),
+    startedAt: row.started_at === null ? null : Number(row.started_at),
+    errorMessage: row.error_message,
+    fileKey: row.file_key,
+    bytesReceived: Number(row.bytes_received),
+    estimatedBytes: row.estimated_bytes === null ? null : Number(row.estimated_bytes),
+  };
+}
+
+const CHANGE_COLUMNS: { [K in keyof Required<BackupChange>]: keyof BackupsTable } = {
+  status: 'status',
+  errorCode: 'error_code',
+  sizeBytes: 'size_bytes',
+  progressHundredths: 'progress',
+  restorable: 'restorable',
+  updatedAt: 'updated_at',
+  sha256: 'sha256',
+  rdbVersion: 'rdb_version',
+  sourceVersion: 'source_version',
+  replicationId: 'replication_id',
+  replicationOffset: 'replication_offset',
+  startedAt: 'started_at',
+  errorMessage: 'error_message',
+  fileKey: 'file_key',
+  bytesReceived: 'bytes_received',
+  estimatedBytes: 'estimated_bytes',
+};
+
+export function changeToRow(change: BackupChange): Record<string, unknown> {
+  const row: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(change)) {
+    if (value === undefined) continue;
+    const column = CHANGE_COLUMNS[key as keyof BackupChange];
+    row[column] = typeof value === 'boolean' ? (value ? 1 : 0) : value;
+  }
+  return row;
+}
+
+export function jobToRow(job: Job): JobsTable {
+  return {
+    id: job.id,
+    kind: job.kind,
+    instance_id: job.instanceId,
+    backup_id: job.backupId,
+    state: job.state,
+    owner: job.owner,
+    lease_until: job.leaseUntil,
+    created_at: job.createdAt,
+    finished_at: job.finishedAt,
+  };
+}
+
+export function rowToJob(row: JobsTable): Job {
+  return {
+    id: row.id,
+    kind: row.kind as Job['kind'],
+    instanceId: row.instance_id,
+    backupId: row.backup_id,
+    state: row.state as Job['state'],
+    owner: row.owner,
+    leaseUntil: row.lease_until === null ? null : Number(row.lease_until),
+    createdAt: Number(row.created_at),
+    finishedAt: row.finished_at === null ? null : Number(row.finished_at),
   };
 }

@@ -37,9 +37,32 @@ export interface BackupsTable {
   created_at: number;
   updated_at: number | null;
   execution_at: number | null;
+  sha256: string | null;
+  rdb_version: number | null;
+  source_version: string | null;
+  replication_id: string | null;
+  replication_offset: number | null;
+  started_at: number | null;
+  error_message: string | null;
+  file_key: string | null;
+  estimated_bytes: number | null;
+  bytes_received: Generated<number>;
+}
+
+export interface JobsTable {
+  id: string;
+  kind: string;
+  instance_id: string;
+  backup_id: string;
+  state: string;
+  owner: string | null;
+  lease_until: number | null;
+  created_at: number;
+  finished_at: number | null;
 }
 
 export interface Database {
   instances: InstancesTable;
   backups: BackupsTable;
+  jobs: JobsTable;
 }

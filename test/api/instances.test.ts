@@ -4,8 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { pino } from 'pino';
 import { buildApp } from '../../src/api/app.ts';
-import { NodeRedisProbe } from '../../src/engine/redis-probe.ts';
-import { ManualClock } from '../support/app.ts';
+import { ManualClock, testDeps } from '../support/app.ts';
 import { makeBackup } from '../support/records.ts';
 import { freePort, startRedisServer, type RedisServer } from '../support/redis-server.ts';
 import { STORE_KINDS, type OpenedStore } from '../support/stores.ts';
@@ -54,10 +53,7 @@ describe('attached Redis servers', () => {
             },
           }),
         );
-        app = await buildApp(
-          { store: opened.store, probe: new NodeRedisProbe(), clock: new ManualClock(ATTACHED_AT) },
-          { logger },
-        );
+        app = await buildApp(testDeps(opened.store, new ManualClock(ATTACHED_AT)), { logger });
       });
 
       after(async () => {

@@ -27,6 +27,7 @@ export interface FetchRdbOptions {
   handshakeTimeoutMs?: number;
   /** Time allowed without a single byte once the sync started (masters send a newline each second while busy). */
   idleTimeoutMs?: number;
+  /** Called after every chunk; the caller decides how often to act on it. */
   onProgress?(bytesReceived: number, announcedLength: number | null): void;
   signal?: AbortSignal;
 }
@@ -110,18 +111,13 @@ class ReplicationSession {
       socket.write(command('SYNC'));
     }
     socket.setTimeout(this.#options.idleTimeoutMs ?? 60_000);
-    let lastReport = 0;
     try {
       for (;;) {
         if (this.#buffer.length > 0) {
           const chunk = this.#buffer;
           this.#buffer = Buffer.alloc(0);
           parser.feed(chunk);
-          const now = Date.now();
-          if (this.#options.onProgress && (parser.done || now - lastReport >= 250)) {
-            lastReport = now;
-            this.#options.onProgress(this.#integrity.sizeBytes, parser.announcedLength);
-          }
+          this.#options.onProgress?.(this.#integrity.sizeBytes, parser.announcedLength);
           if (parser.done) break;
         }
         if (this.#failure) throw this.#failure;

@@ -1,0 +1,77 @@
+import type { FastifyInstance } from 'fastify';
+import { BACKUP_FORMATS, type BackupFormat } from '../../core/backup-record.ts';
+import { DomainError } from '../../core/errors.ts';
+import { isUuid } from '../../core/ids.ts';
+import { createBackup } from '../../core/use-cases/create-backup.ts';
+import { deleteBackup } from '../../core/use-cases/delete-backup.ts';
+import { findBackup } from '../../core/use-cases/find-backup.ts';
+import type { AppDeps } from '../app-deps.ts';
+import { instanceIdFrom, projectIdFrom } from '../path-params.ts';
+import { backupDetailToWire, backupDetailWireSchema } from '../wire/backup-detail-wire.ts';
+
+const copyInstanceBody = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    remark: { type: ['string', 'null'] },
+    backup_format: { type: 'string', enum: [...BACKUP_FORMATS] },
+  },
+} as const;
+
+export function backupIdFrom(params: unknown): string {
+  const value = (params as { backup_id?: string }).backup_id ?? '';
+  // A malformed id names no backup: the answer is the one for a backup that does not exist.
+  if (!isUuid(value))
+    throw new DomainError('backup_not_found', 'The backup does not exist or has been deleted.');
+  return value;
+}
+
+/** CopyInstance, DeleteBackupFile, and ShowBackup (an extension: one record with its detail). */
+export function registerBackupRoutes(app: FastifyInstance, deps: AppDeps): void {
+  app.post(
+    '/v2/:project_id/instances/:instance_id/backups',
+    {
+      schema: { body: copyInstanceBody },
+      // Every body field is optional, and so is the body itself (curl users send none; the SDK sends {}).
+      preValidation: async (request) => {
+        request.body ??= {};
+      },
+    },
+    async (request) => {
+      const projectId = projectIdFrom(request.params);
+      const instanceId = instanceIdFrom(request.params);
+      const body = request.body as { remark?: string | null; backup_format?: BackupFormat };
+      const record = await createBackup(deps, {
+        projectId,
+        instanceId,
+        remark: body.remark ?? null,
+        format: body.backup_format ?? 'rdb',
+      });
+      request.log.info({ instanceId, backupId: record.id }, 'backup queued');
+      return { backup_id: record.id };
+    },
+  );
+
+  app.get(
+    '/v2/:project_id/instances/:instance_id/backups/:backup_id',
+    { schema: { response: { 200: backupDetailWireSchema } } },
+    async (request) => {
+      const stored = await findBackup(
+        deps.store,
+        projectIdFrom(request.params),
+        instanceIdFrom(request.params),
+        backupIdFrom(request.params),
+      );
+      return backupDetailToWire(stored);
+    },
+  );
+
+  app.delete('/v2/:project_id/instances/:instance_id/backups/:backup_id', async (request, reply) => {
+    const projectId = projectIdFrom(request.params);
+    const instanceId = instanceIdFrom(request.params);
+    const backupId = backupIdFrom(request.params);
+    await deleteBackup(deps, projectId, instanceId, backupId);
+    request.log.info({ instanceId, backupId }, 'backup deleted');
+    return reply.code(204).send();
+  });
+}

@@ -1,0 +1,111 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Readable } from 'node:stream';
+import type { BlobStore, BlobWriter } from '../core/ports.ts';
+
+const PARTIAL = '.partial';
+const KEY = /^[A-Za-z0-9_.-]+$/;
+
+/**
+ * One file per blob in a directory. A write goes to "<key>.partial", is fsynced, renamed into place and the
+ * directory fsynced, so a crash leaves either the whole file or a partial one the clean-up pass removes.
+ */
+export class FsBlobStore implements BlobStore {
+  /** Where the files are; for operators and tests, never for clients. */
+  readonly dir: string;
+  readonly #dir: string;
+
+  constructor(dir: string) {
+    this.#dir = dir;
+    this.dir = dir;
+    fs.mkdirSync(dir, { recursive: true });
+  }
+
+  #path(key: string): string {
+    if (!KEY.test(key) || key.endsWith(PARTIAL)) throw new Error(`invalid blob key ${JSON.stringify(key)}`);
+    return path.join(this.#dir, key);
+  }
+
+  async create(key: string): Promise<BlobWriter> {
+    const final = this.#path(key);
+    const partial = final + PARTIAL;
+    const stream = fs.createWriteStream(partial, { flags: 'w', highWaterMark: 1024 * 1024 });
+    await new Promise<void>((resolve, reject) => {
+      stream.once('open', () => resolve());
+      stream.once('error', reject);
+    });
+    const dir = this.#dir;
+    let settled = false;
+    return {
+      stream,
+      async commit() {
+        if (settled) throw new Error('blob already committed or aborted');
+        await new Promise<void>((resolve, reject) => {
+          stream.once('error', reject);
+          stream.end(() => resolve());
+        });
+        const handle = await fs.promises.open(partial, 'r+');
+        try {
+          await handle.sync();
+        } finally {
+          await handle.close();
+        }
+        await fs.promises.rename(partial, final);
+        await syncDirectory(dir);
+        settled = true;
+      },
+      async abort() {
+        if (settled) return;
+        settled = true;
+        stream.destroy();
+        await fs.promises.rm(partial, { force: true });
+      },
+    };
+  }
+
+  async open(key: string): Promise<Readable | undefined> {
+    const file = this.#path(key);
+    try {
+      const handle = await fs.promises.open(file, 'r');
+      return handle.createReadStream({ highWaterMark: 1024 * 1024 });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw error;
+    }
+  }
+
+  async size(key: string): Promise<number | undefined> {
+    try {
+      return (await fs.promises.stat(this.#path(key))).size;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw error;
+    }
+  }
+
+  async remove(key: string): Promise<void> {
+    await fs.promises.rm(this.#path(key), { force: true });
+  }
+
+  async list(): Promise<{ committed: string[]; partial: string[] }> {
+    const names = await fs.promises.readdir(this.#dir);
+    return {
+      committed: names.filter((n) => !n.endsWith(PARTIAL)),
+      partial: names.filter((n) => n.endsWith(PARTIAL)).map((n) => n.slice(0, -PARTIAL.length)),
+    };
+  }
+
+  /** Removes a write that was never committed (its writer died). */
+  async removePartial(key: string): Promise<void> {
+    await fs.promises.rm(this.#path(key) + PARTIAL, { force: true });
+  }
+}
+
+async function syncDirectory(dir: string): Promise<void> {
+  const handle = await fs.promises.open(dir, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}

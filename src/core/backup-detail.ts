@@ -1,0 +1,47 @@
+import type { BackupRecord } from './backup-record.ts';
+
+/** What the service knows about a backup beyond the DCS record: for the detail view and for restore. */
+export interface BackupDetail {
+  /** SHA-256 of the stored file, hex. */
+  sha256: string | null;
+  rdbVersion: number | null;
+  /** Redis (or Valkey) version of the source when the backup ran. */
+  sourceVersion: string | null;
+  replicationId: string | null;
+  replicationOffset: number | null;
+  startedAt: number | null;
+  /** Why the backup failed, or why it cannot be restored, in words. */
+  errorMessage: string | null;
+  /** The blob holding the file; null once there is none. */
+  fileKey: string | null;
+  bytesReceived: number;
+  /** What progress is measured against while the backup runs. */
+  estimatedBytes: number | null;
+}
+
+export interface StoredBackup {
+  record: BackupRecord;
+  detail: BackupDetail;
+}
+
+export const EMPTY_DETAIL: BackupDetail = {
+  sha256: null,
+  rdbVersion: null,
+  sourceVersion: null,
+  replicationId: null,
+  replicationOffset: null,
+  startedAt: null,
+  errorMessage: null,
+  fileKey: null,
+  bytesReceived: 0,
+  estimatedBytes: null,
+};
+
+/** The fields a running or finishing backup may change. */
+export type BackupChange = Partial<
+  Pick<
+    BackupRecord,
+    'status' | 'errorCode' | 'sizeBytes' | 'progressHundredths' | 'restorable' | 'updatedAt'
+  > &
+    BackupDetail
+>;

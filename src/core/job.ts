@@ -1,0 +1,19 @@
+export const JOB_KINDS = ['backup', 'restore'] as const;
+export type JobKind = (typeof JOB_KINDS)[number];
+
+/**
+ * Work for a worker, kept in the metadata database so that any process sharing it can run it, and so that
+ * one whose worker died is noticed when its lease runs out.
+ */
+export interface Job {
+  id: string;
+  kind: JobKind;
+  instanceId: string;
+  /** The record the job fills in: a backup, or for a restore the restore record. */
+  backupId: string;
+  state: 'queued' | 'running' | 'finished';
+  owner: string | null;
+  leaseUntil: number | null;
+  createdAt: number;
+  finishedAt: number | null;
+}

@@ -1,0 +1,75 @@
+import { type BackupFormat, type BackupRecord, backupNameFor } from '../backup-record.ts';
+import type { Clock } from '../clock.ts';
+import { DomainError } from '../errors.ts';
+import { newId } from '../ids.ts';
+import type { Job } from '../job.ts';
+import type { MetadataStore } from '../ports.ts';
+import { requireInstance } from './require-instance.ts';
+
+export const MAX_REMARK_LENGTH = 128;
+
+export interface CreateBackupRequest {
+  projectId: string;
+  instanceId: string;
+  remark: string | null;
+  format: BackupFormat;
+}
+
+export interface CreateBackupDeps {
+  store: MetadataStore;
+  clock: Clock;
+  /** Tells the local worker that a job is waiting, so it need not wait for its next poll. */
+  onQueued?: () => void;
+}
+
+/** CopyInstance: records a waiting backup and queues the job that takes it; the caller gets the id at once. */
+export async function createBackup(
+  deps: CreateBackupDeps,
+  request: CreateBackupRequest,
+): Promise<BackupRecord> {
+  await requireInstance(deps.store, request.projectId, request.instanceId);
+  if (request.remark !== null && [...request.remark].length > MAX_REMARK_LENGTH) {
+    throw new DomainError(
+      'remark_too_long',
+      'The value of the remark parameter must be 0 to 128 characters in length.',
+    );
+  }
+  if (request.format === 'aof') {
+    throw new DomainError(
+      'not_supported',
+      'backup_format "aof" is not supported yet: backups are taken as RDB snapshots; use "rdb".',
+    );
+  }
+  const now = deps.clock.now();
+  const record: BackupRecord = {
+    id: newId(),
+    instanceId: request.instanceId,
+    name: backupNameFor(now),
+    type: 'manual',
+    format: request.format,
+    status: 'waiting',
+    remark: request.remark,
+    period: null,
+    errorCode: null,
+    sizeBytes: 0,
+    progressHundredths: 0,
+    restorable: false,
+    createdAt: now,
+    updatedAt: null,
+    executionAt: now,
+  };
+  const job: Job = {
+    id: newId(),
+    kind: 'backup',
+    instanceId: request.instanceId,
+    backupId: record.id,
+    state: 'queued',
+    owner: null,
+    leaseUntil: null,
+    createdAt: now,
+    finishedAt: null,
+  };
+  await deps.store.backups.insertQueued(record, job);
+  deps.onQueued?.();
+  return record;
+}

@@ -1,0 +1,155 @@
+import type { Kysely, SelectQueryBuilder, Transaction } from 'kysely';
+import type { BackupChange, StoredBackup } from '../core/backup-detail.ts';
+import type { BackupRecord, BackupStatus } from '../core/backup-record.ts';
+import { DomainError } from '../core/errors.ts';
+import type { Job } from '../core/job.ts';
+import type { BackupPage, BackupQuery, BackupRepository } from '../core/ports.ts';
+import { isUniqueViolation } from './unique-violation.ts';
+import {
+  BACKUP_LIST_COLUMNS,
+  backupToRow,
+  changeToRow,
+  jobToRow,
+  rowToBackup,
+  rowToDetail,
+} from './row-mapping.ts';
+import type { Database } from './schema.ts';
+
+// 25 columns × 500 rows stays well below SQLite's and PostgreSQL's limits on bound parameters.
+const INSERT_BATCH = 500;
+
+export class KyselyBackupRepository implements BackupRepository {
+  readonly #db: Kysely<Database>;
+
+  constructor(db: Kysely<Database>) {
+    this.#db = db;
+  }
+
+  async insert(record: BackupRecord): Promise<void> {
+    await this.insertMany([record]);
+  }
+
+  async insertMany(records: readonly BackupRecord[]): Promise<void> {
+    await this.#db.transaction().execute((tx) => insertBackups(tx, records));
+  }
+
+  async findById(id: string): Promise<StoredBackup | undefined> {
+    const row = await this.#db.selectFrom('backups').selectAll().where('id', '=', id).executeTakeFirst();
+    return row && { record: rowToBackup(row), detail: rowToDetail(row) };
+  }
+
+  async update(id: string, change: BackupChange): Promise<void> {
+    const row = changeToRow(change);
+    if (Object.keys(row).length === 0) return;
+    await this.#db.updateTable('backups').set(row).where('id', '=', id).execute();
+  }
+
+  async insertQueued(record: BackupRecord, job: Job): Promise<void> {
+    try {
+      await this.#db.transaction().execute(async (tx) => {
+        await tx.insertInto('jobs').values(jobToRow(job)).execute();
+        await insertBackups(tx, [record]);
+      });
+    } catch (error) {
+      if (!isUniqueViolation(error)) throw error;
+      const active = await this.#db
+        .selectFrom('jobs')
+        .select('kind')
+        .where('instance_id', '=', job.instanceId)
+        .where('finished_at', 'is', null)
+        .executeTakeFirst();
+      throw active?.kind === 'restore'
+        ? new DomainError('restore_in_progress', 'the instance is restoring.')
+        : new DomainError('backup_in_progress', 'the instance is backuping.');
+    }
+  }
+
+  async latestSucceededSize(instanceId: string): Promise<number | undefined> {
+    const row = await this.#db
+      .selectFrom('backups')
+      .select('size_bytes')
+      .where('instance_id', '=', instanceId)
+      .where('status', '=', 'succeed')
+      .orderBy('created_at', 'desc')
+      .limit(1)
+      .executeTakeFirst();
+    return row === undefined ? undefined : Number(row.size_bytes);
+  }
+
+  async list(query: BackupQuery): Promise<BackupPage> {
+    const matching = this.#matching(query);
+    const total = await this.#count(query, matching);
+    if (total <= query.offset) return { total, records: [] };
+    // Walks the (instance_id, created_at, id) index backwards; measured on both engines, this plain form beats
+    // fetching the page's ids in a subquery first, including at deep offsets.
+    const rows = await matching
+      .select(BACKUP_LIST_COLUMNS)
+      .orderBy('created_at', 'desc')
+      .orderBy('id', 'desc')
+      .limit(query.limit)
+      .offset(query.offset)
+      .execute();
+    return { total, records: rows.map(rowToBackup) };
+  }
+
+  async countByStatus(instanceId: string, statuses: readonly BackupStatus[]): Promise<number> {
+    const row = await this.#db
+      .selectFrom('backups')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('instance_id', '=', instanceId)
+      .where('status', 'in', [...statuses])
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+
+  /** Without filters the total is the instance's counter; with them, a count over the index range. */
+  async #count(
+    query: BackupQuery,
+    matching: SelectQueryBuilder<Database, 'backups', object>,
+  ): Promise<number> {
+    const filtered =
+      query.createdFrom !== undefined ||
+      query.createdBefore !== undefined ||
+      query.statuses !== undefined ||
+      query.types !== undefined ||
+      query.formats !== undefined;
+    if (!filtered) {
+      const row = await this.#db
+        .selectFrom('instances')
+        .select('backup_count')
+        .where('id', '=', query.instanceId)
+        .executeTakeFirst();
+      return Number(row?.backup_count ?? 0);
+    }
+    const counted = await matching.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    return Number(counted.n);
+  }
+
+  #matching(query: BackupQuery): SelectQueryBuilder<Database, 'backups', object> {
+    let q = this.#db.selectFrom('backups').where('instance_id', '=', query.instanceId);
+    if (query.createdFrom !== undefined) q = q.where('created_at', '>=', query.createdFrom);
+    if (query.createdBefore !== undefined) q = q.where('created_at', '<', query.createdBefore);
+    if (query.statuses) q = q.where('status', 'in', [...query.statuses]);
+    if (query.types) q = q.where('backup_type', 'in', [...query.types]);
+    if (query.formats) q = q.where('backup_format', 'in', [...query.formats]);
+    return q;
+  }
+}
+
+/** Inserts records and adds them to their instances' counters, inside the caller's transaction. */
+async function insertBackups(tx: Transaction<Database>, records: readonly BackupRecord[]): Promise<void> {
+  const perInstance = new Map<string, number>();
+  for (const record of records)
+    perInstance.set(record.instanceId, (perInstance.get(record.instanceId) ?? 0) + 1);
+  for (let start = 0; start < records.length; start += INSERT_BATCH) {
+    const rows = records.slice(start, start + INSERT_BATCH).map(backupToRow);
+    await tx.insertInto('backups').values(rows).execute();
+  }
+  for (const [instanceId, added] of perInstance) {
+    await tx
+      .updateTable('instances')
+      .set((eb) => ({ backup_count: eb('backup_count', '+', added) }))
+      .where('id', '=', instanceId)
+      .execute();
+  }
+}

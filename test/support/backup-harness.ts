@@ -1,0 +1,46 @@
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from '../../src/api/app.ts';
+import type { AppDeps } from '../../src/api/app-deps.ts';
+import type { Clock } from '../../src/core/clock.ts';
+import type { MetadataStore } from '../../src/core/ports.ts';
+import { JobWorker } from '../../src/jobs/job-worker.ts';
+import { runBackupJob } from '../../src/jobs/run-backup.ts';
+import { testDeps } from './app.ts';
+
+export interface BackupHarness {
+  app: FastifyInstance;
+  deps: AppDeps;
+  worker: JobWorker;
+  close(): Promise<void>;
+}
+
+/** The HTTP app with a job worker running backups in the same process, as the service wires them. */
+export async function startBackupHarness(
+  store: MetadataStore,
+  clock: Clock,
+  options: { leaseMs?: number; idleTimeoutMs?: number; autoStart?: boolean } = {},
+): Promise<BackupHarness> {
+  const deps = testDeps(store, clock);
+  const worker = new JobWorker({
+    store,
+    blobs: deps.blobs,
+    clock,
+    concurrency: 2,
+    leaseMs: options.leaseMs ?? 30_000,
+    pollMs: 50,
+    run: (job, signal) =>
+      runBackupJob({ ...deps, idleTimeoutMs: options.idleTimeoutMs ?? 10_000 }, job, signal),
+  });
+  deps.onQueued = () => worker.wake();
+  const app = await buildApp(deps);
+  if (options.autoStart !== false) worker.start();
+  return {
+    app,
+    deps,
+    worker,
+    async close() {
+      await worker.stop({ abort: true });
+      await app.close();
+    },
+  };
+}
