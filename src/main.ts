@@ -8,7 +8,7 @@ import { FsBlobStore } from './blobs/fs-blob-store.ts';
 import { type ServiceConfig, describeDatabase } from './config.ts';
 import { systemClock } from './core/clock.ts';
 import { LinkSigner } from './core/download-links.ts';
-import { NodeRedisProbe } from './engine/redis-probe.ts';
+import { RespRedisProbe } from './engine/redis-probe.ts';
 import { JobWorker } from './jobs/job-worker.ts';
 import { runBackupJob } from './jobs/run-backup.ts';
 import { KyselyMetadataStore } from './store/kysely-metadata-store.ts';
@@ -48,7 +48,7 @@ export async function startService(config: ServiceConfig): Promise<RunningServic
   fs.mkdirSync(config.dataDir, { recursive: true });
   const store = await KyselyMetadataStore.open(config.database);
   const blobs = new FsBlobStore(path.join(config.dataDir, 'backups'));
-  const probe = new NodeRedisProbe();
+  const probe = new RespRedisProbe();
   const clock = systemClock;
   const worker = new JobWorker({
     store,

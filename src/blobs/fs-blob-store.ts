@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
+import { finished } from 'node:stream/promises';
 import type { BlobStore, BlobWriter } from '../core/ports.ts';
 
 const PARTIAL = '.partial';
@@ -40,10 +41,9 @@ export class FsBlobStore implements BlobStore {
       stream,
       async commit() {
         if (settled) throw new Error('blob already committed or aborted');
-        await new Promise<void>((resolve, reject) => {
-          stream.once('error', reject);
-          stream.end(() => resolve());
-        });
+        stream.end();
+        // Rejects with the write error (ENOSPC, EIO) if any write failed, even one reported before now.
+        await finished(stream);
         const handle = await fs.promises.open(partial, 'r+');
         try {
           await handle.sync();

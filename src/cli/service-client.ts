@@ -27,6 +27,24 @@ export class ServiceClient {
     await this.#request('DELETE', path, query);
   }
 
+  /** The raw response of a GET on a full URL (download links), with DCS errors turned into CliError. */
+  async fetchUrl(url: string): Promise<Response> {
+    let response: Response;
+    try {
+      response = await fetch(url);
+    } catch (error) {
+      throw new CliError(`cannot reach ${new URL(url).origin}: ${(error as Error).message}`);
+    }
+    if (!response.ok) {
+      const dcs = (await response.json().catch(() => undefined)) as
+        { error_code?: string; error_msg?: string } | undefined;
+      throw new CliError(
+        dcs?.error_code ? `${dcs.error_code} ${dcs.error_msg ?? ''}`.trim() : `HTTP ${response.status}`,
+      );
+    }
+    return response;
+  }
+
   async #request<T>(
     method: string,
     path: string,

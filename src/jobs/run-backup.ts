@@ -2,11 +2,8 @@ import { PROGRESS_COMPLETE, type RecordErrorCode } from '../core/backup-record.t
 import type { Clock } from '../core/clock.ts';
 import type { Job } from '../core/job.ts';
 import type { BlobStore, MetadataStore, RedisProbe } from '../core/ports.ts';
-import {
-  fetchRdb,
-  ReplicationError,
-  type ReplicationFailure,
-} from '../engine/replication/replication-client.ts';
+import { fetchRdb } from '../engine/replication/replication-client.ts';
+import { RedisWireError, type RedisWireFailure } from '../engine/resp/redis-wire-error.ts';
 
 export interface BackupRunnerDeps {
   store: MetadataStore;
@@ -18,7 +15,7 @@ export interface BackupRunnerDeps {
 }
 
 /** How engine failures show in the record's DCS error code (documented in docs/errors.md). */
-const RECORD_CODE: Record<ReplicationFailure | 'integrity', RecordErrorCode> = {
+const RECORD_CODE: Record<RedisWireFailure | 'integrity', RecordErrorCode> = {
   connect: 'dcs.08.0001',
   auth: 'dcs.08.0001',
   refused: 'dcs.08.0001',
@@ -127,7 +124,7 @@ export async function runBackupJob(deps: BackupRunnerDeps, job: Job, signal: Abo
   } catch (error) {
     await progressWrite;
     await writer.abort().catch(() => undefined);
-    if (error instanceof ReplicationError) await fail(RECORD_CODE[error.kind], error.message);
+    if (error instanceof RedisWireError) await fail(RECORD_CODE[error.kind], error.message);
     else await fail('dcs.08.0001', `the backup stopped: ${(error as Error).message}`);
   }
 }

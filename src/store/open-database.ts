@@ -2,19 +2,14 @@ import fs from 'node:fs';
 import path from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect } from 'kysely';
-import pg from 'pg';
 import { migrationProvider } from './migrations.ts';
 import type { Database } from './schema.ts';
 
 export type DatabaseLocation = { kind: 'sqlite'; file: string } | { kind: 'postgres'; url: string };
 
-// int8 (bigint, count(*)) comes back from pg as a string by default; our values are epoch ms and byte counts,
-// far below 2^53, so numbers are exact and let both engines return the same types.
-pg.types.setTypeParser(20, Number);
-
 /** Opens the metadata database and brings its schema up to date. */
 export async function openDatabase(location: DatabaseLocation): Promise<Kysely<Database>> {
-  const db = new Kysely<Database>({ dialect: dialectFor(location) });
+  const db = new Kysely<Database>({ dialect: await dialectFor(location) });
   try {
     await migrate(db);
   } catch (error) {
@@ -24,8 +19,13 @@ export async function openDatabase(location: DatabaseLocation): Promise<Kysely<D
   return db;
 }
 
-function dialectFor(location: DatabaseLocation) {
+async function dialectFor(location: DatabaseLocation) {
   if (location.kind === 'postgres') {
+    // Loaded only when used: the embedded default should not pay the driver's memory.
+    const { default: pg } = await import('pg');
+    // int8 (bigint, count(*)) comes back as a string by default; our values are epoch ms and byte counts, far
+    // below 2^53, so numbers are exact and let both engines return the same types.
+    pg.types.setTypeParser(20, Number);
     return new PostgresDialect({ pool: new pg.Pool({ connectionString: location.url, max: 10 }) });
   }
   if (location.file !== ':memory:') fs.mkdirSync(path.dirname(location.file), { recursive: true });

@@ -218,6 +218,22 @@ for (const kind of STORE_KINDS) {
       assert.equal(links.json().error_code, 'DCS.4087');
     });
 
+    it('ends failed, with no file left, when the disk refuses the write', async () => {
+      await harness.worker.stop();
+      const id = (await create()).json().backup_id;
+      // The kernel's always-full device stands in for a full disk: every write fails with ENOSPC.
+      const partial = path.join((harness.deps.blobs as FsBlobStore).dir, `${backupFileKey(id)}.partial`);
+      fs.symlinkSync('/dev/full', partial);
+      harness.worker.start();
+      await harness.worker.idle();
+      const info = await detail(id);
+      assert.equal(info.status, 'failed');
+      assert.equal(info.error_code, 'dcs.08.0001');
+      assert.match(info.error_message, /ENOSPC|no space/i);
+      assert.equal(fs.existsSync(partial), false);
+      assert.equal(await harness.deps.blobs.size(backupFileKey(id)), undefined);
+    });
+
     it('ends failed with dcs.08.0001 and no file when the password is wrong', async () => {
       const guarded = await startRedisServer(['--requirepass', 'right-one']);
       const target = makeInstance({

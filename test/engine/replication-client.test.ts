@@ -7,7 +7,8 @@ import { Writable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import type { RedisEndpoint } from '../../src/core/instance.ts';
-import { fetchRdb, ReplicationError } from '../../src/engine/replication/replication-client.ts';
+import { fetchRdb } from '../../src/engine/replication/replication-client.ts';
+import { RedisWireError } from '../../src/engine/resp/redis-wire-error.ts';
 import { fillSampleData, redisCli, snapshotOf } from '../support/redis-data.ts';
 import { startRedisServer, type RedisServer } from '../support/redis-server.ts';
 
@@ -109,13 +110,13 @@ describe('snapshots over the replication protocol from a real redis-server', () 
 
     const started = Date.now();
     await assert.rejects(
-      fetchToFile(endpoint(server.port, { password: 'wrong' }), true, dir),
+      fetchToFile(endpoint(server.port, { password: 'bad-Secret-9' }), true, dir),
       (error: unknown) =>
-        error instanceof ReplicationError && error.kind === 'auth' && !error.message.includes('wrong'),
+        error instanceof RedisWireError && error.kind === 'auth' && !error.message.includes('bad-Secret-9'),
     );
     await assert.rejects(
       fetchToFile(endpoint(server.port), true, dir),
-      (error: unknown) => error instanceof ReplicationError && error.kind === 'auth',
+      (error: unknown) => error instanceof RedisWireError && error.kind === 'auth',
     );
     assert.ok(Date.now() - started < 2000, 'authentication failures are reported at once');
   });
@@ -126,7 +127,7 @@ describe('snapshots over the replication protocol from a real redis-server', () 
     await server.stop();
     await assert.rejects(
       fetchToFile(endpoint(port), true, dir),
-      (error: unknown) => error instanceof ReplicationError && error.kind === 'connect',
+      (error: unknown) => error instanceof RedisWireError && error.kind === 'connect',
     );
   });
 
@@ -152,7 +153,7 @@ describe('snapshots over the replication protocol from a real redis-server', () 
     });
     await assert.rejects(
       fetchRdb({ endpoint: endpoint(server.port), sink }),
-      (error: unknown) => error instanceof ReplicationError && error.kind === 'disconnected',
+      (error: unknown) => error instanceof RedisWireError && error.kind === 'disconnected',
     );
     assert.ok(killed);
   });

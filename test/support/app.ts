@@ -9,7 +9,7 @@ import { FsBlobStore } from '../../src/blobs/fs-blob-store.ts';
 import { LinkSigner } from '../../src/core/download-links.ts';
 import type { Clock } from '../../src/core/clock.ts';
 import type { MetadataStore } from '../../src/core/ports.ts';
-import { NodeRedisProbe } from '../../src/engine/redis-probe.ts';
+import { RespRedisProbe } from '../../src/engine/redis-probe.ts';
 
 /** A clock that says what the test tells it to. */
 export class ManualClock implements Clock {
@@ -30,7 +30,7 @@ export function testDeps(
   return {
     store,
     clock,
-    probe: new NodeRedisProbe(),
+    probe: new RespRedisProbe(),
     blobs: new FsBlobStore(fs.mkdtempSync(path.join(os.tmpdir(), 'dcs-blobs-'))),
     links: new LinkSigner(randomBytes(32)),
   };

@@ -17,9 +17,20 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   return {
     url: url.toString(),
     drop: () =>
-      withAdmin((client) => client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)).then(
-        () => undefined,
-      ),
+      withAdmin(async (client) => {
+        // pg-pool's end() resolves before its sockets have closed; terminating them (FORCE) would make those
+        // clients emit errors in the test process. Let them go first, and force only as a last resort.
+        for (let attempt = 0; attempt < 100; attempt++) {
+          try {
+            await client.query(`DROP DATABASE IF EXISTS ${name}`);
+            return;
+          } catch (error) {
+            if ((error as { code?: string }).code !== '55006') throw error; // object in use
+            await new Promise((resolve) => setTimeout(resolve, 50));
+          }
+        }
+        await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      }),
   };
 }
 

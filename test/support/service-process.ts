@@ -5,10 +5,13 @@ export const BIN = fileURLToPath(new URL('../../bin/dcs-backup.js', import.meta.
 
 export interface ServiceProcess {
   url: string;
+  pid: number;
   /** Everything the service printed so far. */
   output(): string;
   /** SIGTERM, then the exit code. */
   stop(): Promise<number | null>;
+  /** SIGKILL: the process gets no chance to clean up. */
+  kill(): Promise<void>;
 }
 
 /** Runs the real CLI binary's `serve` on a free port and waits for its "listening" log line. */
@@ -22,7 +25,10 @@ export async function startServiceProcess(
   });
   let output = '';
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`service did not start:\n${output}`)), 15_000);
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`service did not start:\n${output}`));
+    }, 15_000);
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
       const match = /"url":"(http:\/\/[^"]+)"/.exec(output);
@@ -40,10 +46,17 @@ export async function startServiceProcess(
   });
   return {
     url,
+    pid: child.pid!,
     output: () => output,
+    kill: () =>
+      new Promise((resolve) => {
+        if (child.exitCode !== null || child.signalCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGKILL');
+      }),
     stop: () =>
       new Promise((resolve) => {
-        if (child.exitCode !== null) return resolve(child.exitCode);
+        if (child.exitCode !== null || child.signalCode !== null) return resolve(child.exitCode);
         child.once('exit', (code) => resolve(code));
         child.kill('SIGTERM');
       }),

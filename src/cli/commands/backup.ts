@@ -1,6 +1,8 @@
 import type { Command } from 'commander';
 import { formatBytes, formatTime, renderTable } from '../format.ts';
+import { backupsPath, resolveProject } from '../project.ts';
 import type { ServiceClient } from '../service-client.ts';
+import { registerBackupActions } from './backup-actions.ts';
 
 interface BackupRecordWire {
   backup_id: string;
@@ -30,6 +32,7 @@ interface BackupListOptions {
 
 export function registerBackup(program: Command, client: () => ServiceClient): void {
   const backup = program.command('backup').description('backups of an instance');
+  registerBackupActions(backup, client);
 
   backup
     .command('list <instance_id>')
@@ -48,10 +51,9 @@ export function registerBackup(program: Command, client: () => ServiceClient): v
     .option('--json', 'print the DCS response as JSON')
     .action(async (instanceId: string, options: BackupListOptions) => {
       const api = client();
-      const projectId =
-        options.project ?? process.env.HUAWEICLOUD_SDK_PROJECT_ID ?? (await projectOf(api, instanceId));
+      const projectId = await resolveProject(api, instanceId, options.project);
       const page = await api.get<{ total_num: number; backup_record_response: BackupRecordWire[] }>(
-        `/v2/${encodeURIComponent(projectId)}/instances/${encodeURIComponent(instanceId)}/backups`,
+        backupsPath(projectId, instanceId),
         {
           begin_time: options.begin,
           end_time: options.end,
@@ -99,12 +101,4 @@ export function registerBackup(program: Command, client: () => ServiceClient): v
           : `records ${first + 1}-${first + shown} of ${page.total_num}`,
       );
     });
-}
-
-/** Without a project the CLI asks the admin API which project the instance belongs to. */
-async function projectOf(api: ServiceClient, instanceId: string): Promise<string> {
-  const instance = await api.get<{ project_id: string }>(
-    `/admin/v1/instances/${encodeURIComponent(instanceId)}`,
-  );
-  return instance.project_id;
 }

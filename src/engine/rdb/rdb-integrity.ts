@@ -46,15 +46,22 @@ export class RdbIntegrity {
     this.#sha.update(chunk);
     if (this.#header.length < 9)
       this.#header = Buffer.concat([this.#header, chunk.subarray(0, 9 - this.#header.length)]);
-    const all = this.#pending.length === 0 ? chunk : Buffer.concat([this.#pending, chunk]);
-    if (all.length <= TRAILER) {
-      this.#pending = Buffer.from(all);
+    if (this.#pending.length + chunk.length <= TRAILER) {
+      this.#pending = Buffer.concat([this.#pending, chunk]);
       return;
     }
-    const cut = all.length - TRAILER;
-    this.#crc.update(all.subarray(0, cut));
-    this.#lastCrcByte = all[cut - 1]!;
-    this.#pending = Buffer.from(all.subarray(cut));
+    // Fold the held-back bytes and all but the last 8 of the chunk into the CRC, without copying the chunk.
+    const fromPending = Math.min(this.#pending.length, this.#pending.length + chunk.length - TRAILER);
+    if (fromPending > 0) {
+      this.#crc.update(this.#pending.subarray(0, fromPending));
+      this.#lastCrcByte = this.#pending[fromPending - 1]!;
+    }
+    const chunkCut = Math.max(0, chunk.length - TRAILER);
+    if (chunkCut > 0) {
+      this.#crc.update(chunk.subarray(0, chunkCut));
+      this.#lastCrcByte = chunk[chunkCut - 1]!;
+    }
+    this.#pending = Buffer.concat([this.#pending.subarray(fromPending), chunk.subarray(chunkCut)]);
   }
 
   /**

@@ -128,19 +128,35 @@ export class SyncStreamParser {
    */
   #markPayload(data: Buffer): Buffer {
     const mark = this.#mark!;
-    const window = this.#tail.length === 0 ? data : Buffer.concat([this.#tail, data]);
-    for (let at = window.indexOf(mark); at >= 0; at = window.indexOf(mark, at + 1)) {
-      const candidate = window.subarray(0, at);
-      if (this.#integrity.wouldEndValidly(candidate)) {
-        this.#emit(candidate);
+    const tail = this.#tail;
+    // Marks that start in the held-back tail: search a small window, so the chunk itself is never copied.
+    const boundary = Buffer.concat([tail, data.subarray(0, MARK_LENGTH - 1)]);
+    const candidates: number[] = [];
+    for (let at = boundary.indexOf(mark); at >= 0 && at < tail.length; at = boundary.indexOf(mark, at + 1)) {
+      candidates.push(at);
+    }
+    for (let at = data.indexOf(mark); at >= 0; at = data.indexOf(mark, at + 1))
+      candidates.push(tail.length + at);
+    for (const at of candidates) {
+      const before =
+        at <= tail.length ? tail.subarray(0, at) : Buffer.concat([tail, data.subarray(0, at - tail.length)]);
+      if (this.#integrity.wouldEndValidly(before)) {
+        this.#emit(before);
         this.#done = true;
         this.#tail = Buffer.alloc(0);
         return Buffer.alloc(0);
       }
     }
-    const keep = Math.min(HOLDBACK, window.length);
-    this.#emit(window.subarray(0, window.length - keep));
-    this.#tail = Buffer.from(window.subarray(window.length - keep));
+    if (data.length >= HOLDBACK) {
+      this.#emit(tail);
+      this.#emit(data.subarray(0, data.length - HOLDBACK));
+      this.#tail = Buffer.from(data.subarray(data.length - HOLDBACK));
+    } else {
+      const window = Buffer.concat([tail, data]);
+      const keep = Math.min(HOLDBACK, window.length);
+      this.#emit(window.subarray(0, window.length - keep));
+      this.#tail = window.subarray(window.length - keep);
+    }
     return Buffer.alloc(0);
   }
 }

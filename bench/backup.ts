@@ -1,0 +1,136 @@
+/**
+ * Backup benchmark: fills a local redis-server, then times `redis-cli --rdb` and our backup of the same
+ * instance, alternating, over several rounds, and reads the service's peak RSS (VmHWM) per dataset size.
+ *
+ *   npm run bench:backup -- [--sizes 200,1000] [--rounds 3]
+ *
+ * Sizes are approximate RDB sizes in MB (800-byte values that LZF cannot compress, as redis-benchmark writes).
+ */
+import { execFile, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { parseArgs, promisify } from 'node:util';
+import { startRedisServer } from '../test/support/redis-server.ts';
+import { runCli, startServiceProcess, type ServiceProcess } from '../test/support/service-process.ts';
+
+const run = promisify(execFile);
+const { values: args } = parseArgs({
+  options: { sizes: { type: 'string', default: '200,1000' }, rounds: { type: 'string', default: '3' } },
+});
+const SIZES = args.sizes.split(',').map(Number);
+const ROUNDS = Number(args.rounds);
+
+async function fill(port: number, megabytes: number): Promise<void> {
+  const requests = Math.round((megabytes * 1_000_000) / 520); // ~820 B per key on disk, ~63 % unique keys
+  await run(
+    'redis-benchmark',
+    [
+      '-p',
+      String(port),
+      '-t',
+      'set',
+      '-n',
+      String(requests),
+      '-r',
+      String(requests),
+      '-d',
+      '800',
+      '-P',
+      '64',
+      '-q',
+    ],
+    {
+      maxBuffer: 64 * 1024 * 1024,
+    },
+  );
+}
+
+async function timeRedisCli(port: number, file: string): Promise<number> {
+  const started = process.hrtime.bigint();
+  await new Promise<void>((resolve, reject) => {
+    const child = spawn('redis-cli', ['-p', String(port), '--rdb', file], { stdio: 'ignore' });
+    child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`redis-cli exited ${code}`))));
+  });
+  return Number(process.hrtime.bigint() - started) / 1e9;
+}
+
+async function timeOurs(
+  service: ServiceProcess,
+  instanceId: string,
+): Promise<{ seconds: number; size: number }> {
+  const base = `${service.url}/v2/bench/instances/${instanceId}/backups`;
+  const started = process.hrtime.bigint();
+  const { backup_id: id } = (await (await fetch(base, { method: 'POST' })).json()) as { backup_id: string };
+  for (;;) {
+    const detail = (await (await fetch(`${base}/${id}`)).json()) as {
+      status: string;
+      size: number;
+      error_message: string;
+    };
+    if (detail.status === 'succeed') {
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      await fetch(`${base}/${id}`, { method: 'DELETE' });
+      return { seconds, size: detail.size };
+    }
+    if (detail.status === 'failed') throw new Error(`backup failed: ${detail.error_message}`);
+    await sleep(20);
+  }
+}
+
+function peakRssMb(pid: number): number {
+  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Number(/^VmHWM:\s+(\d+) kB/m.exec(status)![1]) / 1024;
+}
+
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+
+console.log(`node ${process.version}, ${os.cpus().length} cores, ${ROUNDS} rounds per size, alternating`);
+const summary: string[] = [];
+for (const size of SIZES) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dcs-bench-backup-'));
+  const redis = await startRedisServer(['--repl-diskless-sync-delay', '0', '--maxmemory', '0']);
+  const service = await startServiceProcess(['--data-dir', path.join(dir, 'data')]);
+  try {
+    await fill(redis.port, size);
+    const attached = await runCli([
+      '--endpoint',
+      service.url,
+      'instance',
+      'attach',
+      `redis://127.0.0.1:${redis.port}`,
+      '--project',
+      'bench',
+      '--name',
+      'bench',
+    ]);
+    const instanceId = attached.stdout.trim();
+    const cli: number[] = [];
+    const ours: number[] = [];
+    let bytes = 0;
+    for (let round = 0; round < ROUNDS; round++) {
+      const file = path.join(dir, 'redis-cli.rdb');
+      cli.push(await timeRedisCli(redis.port, file));
+      fs.rmSync(file);
+      const result = await timeOurs(service, instanceId);
+      ours.push(result.seconds);
+      bytes = result.size;
+      console.log(
+        `  ${size} MB round ${round + 1}: redis-cli ${cli.at(-1)!.toFixed(2)} s, ours ${result.seconds.toFixed(2)} s`,
+      );
+    }
+    const line =
+      `dataset ~${size} MB (RDB ${(bytes / 1e6).toFixed(0)} MB): redis-cli median ${median(cli).toFixed(2)} s ` +
+      `(${(bytes / 1e6 / median(cli)).toFixed(0)} MB/s), ours median ${median(ours).toFixed(2)} s ` +
+      `(${(bytes / 1e6 / median(ours)).toFixed(0)} MB/s), ratio ours/redis-cli ${(median(ours) / median(cli)).toFixed(3)}, ` +
+      `service peak RSS ${peakRssMb(service.pid).toFixed(0)} MB`;
+    console.log(line);
+    summary.push(line);
+  } finally {
+    await service.stop();
+    await redis.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+console.log(`\nsummary\n${summary.join('\n')}`);

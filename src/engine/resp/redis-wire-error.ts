@@ -1,0 +1,12 @@
+export type RedisWireFailure =
+  'connect' | 'auth' | 'refused' | 'timeout' | 'protocol' | 'disconnected' | 'sink';
+
+/** Why talking to a Redis server failed; the message never contains a password. */
+export class RedisWireError extends Error {
+  readonly kind: RedisWireFailure;
+  constructor(kind: RedisWireFailure, message: string) {
+    super(message);
+    this.name = 'RedisWireError';
+    this.kind = kind;
+  }
+}

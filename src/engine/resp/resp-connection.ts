@@ -1,0 +1,192 @@
+import net from 'node:net';
+import tls from 'node:tls';
+import type { RedisEndpoint } from '../../core/instance.ts';
+import { RedisWireError } from './redis-wire-error.ts';
+
+export type RespReply =
+  | { type: 'simple' | 'error' | 'bulk'; value: string }
+  | { type: 'integer'; value: number }
+  | { type: 'nil'; value: null };
+
+export function encodeCommand(parts: readonly string[]): Buffer {
+  let out = `*${parts.length}\r\n`;
+  for (const part of parts) out += `$${Buffer.byteLength(part)}\r\n${part}\r\n`;
+  return Buffer.from(out);
+}
+
+/**
+ * One connection to a Redis server, raw enough to carry a replication stream after the handshake: commands
+ * are sent one at a time and their replies read from the connection's own buffer, which the replication
+ * session then drains chunk by chunk. No client library can hand over a socket mid-protocol like this.
+ */
+export class RespConnection {
+  readonly socket: net.Socket;
+  #buffer: Buffer = Buffer.alloc(0);
+  #waiter: (() => void) | null = null;
+  #failure: RedisWireError | null = null;
+  #closed = false;
+
+  private constructor(socket: net.Socket) {
+    this.socket = socket;
+  }
+
+  /** Connects (TCP or TLS); every later silence longer than timeoutMs fails the connection. */
+  static open(endpoint: RedisEndpoint, timeoutMs: number): Promise<RespConnection> {
+    return new Promise((resolve, reject) => {
+      const socket = endpoint.tls
+        ? tls.connect({ host: endpoint.host, port: endpoint.port, servername: endpoint.host })
+        : net.connect({ host: endpoint.host, port: endpoint.port });
+      const connection = new RespConnection(socket);
+      socket.setNoDelay(true);
+      socket.setTimeout(timeoutMs);
+      const where = `${endpoint.host}:${endpoint.port}`;
+      const onConnectError = (error: Error) => {
+        socket.destroy();
+        reject(new RedisWireError('connect', `cannot connect to ${where}: ${describeSocketError(error)}`));
+      };
+      socket.once('error', onConnectError);
+      socket.once(endpoint.tls ? 'secureConnect' : 'connect', () => {
+        socket.off('error', onConnectError);
+        socket.on('error', (error) =>
+          connection.fail(
+            new RedisWireError('disconnected', `connection error: ${describeSocketError(error)}`),
+          ),
+        );
+        resolve(connection);
+      });
+      socket.on('timeout', () => {
+        const error = new RedisWireError('timeout', `${where} stopped answering`);
+        reject(error);
+        connection.fail(error);
+        socket.destroy();
+      });
+      socket.on('data', (chunk: Buffer) => {
+        connection.#buffer =
+          connection.#buffer.length === 0 ? chunk : Buffer.concat([connection.#buffer, chunk]);
+        connection.#wake();
+      });
+      socket.on('close', () => {
+        connection.#closed = true;
+        connection.#wake();
+      });
+    });
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** Fails whatever waits on this connection (a sink error, a cancellation). */
+  fail(error: RedisWireError): void {
+    this.#failure ??= error;
+    this.#wake();
+  }
+
+  close(): void {
+    this.socket.destroy();
+  }
+
+  send(parts: readonly string[]): void {
+    this.socket.write(encodeCommand(parts));
+  }
+
+  /** Sends a command and reads its reply. Arrays are not needed by any caller and are refused. */
+  async call(...parts: string[]): Promise<RespReply> {
+    this.send(parts);
+    const line = await this.readLine();
+    const body = line.slice(1);
+    switch (line[0]) {
+      case '+':
+        return { type: 'simple', value: body };
+      case '-':
+        return { type: 'error', value: body };
+      case ':':
+        return { type: 'integer', value: Number(body) };
+      case '$': {
+        const length = Number(body);
+        if (length < 0) return { type: 'nil', value: null };
+        const bytes = await this.#readExactly(length + 2);
+        return { type: 'bulk', value: bytes.subarray(0, length).toString('utf8') };
+      }
+      default:
+        throw new RedisWireError(
+          'protocol',
+          `unexpected reply to ${parts[0]}: ${JSON.stringify(line.slice(0, 40))}`,
+        );
+    }
+  }
+
+  /** The next line (without CRLF); keepalive newlines come back as empty lines. */
+  async readLine(): Promise<string> {
+    for (;;) {
+      const newline = this.#buffer.indexOf(0x0a);
+      if (newline >= 0) {
+        const line = this.#buffer.subarray(0, newline).toString('latin1').replace(/\r$/, '');
+        this.#buffer = this.#buffer.subarray(newline + 1);
+        return line;
+      }
+      await this.#waitForData('before the reply was complete');
+    }
+  }
+
+  /** Looks at the first line that is not a keepalive, leaving it (and all after it) unread. */
+  async peekLine(): Promise<string> {
+    for (;;) {
+      let start = 0;
+      while (start < this.#buffer.length && this.#buffer[start] === 0x0a) start++;
+      const newline = this.#buffer.indexOf(0x0a, start);
+      if (newline >= 0) {
+        this.#buffer = this.#buffer.subarray(start);
+        return this.#buffer
+          .subarray(0, newline - start)
+          .toString('latin1')
+          .replace(/\r$/, '');
+      }
+      await this.#waitForData('before its reply');
+    }
+  }
+
+  /** Everything received and not yet read, or null once the server closed the connection and nothing is left. */
+  async nextChunk(): Promise<Buffer | null> {
+    for (;;) {
+      if (this.#failure) throw this.#failure;
+      if (this.#buffer.length > 0) {
+        const chunk = this.#buffer;
+        this.#buffer = Buffer.alloc(0);
+        return chunk;
+      }
+      if (this.#closed) return null;
+      await this.#wait();
+    }
+  }
+
+  async #readExactly(length: number): Promise<Buffer> {
+    while (this.#buffer.length < length) await this.#waitForData('in the middle of a reply');
+    const bytes = this.#buffer.subarray(0, length);
+    this.#buffer = this.#buffer.subarray(length);
+    return bytes;
+  }
+
+  async #waitForData(when: string): Promise<void> {
+    if (this.#failure) throw this.#failure;
+    if (this.#closed) throw new RedisWireError('disconnected', `the server closed the connection ${when}`);
+    await this.#wait();
+  }
+
+  #wake(): void {
+    const waiter = this.#waiter;
+    this.#waiter = null;
+    waiter?.();
+  }
+
+  #wait(): Promise<void> {
+    return new Promise((resolve) => (this.#waiter = resolve));
+  }
+}
+
+function describeSocketError(error: Error): string {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === 'ECONNREFUSED') return 'connection refused';
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return 'the host name does not resolve';
+  return error.message;
+}
