@@ -9,6 +9,8 @@ import type { FsBlobStore } from '../../src/blobs/fs-blob-store.ts';
 import type { Instance } from '../../src/core/instance.ts';
 import { backupFileKey } from '../../src/jobs/run-backup.ts';
 import { ManualClock } from '../support/app.ts';
+import { startFakeMaster } from '../support/fake-master.ts';
+import { makeRdb, noise } from '../support/rdb-bytes.ts';
 import { startBackupHarness, type BackupHarness } from '../support/backup-harness.ts';
 import { fillSampleData } from '../support/redis-data.ts';
 import { makeInstance } from '../support/records.ts';
@@ -157,10 +159,16 @@ for (const kind of STORE_KINDS) {
       assert.equal(createHash('sha256').update(download.rawPayload).digest('hex'), body.sha256);
       assert.equal(download.headers['content-type'], 'application/octet-stream');
 
+      const otherBackup = url.pathname.replace(backupId, '00000000-0000-4000-8000-000000000000') + url.search;
       const tampered = new URL(url);
       tampered.searchParams.set('expires', String(Number(url.searchParams.get('expires')) + 3600));
       const otherFile = url.pathname.replace(/\.rdb$/, '.rdx') + url.search;
-      for (const bad of [tampered.pathname + tampered.search, otherFile, url.pathname + '?expires=1']) {
+      for (const bad of [
+        tampered.pathname + tampered.search,
+        otherFile,
+        otherBackup,
+        url.pathname + '?expires=1',
+      ]) {
         const refused = await harness.app.inject({ method: 'GET', url: bad });
         assert.equal(refused.statusCode, 403, bad);
         assert.equal(refused.json().error_code, 'DCS.4905');
@@ -232,6 +240,40 @@ for (const kind of STORE_KINDS) {
       assert.match(info.error_message, /ENOSPC|no space/i);
       assert.equal(fs.existsSync(partial), false);
       assert.equal(await harness.deps.blobs.size(backupFileKey(id)), undefined);
+    });
+
+    it('ends failed with dcs.08.0001 and no file when the source drops the connection mid-stream', async () => {
+      const rdb = makeRdb(noise(300_000));
+      const master = await startFakeMaster({
+        afterSync: [Buffer.from(`$${rdb.length}\r\n`), rdb.subarray(0, 150_000), 'close'],
+      });
+      const target = makeInstance({
+        projectId: instance.projectId,
+        endpoint: { host: '127.0.0.1', port: master.port, db: 0, username: null, password: null, tls: false },
+      });
+      await opened.store.instances.insert(target);
+      try {
+        const id = (
+          await harness.app.inject({
+            method: 'POST',
+            url: `/v2/${target.projectId}/instances/${target.id}/backups`,
+          })
+        ).json().backup_id;
+        await harness.worker.idle();
+        const info = (
+          await harness.app.inject({
+            method: 'GET',
+            url: `/v2/${target.projectId}/instances/${target.id}/backups/${id}`,
+          })
+        ).json();
+        assert.equal(info.status, 'failed');
+        assert.equal(info.error_code, 'dcs.08.0001');
+        assert.match(info.error_message, /closed after 150000 bytes/);
+        assert.deepEqual((await harness.deps.blobs.list()).partial, []);
+        assert.equal(await harness.deps.blobs.size(backupFileKey(id)), undefined);
+      } finally {
+        await master.close();
+      }
     });
 
     it('ends failed with dcs.08.0001 and no file when the password is wrong', async () => {
