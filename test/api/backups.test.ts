@@ -242,35 +242,33 @@ for (const kind of STORE_KINDS) {
       assert.equal(await harness.deps.blobs.size(backupFileKey(id)), undefined);
     });
 
+    /** Backs up a server at `port` and returns the detail of the failed record, after checking no file was left. */
+    async function failedBackupOf(port: number, password: string | null = null) {
+      const target = makeInstance({
+        projectId: instance.projectId,
+        endpoint: { host: '127.0.0.1', port, db: 0, username: null, password, tls: false },
+      });
+      await opened.store.instances.insert(target);
+      const backupsUrl = `/v2/${target.projectId}/instances/${target.id}/backups`;
+      const id = (await harness.app.inject({ method: 'POST', url: backupsUrl })).json().backup_id;
+      await harness.worker.idle();
+      const info = (await harness.app.inject({ method: 'GET', url: `${backupsUrl}/${id}` })).json();
+      assert.equal(info.status, 'failed');
+      assert.equal(info.is_support_restore, 'FALSE');
+      assert.deepEqual((await harness.deps.blobs.list()).partial, []);
+      assert.equal(await harness.deps.blobs.size(backupFileKey(id)), undefined);
+      return info;
+    }
+
     it('ends failed with dcs.08.0001 and no file when the source drops the connection mid-stream', async () => {
       const rdb = makeRdb(noise(300_000));
       const master = await startFakeMaster({
         afterSync: [Buffer.from(`$${rdb.length}\r\n`), rdb.subarray(0, 150_000), 'close'],
       });
-      const target = makeInstance({
-        projectId: instance.projectId,
-        endpoint: { host: '127.0.0.1', port: master.port, db: 0, username: null, password: null, tls: false },
-      });
-      await opened.store.instances.insert(target);
       try {
-        const id = (
-          await harness.app.inject({
-            method: 'POST',
-            url: `/v2/${target.projectId}/instances/${target.id}/backups`,
-          })
-        ).json().backup_id;
-        await harness.worker.idle();
-        const info = (
-          await harness.app.inject({
-            method: 'GET',
-            url: `/v2/${target.projectId}/instances/${target.id}/backups/${id}`,
-          })
-        ).json();
-        assert.equal(info.status, 'failed');
+        const info = await failedBackupOf(master.port);
         assert.equal(info.error_code, 'dcs.08.0001');
         assert.match(info.error_message, /closed after 150000 bytes/);
-        assert.deepEqual((await harness.deps.blobs.list()).partial, []);
-        assert.equal(await harness.deps.blobs.size(backupFileKey(id)), undefined);
       } finally {
         await master.close();
       }
@@ -278,38 +276,11 @@ for (const kind of STORE_KINDS) {
 
     it('ends failed with dcs.08.0001 and no file when the password is wrong', async () => {
       const guarded = await startRedisServer(['--requirepass', 'right-one']);
-      const target = makeInstance({
-        projectId: instance.projectId,
-        endpoint: {
-          host: '127.0.0.1',
-          port: guarded.port,
-          db: 0,
-          username: null,
-          password: 'wrong-one',
-          tls: false,
-        },
-      });
-      await opened.store.instances.insert(target);
       try {
-        const response = await harness.app.inject({
-          method: 'POST',
-          url: `/v2/${target.projectId}/instances/${target.id}/backups`,
-        });
-        const id = response.json().backup_id;
-        await harness.worker.idle();
-        const info = (
-          await harness.app.inject({
-            method: 'GET',
-            url: `/v2/${target.projectId}/instances/${target.id}/backups/${id}`,
-          })
-        ).json();
-        assert.equal(info.status, 'failed');
+        const info = await failedBackupOf(guarded.port, 'wrong-one');
         assert.equal(info.error_code, 'dcs.08.0001');
         assert.match(info.error_message, /authentication failed/);
         assert.ok(!info.error_message.includes('wrong-one'));
-        assert.equal(info.is_support_restore, 'FALSE');
-        assert.deepEqual(await harness.deps.blobs.list().then((l) => l.partial), []);
-        assert.equal(await harness.deps.blobs.size(backupFileKey(id)), undefined);
       } finally {
         await guarded.stop();
       }
