@@ -16,6 +16,8 @@ import pg from 'pg';
 import { type BackupRecord, type BackupStatus, backupNameFor } from '../src/core/backup-record.ts';
 import type { Instance } from '../src/core/instance.ts';
 import { formatCompactUtc } from '../src/core/time-format.ts';
+import { randomBytes } from 'node:crypto';
+import { SecretBox } from '../src/core/auth/secret-box.ts';
 import { KyselyMetadataStore } from '../src/store/kysely-metadata-store.ts';
 import type { DatabaseLocation } from '../src/store/open-database.ts';
 import { createTestDatabase } from '../test/support/postgres.ts';
@@ -86,7 +88,7 @@ function makeRecord(instanceId: string, n: number): BackupRecord {
 
 async function load(location: DatabaseLocation, instances: Instance[]): Promise<void> {
   const started = Date.now();
-  const store = await KyselyMetadataStore.open(location);
+  const store = await KyselyMetadataStore.open(location, new SecretBox(randomBytes(32)));
   for (const instance of instances) await store.instances.insert(instance);
   const perSmall = Math.floor((RECORDS - BIG_INSTANCE_RECORDS) / (INSTANCES - 1));
   let n = 0;

@@ -9,6 +9,8 @@ export interface ServiceConfig {
   database: DatabaseLocation;
   logLevel: string;
   jobs: JobConfig;
+  /** DCS_MASTER_KEY, when set; otherwise a key file in the data dir. */
+  masterKey: string | undefined;
 }
 
 export interface JobConfig {
@@ -51,7 +53,15 @@ export function loadServiceConfig(env: NodeJS.ProcessEnv, overrides: ServiceOver
     pollMs: positiveInteger(env, 'DCS_JOB_POLL_MS', 1_000),
     syncIdleTimeoutMs: positiveInteger(env, 'DCS_SYNC_IDLE_TIMEOUT_MS', 60_000),
   };
-  return { host, port, dataDir, database: databaseLocation(databaseUrl, dataDir), logLevel, jobs };
+  return {
+    host,
+    port,
+    dataDir,
+    database: databaseLocation(databaseUrl, dataDir),
+    logLevel,
+    jobs,
+    masterKey: env.DCS_MASTER_KEY,
+  };
 }
 
 function positiveInteger(env: NodeJS.ProcessEnv, name: string, fallback: number): number {

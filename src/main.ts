@@ -1,6 +1,5 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { pino } from 'pino';
 import { buildApp } from './api/app.ts';
@@ -8,6 +7,11 @@ import { FsBlobStore } from './blobs/fs-blob-store.ts';
 import { type ServiceConfig, describeDatabase } from './config.ts';
 import { systemClock } from './core/clock.ts';
 import { LinkSigner } from './core/download-links.ts';
+import { deriveKey, SecretBox } from './core/auth/secret-box.ts';
+import { TokenIssuer } from './core/auth/tokens.ts';
+import { Authenticator } from './api/auth/authenticator.ts';
+import { bootstrapAdmin } from './service/bootstrap-admin.ts';
+import { loadMasterKey } from './service/master-key.ts';
 import { RespRedisProbe } from './engine/redis-probe.ts';
 import { JobWorker } from './jobs/job-worker.ts';
 import { runBackupJob } from './jobs/run-backup.ts';
@@ -20,22 +24,6 @@ export interface RunningService {
   close(): Promise<void>;
 }
 
-/**
- * The key behind download links, generated on first start and kept in the data dir (mode 0600). Processes
- * that serve the same links must share it.
- */
-function loadLinkKey(dataDir: string): Buffer {
-  const file = path.join(dataDir, 'link-signing.key');
-  try {
-    return Buffer.from(fs.readFileSync(file, 'utf8').trim(), 'hex');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-    const key = randomBytes(32);
-    fs.writeFileSync(file, key.toString('hex') + '\n', { mode: 0o600, flag: 'wx' });
-    return key;
-  }
-}
-
 /** Composition root: picks the metadata store, builds the app, starts the worker and listens. */
 export async function startService(config: ServiceConfig): Promise<RunningService> {
   const logger = pino({
@@ -46,7 +34,8 @@ export async function startService(config: ServiceConfig): Promise<RunningServic
     },
   });
   fs.mkdirSync(config.dataDir, { recursive: true });
-  const store = await KyselyMetadataStore.open(config.database);
+  const master = loadMasterKey(config.masterKey, config.dataDir);
+  const store = await KyselyMetadataStore.open(config.database, new SecretBox(master.key));
   const blobs = new FsBlobStore(path.join(config.dataDir, 'backups'));
   const probe = new RespRedisProbe();
   const clock = systemClock;
@@ -61,13 +50,16 @@ export async function startService(config: ServiceConfig): Promise<RunningServic
       runBackupJob({ store, blobs, probe, clock, idleTimeoutMs: config.jobs.syncIdleTimeoutMs }, job, signal),
     onError: (error) => logger.error({ err: error }, 'job worker error'),
   });
+  const tokens = new TokenIssuer(deriveKey(master.key, 'tokens'));
   const app = await buildApp(
     {
       store,
       blobs,
       probe,
       clock,
-      links: new LinkSigner(loadLinkKey(config.dataDir)),
+      links: new LinkSigner(deriveKey(master.key, 'download links')),
+      tokens,
+      auth: new Authenticator({ credentials: store.credentials, tokens, clock }),
       onQueued: () => worker.wake(),
     },
     { logger },
@@ -83,8 +75,15 @@ export async function startService(config: ServiceConfig): Promise<RunningServic
   const port = typeof address === 'object' && address ? address.port : config.port;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
   const url = `http://${host}:${port}`;
+  const admin = await bootstrapAdmin({ store, clock }, config.dataDir, url);
+  if (admin) {
+    logger.warn(
+      { accessKey: admin.accessKey, file: admin.file },
+      'first start: admin credential created (its secret key is in the file, mode 0600)',
+    );
+  }
   logger.info(
-    { url, metadata: describeDatabase(config.database), dataDir: config.dataDir },
+    { url, metadata: describeDatabase(config.database), dataDir: config.dataDir, masterKey: master.source },
     'dcs-backup listening',
   );
   return {

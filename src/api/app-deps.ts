@@ -1,4 +1,6 @@
+import type { TokenIssuer } from '../core/auth/tokens.ts';
 import type { Clock } from '../core/clock.ts';
+import type { Authenticator } from './auth/authenticator.ts';
 import type { LinkSigner } from '../core/download-links.ts';
 import type { BlobStore, MetadataStore, RedisProbe } from '../core/ports.ts';
 
@@ -9,6 +11,8 @@ export interface AppDeps {
   probe: RedisProbe;
   clock: Clock;
   links: LinkSigner;
+  auth: Authenticator;
+  tokens: TokenIssuer;
   /** Called when a job was queued, so the local worker picks it up at once. */
   onQueued?: () => void;
 }

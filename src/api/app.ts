@@ -1,13 +1,15 @@
 import { randomUUID } from 'node:crypto';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import { DomainError } from '../core/errors.ts';
 import type { AppDeps } from './app-deps.ts';
+import { installAuth } from './auth/install-auth.ts';
 import { installErrorHandling, sendDomainError } from './error-handling.ts';
 import { RouteTable } from './route-table.ts';
 import { registerAdminInstanceRoutes } from './routes/admin-instances.ts';
 import { registerInstanceRoutes } from './routes/instances.ts';
 import { registerBackupLinkRoutes } from './routes/backup-links.ts';
 import { registerBackupRoutes } from './routes/backups.ts';
+import { registerCredentialRoutes } from './routes/credentials.ts';
 import { registerListBackupRecords } from './routes/list-backup-records.ts';
 
 export interface AppOptions {
@@ -21,7 +23,7 @@ export async function buildApp(deps: AppDeps, options: AppOptions = {}): Promise
     ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
     genReqId: () => randomUUID(),
     // One access line per request at debug level instead of Fastify's two at info: cheap by default.
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     requestIdHeader: false,
     routerOptions: { ignoreTrailingSlash: true },
     bodyLimit: 1024 * 1024,
@@ -33,8 +35,9 @@ export async function buildApp(deps: AppDeps, options: AppOptions = {}): Promise
   });
 
   // SDK clients send Content-Type: application/json on GET and DELETE with no body: that is no body, not bad JSON.
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, text, done) => {
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, text, done) => {
     const body = String(text);
+    request.rawBody = body;
     if (body.trim() === '') return done(null, undefined);
     try {
       done(null, JSON.parse(body));
@@ -64,11 +67,13 @@ export async function buildApp(deps: AppDeps, options: AppOptions = {}): Promise
   const routes = new RouteTable();
   app.addHook('onRoute', (route) => routes.add(route.method, route.url));
   installErrorHandling(app, routes);
+  installAuth(app, deps.auth, deps.clock);
 
   registerListBackupRecords(app, deps);
   registerBackupRoutes(app, deps);
   registerBackupLinkRoutes(app, deps);
   registerInstanceRoutes(app, deps);
   registerAdminInstanceRoutes(app, deps);
+  registerCredentialRoutes(app, deps);
   return app;
 }

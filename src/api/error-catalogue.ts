@@ -57,5 +57,24 @@ export const ERROR_CATALOGUE: Record<DomainErrorCode, DcsErrorEntry> = {
   },
   link_invalid: { status: 403, dcsCode: 'DCS.4905', message: 'The download link is not valid.' },
   link_expired: { status: 403, dcsCode: 'DCS.4906', message: 'The download link has expired.' },
+  auth_missing: { status: 401, dcsCode: 'DCS.1003', message: 'No token in the request.' },
+  auth_invalid: { status: 401, dcsCode: 'DCS.1001', message: 'Invalid token.' },
+  token_expired: { status: 401, dcsCode: 'DCS.1002', message: 'Token expired.' },
+  project_mismatch: { status: 401, dcsCode: 'DCS.1004', message: 'Project ID does not match the token.' },
+  read_only: {
+    status: 403,
+    dcsCode: 'DCS.3002',
+    message: 'This tenant has read permission only and cannot perform this operation.',
+  },
+  role_forbidden: {
+    status: 403,
+    dcsCode: 'DCS.3003',
+    message: 'This role does not have the permission to perform this operation.',
+  },
+  credential_not_found: {
+    status: 404,
+    dcsCode: 'DCS.4907',
+    message: 'The credential does not exist or is revoked.',
+  },
   body_too_large: { status: 413, dcsCode: 'DCS.4904', message: 'The request body is too large.' },
 };

@@ -1,24 +1,34 @@
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../config.ts';
+import { resolveCli, type GlobalOptions } from './cli-auth.ts';
 import { registerBackup } from './commands/backup.ts';
+import { registerCredentials } from './commands/credentials.ts';
 import { registerInstance } from './commands/instance.ts';
 import { registerServe } from './commands/serve.ts';
 import { CliError, ServiceClient } from './service-client.ts';
 
 const program = new Command('dcs-backup')
   .description('Backups of Redis and Valkey behind the Huawei Cloud DCS v2 backup API')
-  .option('--endpoint <url>', 'service address (env DCS_ENDPOINT, default http://127.0.0.1:8080)')
+  .option(
+    '--endpoint <url>',
+    'service address (env DCS_ENDPOINT, else the credentials file, else http://127.0.0.1:8080)',
+  )
+  .option('--ak <access_key>', 'access key (env HUAWEICLOUD_SDK_AK)')
+  .option('--sk <secret_key>', 'secret key (env HUAWEICLOUD_SDK_SK)')
+  .option('--token <token>', 'an X-Auth-Token instead of AK/SK (env DCS_TOKEN)')
+  .option('--credentials <file>', 'credentials file (default <DCS_DATA_DIR or ./dcs-data>/credentials.json)')
   .exitOverride()
   .showHelpAfterError();
 
-const client = () =>
-  new ServiceClient(
-    program.opts<{ endpoint?: string }>().endpoint ?? process.env.DCS_ENDPOINT ?? 'http://127.0.0.1:8080',
-  );
+const client = () => {
+  const { endpoint, auth } = resolveCli(program.opts<GlobalOptions>(), process.env);
+  return new ServiceClient(endpoint, auth);
+};
 
 registerServe(program);
 registerInstance(program, client);
 registerBackup(program, client);
+registerCredentials(program, client);
 
 try {
   await program.parseAsync(process.argv);

@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+import { signRequest } from '../core/auth/sdk-signature.ts';
 /** A failure the CLI reports in one line: a DCS error from the service, or the service out of reach. */
 export class CliError extends Error {
   readonly exitCode: number;
@@ -7,12 +9,17 @@ export class CliError extends Error {
   }
 }
 
+/** How the CLI proves who it is: an AK/SK pair (requests are signed as the SDKs sign them) or a token. */
+export type CliAuth = { accessKey: string; secretKey: string } | { token: string } | null;
+
 /** Talks to a running service over its HTTP API; the CLI never opens the database itself. */
 export class ServiceClient {
   readonly #endpoint: string;
+  readonly #auth: CliAuth;
 
-  constructor(endpoint: string) {
+  constructor(endpoint: string, auth: CliAuth = null) {
     this.#endpoint = endpoint.replace(/\/+$/, '');
+    this.#auth = auth;
   }
 
   async get<T>(path: string, query: Record<string, string | number | undefined> = {}): Promise<T> {
@@ -45,6 +52,25 @@ export class ServiceClient {
     return response;
   }
 
+  #authHeaders(method: string, url: URL, headers: Record<string, string>, payload: string | undefined) {
+    if (this.#auth === null) return {};
+    if ('token' in this.#auth) return { 'x-auth-token': this.#auth.token };
+    return signRequest(
+      {
+        method,
+        rawPath: url.pathname,
+        rawQuery: url.search.replace(/^\?/, ''),
+        headers: { ...headers, host: url.host },
+        payloadSha256: createHash('sha256')
+          .update(payload ?? '')
+          .digest('hex'),
+      },
+      this.#auth.accessKey,
+      this.#auth.secretKey,
+      Date.now(),
+    );
+  }
+
   async #request<T>(
     method: string,
     path: string,
@@ -55,13 +81,13 @@ export class ServiceClient {
     for (const [key, value] of Object.entries(query)) {
       if (value !== undefined) url.searchParams.set(key, String(value));
     }
+    const payload = body === undefined ? undefined : JSON.stringify(body);
+    const headers: Record<string, string> =
+      payload === undefined ? {} : { 'content-type': 'application/json' };
+    Object.assign(headers, this.#authHeaders(method, url, headers, payload));
     let response: Response;
     try {
-      response = await fetch(url, {
-        method,
-        headers: body === undefined ? {} : { 'content-type': 'application/json' },
-        body: body === undefined ? undefined : JSON.stringify(body),
-      });
+      response = await fetch(url, { method, headers, body: payload });
     } catch (error) {
       const cause = (error as { cause?: { code?: string } }).cause?.code ?? (error as Error).message;
       throw new CliError(`cannot reach the service at ${this.#endpoint}: ${cause}`);

@@ -1,4 +1,5 @@
 import type { BackupFormat, BackupRecord, BackupStatus, BackupType } from './backup-record.ts';
+import type { Credential } from './auth/credential.ts';
 import type { BackupChange, StoredBackup } from './backup-detail.ts';
 import type { Instance, RedisEndpoint } from './instance.ts';
 import type { Job } from './job.ts';
@@ -61,11 +62,21 @@ export interface JobRepository {
   reapExpired(now: number): Promise<Job[]>;
 }
 
+export interface CredentialRepository {
+  insert(credential: Credential): Promise<void>;
+  find(accessKey: string): Promise<Credential | undefined>;
+  /** Every credential, revoked ones included; oldest first. */
+  list(): Promise<Credential[]>;
+  /** Marks the credential revoked; false when there is no such active credential. */
+  revoke(accessKey: string, now: number): Promise<boolean>;
+}
+
 /** The metadata store: SQLite or PostgreSQL behind the same interface. */
 export interface MetadataStore {
   readonly instances: InstanceRepository;
   readonly backups: BackupRepository;
   readonly jobs: JobRepository;
+  readonly credentials: CredentialRepository;
   close(): Promise<void>;
 }
 

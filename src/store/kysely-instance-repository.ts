@@ -1,30 +1,43 @@
-import type { Kysely } from 'kysely';
+import type { Kysely, Selectable } from 'kysely';
+import type { SecretBox } from '../core/auth/secret-box.ts';
 import type { Instance } from '../core/instance.ts';
 import type { InstanceRepository } from '../core/ports.ts';
 import { instanceToRow, rowToInstance } from './row-mapping.ts';
-import type { Database } from './schema.ts';
+import type { Database, InstancesTable } from './schema.ts';
 
 export class KyselyInstanceRepository implements InstanceRepository {
   readonly #db: Kysely<Database>;
+  readonly #secrets: SecretBox;
 
-  constructor(db: Kysely<Database>) {
+  constructor(db: Kysely<Database>, secrets: SecretBox) {
     this.#db = db;
+    this.#secrets = secrets;
   }
 
   async insert(instance: Instance): Promise<void> {
-    await this.#db.insertInto('instances').values(instanceToRow(instance)).execute();
+    const row = instanceToRow(instance);
+    // The Redis password is sealed at rest with the master key.
+    if (row.password) row.password = this.#secrets.seal(row.password);
+    await this.#db.insertInto('instances').values(row).execute();
   }
 
   async findById(id: string): Promise<Instance | undefined> {
     const row = await this.#db.selectFrom('instances').selectAll().where('id', '=', id).executeTakeFirst();
-    return row && rowToInstance(row);
+    return row && this.#toInstance(row);
+  }
+
+  #toInstance(row: Selectable<InstancesTable>): Instance {
+    return rowToInstance({
+      ...row,
+      password: row.password === null ? null : this.#secrets.open(row.password),
+    });
   }
 
   async list(projectId?: string): Promise<Instance[]> {
     let query = this.#db.selectFrom('instances').selectAll();
     if (projectId !== undefined) query = query.where('project_id', '=', projectId);
     const rows = await query.orderBy('created_at').orderBy('id').execute();
-    return rows.map(rowToInstance);
+    return rows.map((row) => this.#toInstance(row));
   }
 
   async delete(id: string): Promise<void> {

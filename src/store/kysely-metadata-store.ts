@@ -1,5 +1,13 @@
 import type { Kysely } from 'kysely';
-import type { BackupRepository, InstanceRepository, JobRepository, MetadataStore } from '../core/ports.ts';
+import type { SecretBox } from '../core/auth/secret-box.ts';
+import type {
+  BackupRepository,
+  CredentialRepository,
+  InstanceRepository,
+  JobRepository,
+  MetadataStore,
+} from '../core/ports.ts';
+import { KyselyCredentialRepository } from './kysely-credential-repository.ts';
 import { KyselyBackupRepository } from './kysely-backup-repository.ts';
 import { KyselyInstanceRepository } from './kysely-instance-repository.ts';
 import { KyselyJobRepository } from './kysely-job-repository.ts';
@@ -11,17 +19,20 @@ export class KyselyMetadataStore implements MetadataStore {
   readonly instances: InstanceRepository;
   readonly backups: BackupRepository;
   readonly jobs: JobRepository;
+  readonly credentials: CredentialRepository;
   readonly #db: Kysely<Database>;
 
-  private constructor(db: Kysely<Database>) {
+  private constructor(db: Kysely<Database>, secrets: SecretBox) {
     this.#db = db;
-    this.instances = new KyselyInstanceRepository(db);
+    this.instances = new KyselyInstanceRepository(db, secrets);
+    this.credentials = new KyselyCredentialRepository(db, secrets);
     this.backups = new KyselyBackupRepository(db);
     this.jobs = new KyselyJobRepository(db);
   }
 
-  static async open(location: DatabaseLocation): Promise<KyselyMetadataStore> {
-    return new KyselyMetadataStore(await openDatabase(location));
+  /** Opens the database; secrets (Redis passwords, secret keys) are sealed and opened with `secrets`. */
+  static async open(location: DatabaseLocation, secrets: SecretBox): Promise<KyselyMetadataStore> {
+    return new KyselyMetadataStore(await openDatabase(location), secrets);
   }
 
   async close(): Promise<void> {

@@ -61,8 +61,19 @@ export interface JobsTable {
   finished_at: number | null;
 }
 
+export interface CredentialsTable {
+  access_key: string;
+  secret: string;
+  project_id: string | null;
+  role: string;
+  description: string | null;
+  created_at: number;
+  revoked_at: number | null;
+}
+
 export interface Database {
   instances: InstancesTable;
   backups: BackupsTable;
   jobs: JobsTable;
+  credentials: CredentialsTable;
 }

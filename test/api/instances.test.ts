@@ -4,7 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { pino } from 'pino';
 import { buildApp } from '../../src/api/app.ts';
-import { ManualClock, testDeps } from '../support/app.ts';
+import { asAdmin, ManualClock, testDeps } from '../support/app.ts';
 import { makeBackup } from '../support/records.ts';
 import { freePort, startRedisServer, type RedisServer } from '../support/redis-server.ts';
 import { STORE_KINDS, type OpenedStore } from '../support/stores.ts';
@@ -53,7 +53,8 @@ describe('attached Redis servers', () => {
             },
           }),
         );
-        app = await buildApp(testDeps(opened.store, new ManualClock(ATTACHED_AT)), { logger });
+        const deps = testDeps(opened.store, new ManualClock(ATTACHED_AT));
+        app = await asAdmin(await buildApp(deps, { logger }), deps);
       });
 
       after(async () => {

@@ -21,7 +21,7 @@ describe('backups through the CLI against a running service', () => {
   let dataDir: string;
   let instanceId: string;
   let backupId: string;
-  const cli = (...args: string[]) => runCli(['--endpoint', service.url, ...args]);
+  const cli = (...args: string[]) => runCli(['--endpoint', service.url, ...args], { DCS_DATA_DIR: dataDir });
 
   before(async () => {
     dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'dcs-backup-cli-'));
@@ -106,7 +106,8 @@ describe('a service killed in the middle of a backup', () => {
 
   it('leaves no record backuping and no file behind after a restart', async () => {
     let service = await startServiceProcess(['--data-dir', dataDir], JOB_ENV);
-    const cli = (...args: string[]) => runCli(['--endpoint', service.url, ...args]);
+    const cli = (...args: string[]) =>
+      runCli(['--endpoint', service.url, ...args], { DCS_DATA_DIR: dataDir });
     const instanceId = (
       await cli('instance', 'attach', `redis://127.0.0.1:${master.port}`, '--project', 'p1', '--name', 'slow')
     ).stdout.trim();

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { KyselyMetadataStore } from '../../src/store/kysely-metadata-store.ts';
 import { makeBackup } from '../support/records.ts';
+import { TEST_SECRETS } from '../support/stores.ts';
 import { startRedisServer, type RedisServer } from '../support/redis-server.ts';
 import { runCli, startServiceProcess, type ServiceProcess } from '../support/service-process.ts';
 
@@ -15,7 +16,7 @@ describe('the dcs-backup CLI against a running service', () => {
   let service: ServiceProcess;
   let dataDir: string;
   let instanceId: string;
-  const cli = (...args: string[]) => runCli(['--endpoint', service.url, ...args]);
+  const cli = (...args: string[]) => runCli(['--endpoint', service.url, ...args], { DCS_DATA_DIR: dataDir });
 
   before(async () => {
     dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'dcs-cli-'));
@@ -71,10 +72,10 @@ describe('the dcs-backup CLI against a running service', () => {
 
   it('lists backup records with the same content as the API, as a table and as JSON', async () => {
     // The backup engine is not part of this suite: records are written by the store's own functions.
-    const store = await KyselyMetadataStore.open({
-      kind: 'sqlite',
-      file: path.join(dataDir, 'metadata.sqlite'),
-    });
+    const store = await KyselyMetadataStore.open(
+      { kind: 'sqlite', file: path.join(dataDir, 'metadata.sqlite') },
+      TEST_SECRETS,
+    );
     const t = Date.UTC(2024, 3, 1, 10, 0, 0);
     const records = [
       makeBackup(instanceId, t, { remark: 'first', sizeBytes: 880232 }),
@@ -120,7 +121,9 @@ describe('the dcs-backup CLI against a running service', () => {
     );
     const page = JSON.parse(json.stdout);
     const direct = await (
-      await fetch(`${service.url}/v2/proj-cli/instances/${instanceId}/backups?limit=1&offset=1`)
+      await fetch(`${service.url}/v2/proj-cli/instances/${instanceId}/backups?limit=1&offset=1`, {
+        headers: { 'x-auth-token': (await cli('credentials', 'token')).stdout.trim() },
+      })
     ).json();
     assert.deepEqual(direct, page);
     assert.equal(page.total_num, 3);
@@ -184,7 +187,9 @@ describe('dcs-backup serve', () => {
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'dcs-cli-pg-'));
     const service = await startServiceProcess(['--data-dir', dataDir], { DCS_DATABASE_URL: database.url });
     try {
-      const list = await runCli(['--endpoint', service.url, 'instance', 'list', '--json']);
+      const list = await runCli(['--endpoint', service.url, 'instance', 'list', '--json'], {
+        DCS_DATA_DIR: dataDir,
+      });
       assert.equal(list.code, 0, list.stderr);
       assert.match(service.output(), /"metadata":"postgres 127\.0\.0\.1:5432\/dcs_test_/);
       assert.ok(

@@ -46,7 +46,8 @@ describe('an instance attached with TLS', () => {
   });
 
   it('is probed and backed up over TLS', async () => {
-    const cli = (...args: string[]) => runCli(['--endpoint', service.url, ...args]);
+    const cli = (...args: string[]) =>
+      runCli(['--endpoint', service.url, ...args], { DCS_DATA_DIR: path.join(dir, 'data') });
     const attached = await cli(
       'instance',
       'attach',
@@ -66,17 +67,20 @@ describe('an instance attached with TLS', () => {
   });
 
   it('refuses the plain port when TLS is asked for', async () => {
-    const result = await runCli([
-      '--endpoint',
-      service.url,
-      'instance',
-      'attach',
-      `rediss://127.0.0.1:${redis.port}`,
-      '--project',
-      'p',
-      '--name',
-      'x',
-    ]);
+    const result = await runCli(
+      [
+        '--endpoint',
+        service.url,
+        'instance',
+        'attach',
+        `rediss://127.0.0.1:${redis.port}`,
+        '--project',
+        'p',
+        '--name',
+        'x',
+      ],
+      { DCS_DATA_DIR: path.join(dir, 'data') },
+    );
     assert.notEqual(result.code, 0);
     assert.match(result.stderr, /DCS\.4901/);
   });

@@ -59,6 +59,7 @@ describe('backup progress', () => {
       close: () => opened.store.close(),
       instances: opened.store.instances,
       jobs: opened.store.jobs,
+      credentials: opened.store.credentials,
       // The real repository, with its updates recorded on the way through.
       backups: new Proxy(opened.store.backups, {
         get(target, key) {

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { KyselyMetadataStore } from '../../src/store/kysely-metadata-store.ts';
 import { makeBackup, makeInstance } from '../support/records.ts';
-import { STORE_KINDS, type OpenedStore } from '../support/stores.ts';
+import { STORE_KINDS, TEST_SECRETS, type OpenedStore } from '../support/stores.ts';
 
 for (const kind of STORE_KINDS) {
   describe(`metadata store contract on ${kind.name}`, () => {
@@ -100,11 +100,11 @@ describe('migrations', () => {
 
   it('run once: reopening a database keeps its data', async () => {
     const file = path.join(dir, 'metadata.sqlite');
-    const first = await KyselyMetadataStore.open({ kind: 'sqlite', file });
+    const first = await KyselyMetadataStore.open({ kind: 'sqlite', file }, TEST_SECRETS);
     const instance = makeInstance();
     await first.instances.insert(instance);
     await first.close();
-    const second = await KyselyMetadataStore.open({ kind: 'sqlite', file });
+    const second = await KyselyMetadataStore.open({ kind: 'sqlite', file }, TEST_SECRETS);
     assert.deepEqual(await second.instances.findById(instance.id), instance);
     await second.close();
   });

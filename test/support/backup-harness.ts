@@ -5,7 +5,7 @@ import type { Clock } from '../../src/core/clock.ts';
 import type { MetadataStore } from '../../src/core/ports.ts';
 import { JobWorker } from '../../src/jobs/job-worker.ts';
 import { runBackupJob } from '../../src/jobs/run-backup.ts';
-import { testDeps } from './app.ts';
+import { asAdmin, testDeps } from './app.ts';
 
 export interface BackupHarness {
   app: FastifyInstance;
@@ -32,7 +32,7 @@ export async function startBackupHarness(
       runBackupJob({ ...deps, idleTimeoutMs: options.idleTimeoutMs ?? 10_000 }, job, signal),
   });
   deps.onQueued = () => worker.wake();
-  const app = await buildApp(deps);
+  const app = await asAdmin(await buildApp(deps), deps);
   if (options.autoStart !== false) worker.start();
   return {
     app,

@@ -1,8 +1,13 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { SecretBox } from '../../src/core/auth/secret-box.ts';
 import { KyselyMetadataStore } from '../../src/store/kysely-metadata-store.ts';
 import { createTestDatabase } from './postgres.ts';
+
+/** One master key per test process: stores reopened on the same database can read what they sealed. */
+export const TEST_SECRETS = new SecretBox(randomBytes(32));
 
 export interface OpenedStore {
   store: KyselyMetadataStore;
@@ -21,10 +26,10 @@ export const STORE_KINDS: StoreKind[] = [
     name: 'sqlite',
     async open() {
       const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dcs-store-'));
-      const store = await KyselyMetadataStore.open({
-        kind: 'sqlite',
-        file: path.join(dir, 'metadata.sqlite'),
-      });
+      const store = await KyselyMetadataStore.open(
+        { kind: 'sqlite', file: path.join(dir, 'metadata.sqlite') },
+        TEST_SECRETS,
+      );
       return {
         store,
         async dispose() {
@@ -38,7 +43,7 @@ export const STORE_KINDS: StoreKind[] = [
     name: 'postgres',
     async open() {
       const database = await createTestDatabase();
-      const store = await KyselyMetadataStore.open({ kind: 'postgres', url: database.url });
+      const store = await KyselyMetadataStore.open({ kind: 'postgres', url: database.url }, TEST_SECRETS);
       return {
         store,
         async dispose() {

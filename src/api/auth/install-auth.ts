@@ -1,0 +1,75 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Clock } from '../../core/clock.ts';
+import { DomainError } from '../../core/errors.ts';
+import { AuthFailure, type Authenticator, type Caller } from './authenticator.ts';
+import { FailureLimiter } from './failure-limiter.ts';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The body as received, for the signature's payload hash. */
+    rawBody?: string;
+    /** Set once the request authenticated. */
+    caller?: Caller;
+  }
+}
+
+/** Paths that carry their own proof (download links sign themselves). */
+const OPEN_PATHS = ['/downloads/'];
+const TOKEN_PATH = '/auth/v1/tokens';
+
+/**
+ * Every request (but download links) must be signed or carry a token, before its input is even validated,
+ * so an anonymous caller learns nothing from the answers. Then the caller's role and project decide.
+ */
+export function installAuth(app: FastifyInstance, auth: Authenticator, clock: Clock): void {
+  const limiter = new FailureLimiter();
+  app.addHook('preValidation', async (request) => {
+    if (OPEN_PATHS.some((prefix) => request.url.startsWith(prefix))) return;
+    let caller: Caller;
+    try {
+      caller = await auth.authenticate({
+        method: request.method,
+        url: request.url,
+        headers: request.headers,
+        rawBody: request.rawBody,
+      });
+    } catch (error) {
+      if (!(error instanceof AuthFailure)) throw error;
+      request.log.warn(
+        { accessKey: error.accessKey, address: request.ip, reason: error.message, method: request.method },
+        'authentication failed',
+      );
+      await limiter.penalise(request.ip, clock.now());
+      throw error.error;
+    }
+    authorize(caller, request);
+    request.caller = caller;
+  });
+}
+
+function authorize(caller: Caller, request: FastifyRequest): void {
+  const path = request.url.split('?', 1)[0]!;
+  if (path.startsWith(TOKEN_PATH)) return;
+  if (path.startsWith('/admin/') && caller.role !== 'admin') {
+    throw new DomainError(
+      'role_forbidden',
+      'This role does not have the permission to perform this operation.',
+    );
+  }
+  const projectId = (request.params as { project_id?: string } | undefined)?.project_id;
+  if (projectId !== undefined) {
+    const claimed = request.headers['x-project-id'];
+    if (
+      (claimed !== undefined && claimed !== projectId) ||
+      (caller.role !== 'admin' && caller.projectId !== projectId)
+    ) {
+      throw new DomainError('project_mismatch', 'Project ID does not match the token.');
+    }
+  }
+  if (caller.role === 'viewer' && request.method !== 'GET' && request.method !== 'HEAD') {
+    throw new DomainError(
+      'read_only',
+      'This tenant has read permission only and cannot perform this operation.',
+    );
+  }
+}
