@@ -16,7 +16,8 @@ import pg from 'pg';
 import { type BackupRecord, type BackupStatus, backupNameFor } from '../src/core/backup-record.ts';
 import type { Instance } from '../src/core/instance.ts';
 import { formatCompactUtc } from '../src/core/time-format.ts';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
+import { signRequest } from '../src/core/auth/sdk-signature.ts';
 import { SecretBox } from '../src/core/auth/secret-box.ts';
 import { KyselyMetadataStore } from '../src/store/kysely-metadata-store.ts';
 import type { DatabaseLocation } from '../src/store/open-database.ts';
@@ -151,13 +152,25 @@ interface Measured {
   p99: number;
 }
 
-async function measure(base: string, path: () => string): Promise<Measured> {
+interface RequestSpec {
+  path: string;
+  headers: Record<string, string>;
+}
+
+async function measure(base: string, next: () => RequestSpec): Promise<Measured> {
   const run = (duration: number) =>
     autocannon({
       url: base,
       connections: CONNECTIONS,
       duration,
-      requests: [{ setupRequest: (request) => ({ ...request, path: path() }) }],
+      requests: [
+        {
+          setupRequest: (request) => {
+            const spec = next();
+            return { ...request, path: spec.path, headers: { ...request.headers, ...spec.headers } };
+          },
+        },
+      ],
     });
   await run(2); // warm-up: JIT, statement caches, page cache
   const result = await run(DURATION);
@@ -165,6 +178,43 @@ async function measure(base: string, path: () => string): Promise<Measured> {
     throw new Error(`${result.non2xx} non-2xx answers and ${result.errors} errors from ${base}`);
   }
   return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99 };
+}
+
+/**
+ * The admin credential the service wrote on first start: a token for it, and a way to pre-sign requests
+ * (signing inside the load generator would load the machine the server shares).
+ */
+async function credentialsFor(base: string, dataDir: string) {
+  const file = JSON.parse(fs.readFileSync(path.join(dataDir, 'credentials.json'), 'utf8')) as {
+    access_key: string;
+    secret_key: string;
+  };
+  const host = new URL(base).host;
+  const sign = (method: string, target: string, payload: string) => {
+    const [rawPath, rawQuery = ''] = target.split('?');
+    const headers = { host, 'content-type': 'application/json' };
+    const payloadSha256 = createHash('sha256').update(payload).digest('hex');
+    const auth = signRequest(
+      { method, rawPath: rawPath!, rawQuery, headers, payloadSha256 },
+      file.access_key,
+      file.secret_key,
+      Date.now(),
+    );
+    return { ...headers, ...auth };
+  };
+  const body = JSON.stringify({ ttl_seconds: 3600 });
+  const issued = await fetch(`${base}/auth/v1/tokens`, {
+    method: 'POST',
+    headers: sign('POST', '/auth/v1/tokens', body),
+    body,
+  });
+  const { token } = (await issued.json()) as { token: string };
+  const signedPool = (next: () => string, size: number): RequestSpec[] =>
+    Array.from({ length: size }, () => {
+      const target = next();
+      return { path: target, headers: sign('GET', target, '') };
+    });
+  return { token, signedPool };
 }
 
 async function startBareServer(bodyFile: string): Promise<{ url: string; child: ChildProcess }> {
@@ -192,14 +242,20 @@ async function benchEngine(engine: 'sqlite' | 'postgres'): Promise<string[]> {
   );
   const lines: string[] = [];
   try {
+    const { token, signedPool } = await credentialsFor(service.url, dataDir);
+    const withToken = (path: () => string) => () => ({ path: path(), headers: { 'x-auth-token': token } });
     for (const scenario of scenarios(instances)) {
-      const sample = Buffer.from(await (await fetch(service.url + scenario.path())).arrayBuffer());
+      const sample = Buffer.from(
+        await (
+          await fetch(service.url + scenario.path(), { headers: { 'x-auth-token': token } })
+        ).arrayBuffer(),
+      );
       const bodyFile = path.join(dataDir, 'body.json');
       fs.writeFileSync(bodyFile, sample);
       const bare = await startBareServer(bodyFile);
-      const baseline = await measure(bare.url, scenario.path);
+      const baseline = await measure(bare.url, withToken(scenario.path));
       bare.child.kill('SIGTERM');
-      const ours = await measure(service.url, scenario.path);
+      const ours = await measure(service.url, withToken(scenario.path));
       const line =
         `${engine.padEnd(8)} ${scenario.name.padEnd(42)} body ${String(sample.length).padStart(5)} B | ` +
         `ours ${ours.rps.toFixed(0).padStart(6)} req/s p50 ${ours.p50} ms p99 ${ours.p99} ms | ` +
@@ -208,6 +264,17 @@ async function benchEngine(engine: 'sqlite' | 'postgres'): Promise<string[]> {
       console.log(line);
       lines.push(line);
     }
+    // The same first scenario with every request signed (SDK-HMAC-SHA256) instead of carrying a token.
+    const first = scenarios(instances)[0]!;
+    const pool = signedPool(first.path, 2000);
+    const tokenRun = await measure(service.url, withToken(first.path));
+    const signedRun = await measure(service.url, () => pool[Math.floor(Math.random() * pool.length)]!);
+    const line =
+      `${engine.padEnd(8)} ${first.name + ', signed vs token'} | signed ${signedRun.rps.toFixed(0)} req/s ` +
+      `p50 ${signedRun.p50} ms p99 ${signedRun.p99} ms | token ${tokenRun.rps.toFixed(0)} req/s ` +
+      `p50 ${tokenRun.p50} ms p99 ${tokenRun.p99} ms | ratio ${(signedRun.rps / tokenRun.rps).toFixed(2)}`;
+    console.log(line);
+    lines.push(line);
   } finally {
     await service.stop();
     await database?.drop();

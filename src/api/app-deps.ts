@@ -1,6 +1,7 @@
 import type { TokenIssuer } from '../core/auth/tokens.ts';
 import type { Clock } from '../core/clock.ts';
 import type { Authenticator } from './auth/authenticator.ts';
+import type { FailureLimiter } from './auth/failure-limiter.ts';
 import type { LinkSigner } from '../core/download-links.ts';
 import type { BlobStore, MetadataStore, RedisProbe } from '../core/ports.ts';
 
@@ -12,6 +13,8 @@ export interface AppDeps {
   clock: Clock;
   links: LinkSigner;
   auth: Authenticator;
+  /** Slows addresses that keep failing authentication; a default one when omitted. */
+  failureLimiter?: FailureLimiter;
   tokens: TokenIssuer;
   /** Called when a job was queued, so the local worker picks it up at once. */
   onQueued?: () => void;

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import { DomainError } from '../core/errors.ts';
 import type { AppDeps } from './app-deps.ts';
+import { FailureLimiter } from './auth/failure-limiter.ts';
 import { installAuth } from './auth/install-auth.ts';
 import { installErrorHandling, sendDomainError } from './error-handling.ts';
 import { RouteTable } from './route-table.ts';
@@ -67,7 +68,7 @@ export async function buildApp(deps: AppDeps, options: AppOptions = {}): Promise
   const routes = new RouteTable();
   app.addHook('onRoute', (route) => routes.add(route.method, route.url));
   installErrorHandling(app, routes);
-  installAuth(app, deps.auth, deps.clock);
+  installAuth(app, deps.auth, deps.clock, deps.failureLimiter ?? new FailureLimiter());
 
   registerListBackupRecords(app, deps);
   registerBackupRoutes(app, deps);

@@ -8,6 +8,7 @@ import type { AppDeps } from '../../src/api/app-deps.ts';
 import { FsBlobStore } from '../../src/blobs/fs-blob-store.ts';
 import { LinkSigner } from '../../src/core/download-links.ts';
 import { Authenticator } from '../../src/api/auth/authenticator.ts';
+import { FailureLimiter } from '../../src/api/auth/failure-limiter.ts';
 import { TokenIssuer } from '../../src/core/auth/tokens.ts';
 import { createCredential } from '../../src/core/use-cases/credentials.ts';
 import type { Clock } from '../../src/core/clock.ts';
@@ -39,6 +40,8 @@ export function testDeps(
     links: new LinkSigner(randomBytes(32)),
     tokens,
     auth: new Authenticator({ credentials: store.credentials, tokens, clock }),
+    // Tests fail authentication on purpose, many times, from one address: no slowing down.
+    failureLimiter: new FailureLimiter({ maxDelayMs: 0 }),
   };
 }
 

@@ -10,6 +10,12 @@ const MAX_DELAY_MS = 5_000;
  */
 export class FailureLimiter {
   readonly #failures = new Map<string, { count: number; since: number }>();
+  readonly #maxDelayMs: number;
+
+  /** maxDelayMs 0 turns the slowing off (tests that fail on purpose, many times, from one address). */
+  constructor(options: { maxDelayMs?: number } = {}) {
+    this.#maxDelayMs = options.maxDelayMs ?? MAX_DELAY_MS;
+  }
 
   /** Records a failure and returns how long its answer should wait. */
   record(address: string, now: number): number {
@@ -21,7 +27,7 @@ export class FailureLimiter {
     }
     entry.count += 1;
     const excess = entry.count - FREE_FAILURES;
-    return excess <= 0 ? 0 : Math.min(MAX_DELAY_MS, 100 * 2 ** (excess - 1));
+    return excess <= 0 ? 0 : Math.min(this.#maxDelayMs, 100 * 2 ** (excess - 1));
   }
 
   async penalise(address: string, now: number): Promise<void> {

@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Clock } from '../../core/clock.ts';
 import { DomainError } from '../../core/errors.ts';
 import { AuthFailure, type Authenticator, type Caller } from './authenticator.ts';
-import { FailureLimiter } from './failure-limiter.ts';
+import type { FailureLimiter } from './failure-limiter.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -21,8 +21,12 @@ const TOKEN_PATH = '/auth/v1/tokens';
  * Every request (but download links) must be signed or carry a token, before its input is even validated,
  * so an anonymous caller learns nothing from the answers. Then the caller's role and project decide.
  */
-export function installAuth(app: FastifyInstance, auth: Authenticator, clock: Clock): void {
-  const limiter = new FailureLimiter();
+export function installAuth(
+  app: FastifyInstance,
+  auth: Authenticator,
+  clock: Clock,
+  limiter: FailureLimiter,
+): void {
   app.addHook('preValidation', async (request) => {
     if (OPEN_PATHS.some((prefix) => request.url.startsWith(prefix))) return;
     let caller: Caller;
