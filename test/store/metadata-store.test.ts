@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import Database from 'better-sqlite3';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -107,5 +108,43 @@ describe('migrations', () => {
     const second = await KyselyMetadataStore.open({ kind: 'sqlite', file }, TEST_SECRETS);
     assert.deepEqual(await second.instances.findById(instance.id), instance);
     await second.close();
+  });
+});
+
+describe('secrets at rest', () => {
+  it('stores Redis passwords and secret keys sealed, and reads them back in clear', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dcs-sealed-'));
+    const file = path.join(dir, 'metadata.sqlite');
+    try {
+      const store = await KyselyMetadataStore.open({ kind: 'sqlite', file }, TEST_SECRETS);
+      const instance = makeInstance({
+        endpoint: { host: 'h', port: 1, db: 0, username: null, password: 'redis-pw-at-rest', tls: false },
+      });
+      await store.instances.insert(instance);
+      const credential = {
+        accessKey: 'AKATREST000000000000',
+        secretKey: 'sk-at-rest-0000000000000000000000000000',
+        projectId: 'p',
+        role: 'operator' as const,
+        description: null,
+        createdAt: 1,
+        revokedAt: null,
+      };
+      await store.credentials.insert(credential);
+      assert.equal((await store.instances.findById(instance.id))?.endpoint.password, 'redis-pw-at-rest');
+      assert.deepEqual(await store.credentials.find(credential.accessKey), credential);
+      await store.close();
+      const raw = new Database(file, { readonly: true });
+      const rows = JSON.stringify([
+        raw.prepare('select * from instances').all(),
+        raw.prepare('select * from credentials').all(),
+      ]);
+      raw.close();
+      assert.ok(!rows.includes('redis-pw-at-rest'), 'the Redis password is stored in clear');
+      assert.ok(!rows.includes(credential.secretKey), 'the secret key is stored in clear');
+      assert.match(rows, /enc:v1:/);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
