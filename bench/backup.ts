@@ -13,6 +13,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs, promisify } from 'node:util';
 import { startRedisServer } from '../test/support/redis-server.ts';
+import { credentialsFor } from './bench-auth.ts';
 import { runCli, startServiceProcess, type ServiceProcess } from '../test/support/service-process.ts';
 
 const run = promisify(execFile);
@@ -59,19 +60,23 @@ async function timeRedisCli(port: number, file: string): Promise<number> {
 async function timeOurs(
   service: ServiceProcess,
   instanceId: string,
+  token: string,
 ): Promise<{ seconds: number; size: number }> {
   const base = `${service.url}/v2/bench/instances/${instanceId}/backups`;
+  const headers = { 'x-auth-token': token };
   const started = process.hrtime.bigint();
-  const { backup_id: id } = (await (await fetch(base, { method: 'POST' })).json()) as { backup_id: string };
+  const { backup_id: id } = (await (await fetch(base, { method: 'POST', headers })).json()) as {
+    backup_id: string;
+  };
   for (;;) {
-    const detail = (await (await fetch(`${base}/${id}`)).json()) as {
+    const detail = (await (await fetch(`${base}/${id}`, { headers })).json()) as {
       status: string;
       size: number;
       error_message: string;
     };
     if (detail.status === 'succeed') {
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-      await fetch(`${base}/${id}`, { method: 'DELETE' });
+      await fetch(`${base}/${id}`, { method: 'DELETE', headers });
       return { seconds, size: detail.size };
     }
     if (detail.status === 'failed') throw new Error(`backup failed: ${detail.error_message}`);
@@ -94,18 +99,22 @@ for (const size of SIZES) {
   const service = await startServiceProcess(['--data-dir', path.join(dir, 'data')]);
   try {
     await fill(redis.port, size);
-    const attached = await runCli([
-      '--endpoint',
-      service.url,
-      'instance',
-      'attach',
-      `redis://127.0.0.1:${redis.port}`,
-      '--project',
-      'bench',
-      '--name',
-      'bench',
-    ]);
+    const attached = await runCli(
+      [
+        '--endpoint',
+        service.url,
+        'instance',
+        'attach',
+        `redis://127.0.0.1:${redis.port}`,
+        '--project',
+        'bench',
+        '--name',
+        'bench',
+      ],
+      { DCS_DATA_DIR: path.join(dir, 'data') },
+    );
     const instanceId = attached.stdout.trim();
+    const { token } = await credentialsFor(service.url, path.join(dir, 'data'));
     const cli: number[] = [];
     const ours: number[] = [];
     let bytes = 0;
@@ -113,7 +122,7 @@ for (const size of SIZES) {
       const file = path.join(dir, 'redis-cli.rdb');
       cli.push(await timeRedisCli(redis.port, file));
       fs.rmSync(file);
-      const result = await timeOurs(service, instanceId);
+      const result = await timeOurs(service, instanceId, token);
       ours.push(result.seconds);
       bytes = result.size;
       console.log(

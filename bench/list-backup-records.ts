@@ -16,8 +16,8 @@ import pg from 'pg';
 import { type BackupRecord, type BackupStatus, backupNameFor } from '../src/core/backup-record.ts';
 import type { Instance } from '../src/core/instance.ts';
 import { formatCompactUtc } from '../src/core/time-format.ts';
-import { createHash, randomBytes } from 'node:crypto';
-import { signRequest } from '../src/core/auth/sdk-signature.ts';
+import { randomBytes } from 'node:crypto';
+import { credentialsFor, type RequestSpec } from './bench-auth.ts';
 import { SecretBox } from '../src/core/auth/secret-box.ts';
 import { KyselyMetadataStore } from '../src/store/kysely-metadata-store.ts';
 import type { DatabaseLocation } from '../src/store/open-database.ts';
@@ -152,11 +152,6 @@ interface Measured {
   p99: number;
 }
 
-interface RequestSpec {
-  path: string;
-  headers: Record<string, string>;
-}
-
 async function measure(base: string, next: () => RequestSpec): Promise<Measured> {
   const run = (duration: number) =>
     autocannon({
@@ -178,43 +173,6 @@ async function measure(base: string, next: () => RequestSpec): Promise<Measured>
     throw new Error(`${result.non2xx} non-2xx answers and ${result.errors} errors from ${base}`);
   }
   return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99 };
-}
-
-/**
- * The admin credential the service wrote on first start: a token for it, and a way to pre-sign requests
- * (signing inside the load generator would load the machine the server shares).
- */
-async function credentialsFor(base: string, dataDir: string) {
-  const file = JSON.parse(fs.readFileSync(path.join(dataDir, 'credentials.json'), 'utf8')) as {
-    access_key: string;
-    secret_key: string;
-  };
-  const host = new URL(base).host;
-  const sign = (method: string, target: string, payload: string) => {
-    const [rawPath, rawQuery = ''] = target.split('?');
-    const headers = { host, 'content-type': 'application/json' };
-    const payloadSha256 = createHash('sha256').update(payload).digest('hex');
-    const auth = signRequest(
-      { method, rawPath: rawPath!, rawQuery, headers, payloadSha256 },
-      file.access_key,
-      file.secret_key,
-      Date.now(),
-    );
-    return { ...headers, ...auth };
-  };
-  const body = JSON.stringify({ ttl_seconds: 3600 });
-  const issued = await fetch(`${base}/auth/v1/tokens`, {
-    method: 'POST',
-    headers: sign('POST', '/auth/v1/tokens', body),
-    body,
-  });
-  const { token } = (await issued.json()) as { token: string };
-  const signedPool = (next: () => string, size: number): RequestSpec[] =>
-    Array.from({ length: size }, () => {
-      const target = next();
-      return { path: target, headers: sign('GET', target, '') };
-    });
-  return { token, signedPool };
 }
 
 async function startBareServer(bodyFile: string): Promise<{ url: string; child: ChildProcess }> {
