@@ -6,6 +6,7 @@ import { createBackup } from '../../core/use-cases/create-backup.ts';
 import { deleteBackup } from '../../core/use-cases/delete-backup.ts';
 import { findBackup } from '../../core/use-cases/find-backup.ts';
 import type { AppDeps } from '../app-deps.ts';
+import { emptyBodyWhenAbsent } from '../optional-body.ts';
 import { instanceIdFrom, projectIdFrom } from '../path-params.ts';
 import { backupDetailToWire, backupDetailWireSchema } from '../wire/backup-detail-wire.ts';
 
@@ -32,10 +33,7 @@ export function registerBackupRoutes(app: FastifyInstance, deps: AppDeps): void 
     '/v2/:project_id/instances/:instance_id/backups',
     {
       schema: { body: copyInstanceBody },
-      // Every body field is optional, and so is the body itself (curl users send none; the SDK sends {}).
-      preValidation: async (request) => {
-        request.body ??= {};
-      },
+      preValidation: emptyBodyWhenAbsent,
     },
     async (request) => {
       const projectId = projectIdFrom(request.params);

@@ -3,6 +3,7 @@ import { ROLES, type Credential, type Role } from '../../core/auth/credential.ts
 import { DomainError } from '../../core/errors.ts';
 import { createCredential, revokeCredential } from '../../core/use-cases/credentials.ts';
 import type { AppDeps } from '../app-deps.ts';
+import { emptyBodyWhenAbsent } from '../optional-body.ts';
 
 const createBody = {
   type: 'object',
@@ -63,9 +64,7 @@ export function registerCredentialRoutes(app: FastifyInstance, deps: AppDeps): v
     '/auth/v1/tokens',
     {
       schema: { body: tokenBody },
-      preValidation: async (request) => {
-        request.body ??= {};
-      },
+      preValidation: emptyBodyWhenAbsent,
     },
     async (request) => {
       const caller = request.caller!;
