@@ -48,6 +48,8 @@ export interface BackupRepository {
    * restore_in_progress when the instance already has an unfinished job.
    */
   insertQueued(record: BackupRecord, job: Job): Promise<void>;
+  /** Keys of the blobs the instance's records still own. */
+  fileKeys(instanceId: string): Promise<string[]>;
   /** Size of the instance's newest successful backup: the best estimate of the next one. */
   latestSucceededSize(instanceId: string): Promise<number | undefined>;
 }

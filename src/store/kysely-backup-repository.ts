@@ -64,6 +64,16 @@ export class KyselyBackupRepository implements BackupRepository {
     }
   }
 
+  async fileKeys(instanceId: string): Promise<string[]> {
+    const rows = await this.#db
+      .selectFrom('backups')
+      .select('file_key')
+      .where('instance_id', '=', instanceId)
+      .where('file_key', 'is not', null)
+      .execute();
+    return rows.map((row) => row.file_key!);
+  }
+
   async latestSucceededSize(instanceId: string): Promise<number | undefined> {
     const row = await this.#db
       .selectFrom('backups')

@@ -242,6 +242,24 @@ for (const kind of STORE_KINDS) {
       assert.equal(await harness.deps.blobs.size(backupFileKey(id)), undefined);
     });
 
+    it('removes the files of an instance detached with force', async () => {
+      const leaving = makeInstance({
+        projectId: instance.projectId,
+        endpoint: { host: '127.0.0.1', port: redis.port, db: 0, username: null, password: null, tls: false },
+      });
+      await opened.store.instances.insert(leaving);
+      const url = `/v2/${leaving.projectId}/instances/${leaving.id}/backups`;
+      const id = (await harness.app.inject({ method: 'POST', url })).json().backup_id;
+      await harness.worker.idle();
+      const file = await blobPath(id);
+      const detached = await harness.app.inject({
+        method: 'DELETE',
+        url: `/admin/v1/instances/${leaving.id}?force=true`,
+      });
+      assert.equal(detached.statusCode, 204);
+      assert.equal(fs.existsSync(file), false);
+    });
+
     /** Backs up a server at `port` and returns the detail of the failed record, after checking no file was left. */
     async function failedBackupOf(port: number, password: string | null = null) {
       const target = makeInstance({

@@ -87,7 +87,7 @@ export function registerAdminInstanceRoutes(app: FastifyInstance, deps: AppDeps)
       );
     }
     const instanceId = adminInstanceId(request.params);
-    await detachInstance(deps.store, instanceId, force === 'true');
+    await detachInstance(deps, instanceId, force === 'true');
     request.log.info({ instanceId }, 'instance detached');
     return reply.code(204).send();
   });

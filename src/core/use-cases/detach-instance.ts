@@ -1,5 +1,5 @@
 import { DomainError } from '../errors.ts';
-import type { MetadataStore } from '../ports.ts';
+import type { BlobStore, MetadataStore } from '../ports.ts';
 
 /** Records whose backup file may still exist or is being written. */
 const LIVE_STATUSES = ['waiting', 'backuping', 'succeed'] as const;
@@ -9,10 +9,11 @@ const LIVE_STATUSES = ['waiting', 'backuping', 'succeed'] as const;
  * slip of the keyboard never throws backups away.
  */
 export async function detachInstance(
-  store: MetadataStore,
+  deps: { store: MetadataStore; blobs: BlobStore },
   instanceId: string,
   force: boolean,
 ): Promise<void> {
+  const { store, blobs } = deps;
   const instance = await store.instances.findById(instanceId);
   if (!instance) throw new DomainError('instance_not_found', 'This DCS instance does not exist.');
   if (!force) {
@@ -24,5 +25,8 @@ export async function detachInstance(
       );
     }
   }
+  // Records go first, then their files: a crash in between leaves orphan files, never records without them.
+  const files = await store.backups.fileKeys(instanceId);
   await store.instances.delete(instanceId);
+  for (const key of files) await blobs.remove(key);
 }
