@@ -107,6 +107,7 @@ for (const kind of STORE_KINDS) {
     const backups = [
       makeBackup(instance.id, Date.UTC(2024, 0, 1)),
       makeBackup(instance.id, Date.UTC(2024, 0, 2)),
+      makeBackup(instance.id, Date.UTC(2024, 0, 3)),
     ];
 
     before(async () => {
@@ -320,9 +321,23 @@ for (const kind of STORE_KINDS) {
           query: {},
           data: { name: 'über cache', remark: 'a+b c' },
         },
+        {
+          method: 'POST',
+          path: `/v2/proj-a/instances/${instance.id}/backups`,
+          query: {},
+          data: { remark: 'ünïcode + space', backup_format: 'rdb' },
+        },
+        { method: 'GET', path: `/v2/proj-a/instances/${instance.id}/backups/${backups[0]!.id}`, query: {} },
+        {
+          method: 'DELETE',
+          path: `/v2/proj-a/instances/${instance.id}/backups/${backups[2]!.id}`,
+          query: {},
+        },
+        { method: 'GET', path: '/admin/v1/instances', query: { project_id: 'proj-a' } },
       ];
-      const credential = { getAk: () => keys.operator.accessKey, getSk: () => keys.operator.secretKey };
       for (const call of sdkCalls) {
+        const key = call.path.startsWith('/admin/') ? keys.admin : keys.operator;
+        const credential = { getAk: () => key.accessKey, getSk: () => key.secretKey };
         const headers = AKSKSigner.sign(
           {
             endpoint: base + call.path,
@@ -348,8 +363,11 @@ for (const kind of STORE_KINDS) {
         assert.ok(![401, 403].includes(accepted.statusCode), `${call.method} ${call.path}: ${accepted.body}`);
 
         const tampered: Parameters<typeof send>[0][] = [
-          { url: call.path.replace('proj-a', 'proj-A') + (search ? `?${search}` : '') },
-          { url: `${call.path}?${search ? search.replace(/0/, '1') : 'limit=2'}` },
+          // The path changed (the project's case); a path without a project is covered by the query change.
+          ...(call.path.includes('proj-a')
+            ? [{ url: call.path.replace('proj-a', 'proj-A') + (search ? `?${search}` : '') }]
+            : []),
+          { url: `${call.path}?${search ? `${search}x` : 'limit=2'}` },
           { headers: { 'x-project-id': 'proj-a ' } },
           {
             headers: {
