@@ -12,3 +12,11 @@ export function instanceIdFrom(params: unknown): string {
   if (!isUuid(value)) throw new DomainError('invalid_instance_id', 'Invalid instance ID format.');
   return value;
 }
+
+export function backupIdFrom(params: unknown): string {
+  const value = (params as { backup_id?: string }).backup_id ?? '';
+  // A malformed id names no backup: the answer is the one for a backup that does not exist.
+  if (!isUuid(value))
+    throw new DomainError('backup_not_found', 'The backup does not exist or has been deleted.');
+  return value;
+}

@@ -14,17 +14,15 @@ const KEY = /^[A-Za-z0-9_.-]+$/;
 export class FsBlobStore implements BlobStore {
   /** Where the files are; for operators and tests, never for clients. */
   readonly dir: string;
-  readonly #dir: string;
 
   constructor(dir: string) {
-    this.#dir = dir;
     this.dir = dir;
     fs.mkdirSync(dir, { recursive: true });
   }
 
   #path(key: string): string {
     if (!KEY.test(key) || key.endsWith(PARTIAL)) throw new Error(`invalid blob key ${JSON.stringify(key)}`);
-    return path.join(this.#dir, key);
+    return path.join(this.dir, key);
   }
 
   async create(key: string): Promise<BlobWriter> {
@@ -35,7 +33,7 @@ export class FsBlobStore implements BlobStore {
       stream.once('open', () => resolve());
       stream.once('error', reject);
     });
-    const dir = this.#dir;
+    const dir = this.dir;
     let settled = false;
     return {
       stream,
@@ -88,7 +86,7 @@ export class FsBlobStore implements BlobStore {
   }
 
   async list(): Promise<{ committed: string[]; partial: string[] }> {
-    const names = await fs.promises.readdir(this.#dir);
+    const names = await fs.promises.readdir(this.dir);
     return {
       committed: names.filter((n) => !n.endsWith(PARTIAL)),
       partial: names.filter((n) => n.endsWith(PARTIAL)).map((n) => n.slice(0, -PARTIAL.length)),

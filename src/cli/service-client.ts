@@ -42,13 +42,7 @@ export class ServiceClient {
     } catch (error) {
       throw new CliError(`cannot reach ${new URL(url).origin}: ${(error as Error).message}`);
     }
-    if (!response.ok) {
-      const dcs = (await response.json().catch(() => undefined)) as
-        { error_code?: string; error_msg?: string } | undefined;
-      throw new CliError(
-        dcs?.error_code ? `${dcs.error_code} ${dcs.error_msg ?? ''}`.trim() : `HTTP ${response.status}`,
-      );
-    }
+    if (!response.ok) throw failureOf(response, safeJson(await response.text()));
     return response;
   }
 
@@ -94,16 +88,19 @@ export class ServiceClient {
     }
     const text = await response.text();
     const parsed = text === '' ? undefined : safeJson(text);
-    if (!response.ok) {
-      const dcs = parsed as { error_code?: string; error_msg?: string } | undefined;
-      const requestId = response.headers.get('x-request-id');
-      const what = dcs?.error_code
-        ? `${dcs.error_code} ${dcs.error_msg ?? ''}`.trim()
-        : `HTTP ${response.status}`;
-      throw new CliError(`${what}${requestId ? ` (request ${requestId})` : ''}`);
-    }
+    if (!response.ok) throw failureOf(response, parsed);
     return parsed as T;
   }
+}
+
+/** A failed answer in one line: the DCS code and message when there is a DCS body, and the request id. */
+function failureOf(response: Response, body: unknown): CliError {
+  const dcs = body as { error_code?: string; error_msg?: string } | undefined;
+  const requestId = response.headers.get('x-request-id');
+  const what = dcs?.error_code
+    ? `${dcs.error_code} ${dcs.error_msg ?? ''}`.trim()
+    : `HTTP ${response.status}`;
+  return new CliError(`${what}${requestId ? ` (request ${requestId})` : ''}`);
 }
 
 function safeJson(text: string): unknown {

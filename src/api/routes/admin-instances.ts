@@ -1,12 +1,11 @@
 import type { FastifyInstance } from 'fastify';
 import { DomainError } from '../../core/errors.ts';
-import { isUuid } from '../../core/ids.ts';
 import { INSTANCE_TYPES, type InstanceType } from '../../core/instance.ts';
 import { parseRedisUrl } from '../../core/redis-url.ts';
 import { attachInstance } from '../../core/use-cases/attach-instance.ts';
 import { detachInstance } from '../../core/use-cases/detach-instance.ts';
 import type { AppDeps } from '../app-deps.ts';
-import { projectIdFrom } from '../path-params.ts';
+import { instanceIdFrom, projectIdFrom } from '../path-params.ts';
 import { adminInstanceWireSchema, instanceToAdminWire } from '../wire/instance-wire.ts';
 
 interface AttachBody {
@@ -71,7 +70,7 @@ export function registerAdminInstanceRoutes(app: FastifyInstance, deps: AppDeps)
     '/admin/v1/instances/:instance_id',
     { schema: { response: { 200: adminInstanceWireSchema } } },
     async (request) => {
-      const instance = await deps.store.instances.findById(adminInstanceId(request.params));
+      const instance = await deps.store.instances.findById(instanceIdFrom(request.params));
       if (!instance) throw new DomainError('instance_not_found', 'This DCS instance does not exist.');
       return instanceToAdminWire(instance);
     },
@@ -86,15 +85,9 @@ export function registerAdminInstanceRoutes(app: FastifyInstance, deps: AppDeps)
         'force',
       );
     }
-    const instanceId = adminInstanceId(request.params);
+    const instanceId = instanceIdFrom(request.params);
     await detachInstance(deps, instanceId, force === 'true');
     request.log.info({ instanceId }, 'instance detached');
     return reply.code(204).send();
   });
-}
-
-function adminInstanceId(params: unknown): string {
-  const id = (params as { instance_id: string }).instance_id;
-  if (!isUuid(id)) throw new DomainError('invalid_instance_id', 'Invalid instance ID format.');
-  return id;
 }

@@ -4,8 +4,7 @@ import { MAX_LINK_SECONDS, MIN_LINK_SECONDS } from '../../core/download-links.ts
 import { formatCompactUtc } from '../../core/time-format.ts';
 import { findBackup } from '../../core/use-cases/find-backup.ts';
 import type { AppDeps } from '../app-deps.ts';
-import { instanceIdFrom, projectIdFrom } from '../path-params.ts';
-import { backupIdFrom } from './backups.ts';
+import { backupIdFrom, instanceIdFrom, projectIdFrom } from '../path-params.ts';
 
 const linksBody = {
   type: 'object',

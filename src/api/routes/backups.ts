@@ -1,13 +1,11 @@
 import type { FastifyInstance } from 'fastify';
 import { BACKUP_FORMATS, type BackupFormat } from '../../core/backup-record.ts';
-import { DomainError } from '../../core/errors.ts';
-import { isUuid } from '../../core/ids.ts';
 import { createBackup } from '../../core/use-cases/create-backup.ts';
 import { deleteBackup } from '../../core/use-cases/delete-backup.ts';
 import { findBackup } from '../../core/use-cases/find-backup.ts';
 import type { AppDeps } from '../app-deps.ts';
 import { emptyBodyWhenAbsent } from '../optional-body.ts';
-import { instanceIdFrom, projectIdFrom } from '../path-params.ts';
+import { backupIdFrom, instanceIdFrom, projectIdFrom } from '../path-params.ts';
 import { backupDetailToWire, backupDetailWireSchema } from '../wire/backup-detail-wire.ts';
 
 const copyInstanceBody = {
@@ -18,14 +16,6 @@ const copyInstanceBody = {
     backup_format: { type: 'string', enum: [...BACKUP_FORMATS] },
   },
 } as const;
-
-export function backupIdFrom(params: unknown): string {
-  const value = (params as { backup_id?: string }).backup_id ?? '';
-  // A malformed id names no backup: the answer is the one for a backup that does not exist.
-  if (!isUuid(value))
-    throw new DomainError('backup_not_found', 'The backup does not exist or has been deleted.');
-  return value;
-}
 
 /** CopyInstance, DeleteBackupFile, and ShowBackup (an extension: one record with its detail). */
 export function registerBackupRoutes(app: FastifyInstance, deps: AppDeps): void {
