@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { DCS_MAX_SAVE_DAYS, MAX_SAVE_DAYS_LIMIT } from './core/backup-policy.ts';
 import type { DatabaseLocation } from './store/open-database.ts';
 
 /** Everything the service reads from its surroundings, validated once. Nothing else reads process.env. */
@@ -9,6 +10,7 @@ export interface ServiceConfig {
   database: DatabaseLocation;
   logLevel: string;
   jobs: JobConfig;
+  schedule: ScheduleConfig;
   /** DCS_MASTER_KEY, when set; otherwise a key file in the data dir. */
   masterKey: string | undefined;
 }
@@ -21,6 +23,15 @@ export interface JobConfig {
   pollMs: number;
   /** How long a source may send nothing during a transfer before the backup fails as timed out. */
   syncIdleTimeoutMs: number;
+}
+
+export interface ScheduleConfig {
+  /** How often the scheduler looks for due windows and expired backups. */
+  tickMs: number;
+  /** How often storage is reconciled with the records (orphan files, missing files). */
+  cleanupIntervalMs: number;
+  /** The largest save_days a policy may ask for: DCS's 7 unless the operator allows more. */
+  maxSaveDays: number;
 }
 
 /** Values from command-line flags; each wins over its environment variable. */
@@ -53,6 +64,13 @@ export function loadServiceConfig(env: NodeJS.ProcessEnv, overrides: ServiceOver
     pollMs: positiveInteger(env, 'DCS_JOB_POLL_MS', 1_000),
     syncIdleTimeoutMs: positiveInteger(env, 'DCS_SYNC_IDLE_TIMEOUT_MS', 60_000),
   };
+  const schedule: ScheduleConfig = {
+    tickMs: positiveInteger(env, 'DCS_SCHEDULER_TICK_MS', 30_000),
+    cleanupIntervalMs: positiveInteger(env, 'DCS_CLEANUP_INTERVAL_MS', 3_600_000),
+    maxSaveDays: positiveInteger(env, 'DCS_MAX_SAVE_DAYS', DCS_MAX_SAVE_DAYS),
+  };
+  if (schedule.maxSaveDays > MAX_SAVE_DAYS_LIMIT)
+    throw new ConfigError(`DCS_MAX_SAVE_DAYS must be at most ${MAX_SAVE_DAYS_LIMIT}`);
   return {
     host,
     port,
@@ -60,6 +78,7 @@ export function loadServiceConfig(env: NodeJS.ProcessEnv, overrides: ServiceOver
     database: databaseLocation(databaseUrl, dataDir),
     logLevel,
     jobs,
+    schedule,
     masterKey: env.DCS_MASTER_KEY,
   };
 }

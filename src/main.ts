@@ -15,6 +15,9 @@ import { loadMasterKey } from './service/master-key.ts';
 import { RespRedisProbe } from './engine/redis-probe.ts';
 import { JobWorker } from './jobs/job-worker.ts';
 import { runBackupJob } from './jobs/run-backup.ts';
+import { BackupScheduler } from './jobs/backup-scheduler.ts';
+import { PeriodicTask } from './jobs/periodic-task.ts';
+import { cleanUpStorage } from './jobs/storage-cleanup.ts';
 import { KyselyMetadataStore } from './store/kysely-metadata-store.ts';
 
 export interface RunningService {
@@ -61,8 +64,35 @@ export async function startService(config: ServiceConfig): Promise<RunningServic
       tokens,
       auth: new Authenticator({ credentials: store.credentials, tokens, clock }),
       onQueued: () => worker.wake(),
+      maxSaveDays: config.schedule.maxSaveDays,
     },
     { logger },
+  );
+  const scheduler = new BackupScheduler({
+    store,
+    blobs,
+    clock,
+    onQueued: () => worker.wake(),
+    onEvent: (event) =>
+      logger[event.kind === 'started' || event.kind === 'expired' ? 'info' : 'warn'](
+        event,
+        `automatic backups: ${event.kind}`,
+      ),
+  });
+  const schedulerTask = new PeriodicTask(
+    () => scheduler.tick(),
+    config.schedule.tickMs,
+    (error) => logger.error({ err: error }, 'scheduler tick failed'),
+  );
+  const cleanupTask = new PeriodicTask(
+    async () => {
+      const report = await cleanUpStorage({ store, blobs });
+      if (report.removedFiles.length + report.removedPartials.length + report.missingFiles.length > 0) {
+        logger.warn(report, 'storage clean-up');
+      }
+    },
+    config.schedule.cleanupIntervalMs,
+    (error) => logger.error({ err: error }, 'storage clean-up failed'),
   );
   try {
     await app.listen({ host: config.host, port: config.port });
@@ -71,6 +101,8 @@ export async function startService(config: ServiceConfig): Promise<RunningServic
     throw error;
   }
   worker.start();
+  schedulerTask.start();
+  cleanupTask.start();
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
@@ -91,6 +123,8 @@ export async function startService(config: ServiceConfig): Promise<RunningServic
     url,
     async close() {
       await app.close();
+      await schedulerTask.stop();
+      await cleanupTask.stop();
       await worker.stop({ abort: true });
       await store.close();
     },

@@ -16,6 +16,8 @@ export interface AppDeps {
   /** Slows addresses that keep failing authentication; a default one when omitted. */
   failureLimiter?: FailureLimiter;
   tokens: TokenIssuer;
+  /** The largest save_days a policy may ask for: DCS's 7 when omitted. */
+  maxSaveDays?: number;
   /** Called when a job was queued, so the local worker picks it up at once. */
   onQueued?: () => void;
 }

@@ -55,6 +55,31 @@ export const ERROR_CATALOGUE: Record<DomainErrorCode, DcsErrorEntry> = {
     dcsCode: 'DCS.4087',
     message: 'the backup record status is err when restore this instance',
   },
+  invalid_save_days: {
+    status: 400,
+    dcsCode: 'DCS.4072',
+    message: 'Invalid saveDays instance backup policy parameter in the request.',
+  },
+  invalid_policy_type: {
+    status: 400,
+    dcsCode: 'DCS.4073',
+    message: 'Invalid backupType instance backup policy parameter in the request.',
+  },
+  invalid_period_type: {
+    status: 400,
+    dcsCode: 'DCS.4074',
+    message: 'Invalid periodType instance backup policy parameter in the request.',
+  },
+  invalid_backup_at: {
+    status: 400,
+    dcsCode: 'DCS.4075',
+    message: 'Invalid backupAt instance backup policy parameter in the request.',
+  },
+  invalid_begin_at: {
+    status: 400,
+    dcsCode: 'DCS.4076',
+    message: 'Invalid beginAt instance backup policy parameter in the request.',
+  },
   link_invalid: { status: 403, dcsCode: 'DCS.4905', message: 'The download link is not valid.' },
   link_expired: { status: 403, dcsCode: 'DCS.4906', message: 'The download link has expired.' },
   auth_missing: { status: 401, dcsCode: 'DCS.1003', message: 'No token in the request.' },

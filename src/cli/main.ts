@@ -4,6 +4,7 @@ import { resolveCli, type GlobalOptions } from './cli-auth.ts';
 import { registerBackup } from './commands/backup.ts';
 import { registerCredentials } from './commands/credentials.ts';
 import { registerInstance } from './commands/instance.ts';
+import { registerPolicy } from './commands/policy.ts';
 import { registerServe } from './commands/serve.ts';
 import { CliError, ServiceClient } from './service-client.ts';
 
@@ -28,6 +29,7 @@ const client = () => {
 registerServe(program);
 registerInstance(program, client);
 registerBackup(program, client);
+registerPolicy(program, client);
 registerCredentials(program, client);
 
 try {

@@ -14,5 +14,9 @@ export async function resolveProject(api: ServiceClient, instanceId: string, fla
 }
 
 export function backupsPath(projectId: string, instanceId: string): string {
-  return `/v2/${encodeURIComponent(projectId)}/instances/${encodeURIComponent(instanceId)}/backups`;
+  return `${instancePath(projectId, instanceId)}/backups`;
+}
+
+export function instancePath(projectId: string, instanceId: string): string {
+  return `/v2/${encodeURIComponent(projectId)}/instances/${encodeURIComponent(instanceId)}`;
 }

@@ -30,6 +30,10 @@ export class ServiceClient {
     return this.#request<T>('POST', path, {}, body);
   }
 
+  async put<T>(path: string, body: unknown): Promise<T> {
+    return this.#request<T>('PUT', path, {}, body);
+  }
+
   async delete(path: string, query: Record<string, string | number | undefined> = {}): Promise<void> {
     await this.#request('DELETE', path, query);
   }

@@ -17,6 +17,8 @@ export interface BackupDetail {
   bytesReceived: number;
   /** What progress is measured against while the backup runs. */
   estimatedBytes: number | null;
+  /** When this automatic backup expires under the instance's policy; null when it does not. */
+  expiresAt: number | null;
 }
 
 export interface StoredBackup {
@@ -35,6 +37,7 @@ export const EMPTY_DETAIL: BackupDetail = {
   fileKey: null,
   bytesReceived: 0,
   estimatedBytes: null,
+  expiresAt: null,
 };
 
 /** The fields a running or finishing backup may change. */

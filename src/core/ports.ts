@@ -3,6 +3,8 @@ import type { Credential } from './auth/credential.ts';
 import type { BackupChange, StoredBackup } from './backup-detail.ts';
 import type { Instance, RedisEndpoint } from './instance.ts';
 import type { Job } from './job.ts';
+import type { StoredPolicy } from './backup-policy.ts';
+import type { RetainedBackup } from './retention.ts';
 
 /** A filter over one instance's backup records; every field but instanceId, limit and offset is optional. */
 export interface BackupQuery {
@@ -30,7 +32,7 @@ export interface InstanceRepository {
   findById(id: string): Promise<Instance | undefined>;
   /** Instances of one project, or of every project when projectId is undefined; oldest first. */
   list(projectId?: string): Promise<Instance[]>;
-  /** Removes the instance and its backup records in one transaction. */
+  /** Removes the instance, its backup records and its policy in one transaction. */
   delete(id: string): Promise<void>;
 }
 
@@ -52,6 +54,37 @@ export interface BackupRepository {
   fileKeys(instanceId: string): Promise<string[]>;
   /** Size of the instance's newest successful backup: the best estimate of the next one. */
   latestSucceededSize(instanceId: string): Promise<number | undefined>;
+  /**
+   * Inserts a scheduled (automatic) record, with the job that fills it when there is one. "duplicate" when
+   * the instance already has a record for that window (another process got there first); "busy" when a
+   * job is given and the instance already has an unfinished one (nothing is inserted then).
+   */
+  insertScheduled(record: BackupRecord, job: Job | null): Promise<'inserted' | 'duplicate' | 'busy'>;
+  /** The instance's successful automatic backups, newest first: what retention decides over. */
+  retainedAutoBackups(instanceId: string): Promise<RetainedBackup[]>;
+  setExpiries(expiries: ReadonlyMap<string, number | null>): Promise<void>;
+  /** Successful backups whose expiry has come, oldest expiry first. */
+  dueForExpiry(now: number, limit: number): Promise<{ id: string; fileKey: string | null }[]>;
+  /** Marks a successful backup expired and lets go of its file; false when it was no longer successful. */
+  expire(id: string): Promise<boolean>;
+  /** Of the given ids, those whose record may own a file: waiting, running or successful. */
+  liveIds(ids: readonly string[]): Promise<Set<string>>;
+  /** A successful record whose file is gone: not restorable any more, the reason kept; false if it changed. */
+  markFileMissing(id: string, reason: string): Promise<boolean>;
+  /** Successful records that name a file, in id order after `afterId`, for the storage check. */
+  filesAfter(afterId: string, limit: number): Promise<{ id: string; fileKey: string; restorable: boolean }[]>;
+}
+
+export interface PolicyRepository {
+  find(instanceId: string): Promise<StoredPolicy | undefined>;
+  /** The policies of the given instances, by instance id. */
+  findMany(instanceIds: readonly string[]): Promise<Map<string, StoredPolicy>>;
+  /** Inserts or replaces the instance's policy. */
+  save(stored: StoredPolicy): Promise<void>;
+  /** Policies whose next window starts at or before now, earliest first. */
+  due(now: number, limit: number): Promise<StoredPolicy[]>;
+  /** Moves the next window from `from` to `to`; false when another process already moved it. */
+  advance(instanceId: string, from: number, to: number | null): Promise<boolean>;
 }
 
 export interface JobRepository {
@@ -79,6 +112,7 @@ export interface MetadataStore {
   readonly backups: BackupRepository;
   readonly jobs: JobRepository;
   readonly credentials: CredentialRepository;
+  readonly policies: PolicyRepository;
   close(): Promise<void>;
 }
 

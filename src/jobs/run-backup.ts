@@ -2,6 +2,7 @@ import { PROGRESS_COMPLETE, type RecordErrorCode } from '../core/backup-record.t
 import type { Clock } from '../core/clock.ts';
 import type { Job } from '../core/job.ts';
 import type { BlobStore, MetadataStore, RedisProbe } from '../core/ports.ts';
+import { applyStoredRetention } from '../core/use-cases/apply-retention.ts';
 import { fetchRdb } from '../engine/replication/replication-client.ts';
 import { RedisWireError, type RedisWireFailure } from '../engine/resp/redis-wire-error.ts';
 
@@ -121,6 +122,10 @@ export async function runBackupJob(deps: BackupRunnerDeps, job: Job, signal: Abo
       fileKey: key,
       updatedAt: clock.now(),
     });
+    // A new automatic backup may push an older one past keep_last or max_backups.
+    if (stored.record.type === 'auto') {
+      await applyStoredRetention(store, instance.id, clock.now()).catch(() => undefined);
+    }
   } catch (error) {
     await progressWrite;
     await writer.abort().catch(() => undefined);

@@ -3,6 +3,7 @@ import type { BackupChange, StoredBackup } from '../core/backup-detail.ts';
 import type { BackupRecord, BackupStatus } from '../core/backup-record.ts';
 import { DomainError } from '../core/errors.ts';
 import type { Job } from '../core/job.ts';
+import type { RetainedBackup } from '../core/retention.ts';
 import type { BackupPage, BackupQuery, BackupRepository } from '../core/ports.ts';
 import { isUniqueViolation } from './unique-violation.ts';
 import {
@@ -86,6 +87,119 @@ export class KyselyBackupRepository implements BackupRepository {
     return row === undefined ? undefined : Number(row.size_bytes);
   }
 
+  async insertScheduled(record: BackupRecord, job: Job | null): Promise<'inserted' | 'duplicate' | 'busy'> {
+    try {
+      await this.#db.transaction().execute(async (tx) => {
+        // The record first: its window key tells a duplicate apart from a busy instance.
+        await insertBackups(tx, [record]);
+        if (job) {
+          try {
+            await tx.insertInto('jobs').values(jobToRow(job)).execute();
+          } catch (error) {
+            if (isUniqueViolation(error)) throw new InstanceBusy();
+            throw error;
+          }
+        }
+      });
+      return 'inserted';
+    } catch (error) {
+      if (error instanceof InstanceBusy) return 'busy';
+      if (isUniqueViolation(error)) return 'duplicate';
+      throw error;
+    }
+  }
+
+  async retainedAutoBackups(instanceId: string): Promise<RetainedBackup[]> {
+    const rows = await this.#db
+      .selectFrom('backups')
+      .select(['id', 'created_at'])
+      .where('instance_id', '=', instanceId)
+      .where('backup_type', '=', 'auto')
+      .where('status', '=', 'succeed')
+      .orderBy('created_at', 'desc')
+      .orderBy('id', 'desc')
+      .execute();
+    return rows.map((row) => ({ id: row.id, createdAt: Number(row.created_at) }));
+  }
+
+  async setExpiries(expiries: ReadonlyMap<string, number | null>): Promise<void> {
+    if (expiries.size === 0) return;
+    await this.#db.transaction().execute(async (tx) => {
+      for (const [id, expiresAt] of expiries) {
+        await tx
+          .updateTable('backups')
+          .set({ expires_at: expiresAt })
+          .where('id', '=', id)
+          .where('status', '=', 'succeed')
+          .execute();
+      }
+    });
+  }
+
+  async dueForExpiry(now: number, limit: number): Promise<{ id: string; fileKey: string | null }[]> {
+    const rows = await this.#db
+      .selectFrom('backups')
+      .select(['id', 'file_key'])
+      .where('expires_at', 'is not', null)
+      .where('expires_at', '<=', now)
+      .where('status', '=', 'succeed')
+      .orderBy('expires_at')
+      .limit(limit)
+      .execute();
+    return rows.map((row) => ({ id: row.id, fileKey: row.file_key }));
+  }
+
+  async expire(id: string): Promise<boolean> {
+    const result = await this.#db
+      .updateTable('backups')
+      .set({ status: 'expired', restorable: 0, file_key: null, expires_at: null })
+      .where('id', '=', id)
+      .where('status', '=', 'succeed')
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
+  }
+
+  async markFileMissing(id: string, reason: string): Promise<boolean> {
+    const result = await this.#db
+      .updateTable('backups')
+      .set({ restorable: 0, file_key: null, error_message: reason })
+      .where('id', '=', id)
+      .where('status', '=', 'succeed')
+      .where('file_key', 'is not', null)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
+  }
+
+  async liveIds(ids: readonly string[]): Promise<Set<string>> {
+    const live = new Set<string>();
+    for (let start = 0; start < ids.length; start += INSERT_BATCH) {
+      const rows = await this.#db
+        .selectFrom('backups')
+        .select('id')
+        .where('id', 'in', ids.slice(start, start + INSERT_BATCH))
+        .where('status', 'in', ['waiting', 'backuping', 'succeed'])
+        .execute();
+      for (const row of rows) live.add(row.id);
+    }
+    return live;
+  }
+
+  async filesAfter(
+    afterId: string,
+    limit: number,
+  ): Promise<{ id: string; fileKey: string; restorable: boolean }[]> {
+    const rows = await this.#db
+      .selectFrom('backups')
+      .select(['id', 'file_key', 'restorable'])
+      .where('id', '>', afterId)
+      .where('status', '=', 'succeed')
+      .where('file_key', 'is not', null)
+      .orderBy('id')
+      .limit(limit)
+      .execute();
+    return rows.map((row) => ({ id: row.id, fileKey: row.file_key!, restorable: row.restorable === 1 }));
+  }
+
   async list(query: BackupQuery): Promise<BackupPage> {
     const matching = this.#matching(query);
     const total = await this.#count(query, matching);
@@ -145,6 +259,9 @@ export class KyselyBackupRepository implements BackupRepository {
     return q;
   }
 }
+
+/** Thrown inside a transaction to roll it back when the instance already has an unfinished job. */
+class InstanceBusy extends Error {}
 
 /** Inserts records and adds them to their instances' counters, inside the caller's transaction. */
 async function insertBackups(tx: Transaction<Database>, records: readonly BackupRecord[]): Promise<void> {

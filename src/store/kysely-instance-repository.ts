@@ -44,6 +44,7 @@ export class KyselyInstanceRepository implements InstanceRepository {
     await this.#db.transaction().execute(async (tx) => {
       await tx.deleteFrom('backups').where('instance_id', '=', id).execute();
       await tx.deleteFrom('jobs').where('instance_id', '=', id).execute();
+      await tx.deleteFrom('backup_policies').where('instance_id', '=', id).execute();
       await tx.deleteFrom('instances').where('id', '=', id).execute();
     });
   }

@@ -6,11 +6,13 @@ import type {
   InstanceRepository,
   JobRepository,
   MetadataStore,
+  PolicyRepository,
 } from '../core/ports.ts';
 import { KyselyCredentialRepository } from './kysely-credential-repository.ts';
 import { KyselyBackupRepository } from './kysely-backup-repository.ts';
 import { KyselyInstanceRepository } from './kysely-instance-repository.ts';
 import { KyselyJobRepository } from './kysely-job-repository.ts';
+import { KyselyPolicyRepository } from './kysely-policy-repository.ts';
 import { type DatabaseLocation, openDatabase } from './open-database.ts';
 import type { Database } from './schema.ts';
 
@@ -20,6 +22,7 @@ export class KyselyMetadataStore implements MetadataStore {
   readonly backups: BackupRepository;
   readonly jobs: JobRepository;
   readonly credentials: CredentialRepository;
+  readonly policies: PolicyRepository;
   readonly #db: Kysely<Database>;
 
   private constructor(db: Kysely<Database>, secrets: SecretBox) {
@@ -28,6 +31,7 @@ export class KyselyMetadataStore implements MetadataStore {
     this.credentials = new KyselyCredentialRepository(db, secrets);
     this.backups = new KyselyBackupRepository(db);
     this.jobs = new KyselyJobRepository(db);
+    this.policies = new KyselyPolicyRepository(db);
   }
 
   /** Opens the database; secrets (Redis passwords, secret keys) are sealed and opened with `secrets`. */

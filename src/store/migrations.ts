@@ -2,6 +2,7 @@ import type { Migration, MigrationProvider } from 'kysely';
 import { instancesAndBackups } from './migrations/0001-instances-and-backups.ts';
 import { backupDetailAndJobs } from './migrations/0002-backup-detail-and-jobs.ts';
 import { credentials } from './migrations/0003-credentials.ts';
+import { backupPolicies } from './migrations/0004-backup-policies.ts';
 
 /**
  * One set of migrations for both engines. Append new ones; never edit one that has shipped.
@@ -11,6 +12,7 @@ const migrations: Record<string, Migration> = {
   '0001-instances-and-backups': instancesAndBackups,
   '0002-backup-detail-and-jobs': backupDetailAndJobs,
   '0003-credentials': credentials,
+  '0004-backup-policies': backupPolicies,
 };
 
 export const migrationProvider: MigrationProvider = {

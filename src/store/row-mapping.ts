@@ -124,6 +124,7 @@ export function rowToDetail(row: Selectable<BackupsTable>): BackupDetail {
     fileKey: row.file_key,
     bytesReceived: Number(row.bytes_received),
     estimatedBytes: row.estimated_bytes === null ? null : Number(row.estimated_bytes),
+    expiresAt: row.expires_at === null ? null : Number(row.expires_at),
   };
 }
 
@@ -144,6 +145,7 @@ const CHANGE_COLUMNS: { [K in keyof Required<BackupChange>]: keyof BackupsTable 
   fileKey: 'file_key',
   bytesReceived: 'bytes_received',
   estimatedBytes: 'estimated_bytes',
+  expiresAt: 'expires_at',
 };
 
 export function changeToRow(change: BackupChange): Record<string, unknown> {

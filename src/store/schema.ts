@@ -47,6 +47,8 @@ export interface BackupsTable {
   file_key: string | null;
   estimated_bytes: number | null;
   bytes_received: Generated<number>;
+  /** When a successful automatic backup expires under its instance's policy; null when it does not. */
+  expires_at: number | null;
 }
 
 export interface JobsTable {
@@ -71,9 +73,28 @@ export interface CredentialsTable {
   revoked_at: number | null;
 }
 
+export interface BackupPoliciesTable {
+  instance_id: string;
+  id: string;
+  project_id: string;
+  backup_type: string;
+  save_days: number | null;
+  keep_last: number | null;
+  max_backups: number | null;
+  /** ISO weekdays joined by commas: "1,3,5". */
+  weekdays: string | null;
+  period_type: string | null;
+  begin_hour: number | null;
+  timezone_offset: string | null;
+  created_at: number;
+  updated_at: number;
+  next_window_at: number | null;
+}
+
 export interface Database {
   instances: InstancesTable;
   backups: BackupsTable;
   jobs: JobsTable;
   credentials: CredentialsTable;
+  backup_policies: BackupPoliciesTable;
 }

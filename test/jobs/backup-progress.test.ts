@@ -60,6 +60,7 @@ describe('backup progress', () => {
       instances: opened.store.instances,
       jobs: opened.store.jobs,
       credentials: opened.store.credentials,
+      policies: opened.store.policies,
       // The real repository, with its updates recorded on the way through.
       backups: new Proxy(opened.store.backups, {
         get(target, key) {

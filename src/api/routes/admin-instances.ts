@@ -63,7 +63,11 @@ export function registerAdminInstanceRoutes(app: FastifyInstance, deps: AppDeps)
     const { project_id } = request.query as { project_id?: string | string[] };
     const projectId = project_id === undefined ? undefined : projectIdFrom({ project_id });
     const instances = await deps.store.instances.list(projectId);
-    return { instance_num: instances.length, instances: instances.map(instanceToAdminWire) };
+    const policies = await deps.store.policies.findMany(instances.map((i) => i.id));
+    return {
+      instance_num: instances.length,
+      instances: instances.map((i) => instanceToAdminWire(i, policies.get(i.id))),
+    };
   });
 
   app.get(
@@ -72,7 +76,7 @@ export function registerAdminInstanceRoutes(app: FastifyInstance, deps: AppDeps)
     async (request) => {
       const instance = await deps.store.instances.findById(instanceIdFrom(request.params));
       if (!instance) throw new DomainError('instance_not_found', 'This DCS instance does not exist.');
-      return instanceToAdminWire(instance);
+      return instanceToAdminWire(instance, await deps.store.policies.find(instance.id));
     },
   );
 

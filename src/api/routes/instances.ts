@@ -1,11 +1,15 @@
 import type { FastifyInstance } from 'fastify';
 import { DomainError } from '../../core/errors.ts';
 import { requireInstance } from '../../core/use-cases/require-instance.ts';
+import { setBackupPolicy } from '../../core/use-cases/set-backup-policy.ts';
 import type { AppDeps } from '../app-deps.ts';
 import { instanceIdFrom, projectIdFrom } from '../path-params.ts';
+import { DCS_MAX_SAVE_DAYS } from '../../core/backup-policy.ts';
+import { policyRequestFromWire } from '../wire/backup-policy-wire.ts';
 import { instanceToWire, instanceWireSchema } from '../wire/instance-wire.ts';
+import { instanceUpdateFromWire } from '../wire/instance-update.ts';
 
-/** ListInstances, ShowInstance, and CreateInstance (which this service answers with "not supported"). */
+/** ListInstances, ShowInstance, UpdateInstance (the backup policy), and CreateInstance ("not supported"). */
 export function registerInstanceRoutes(app: FastifyInstance, deps: AppDeps): void {
   app.get(
     '/v2/:project_id/instances',
@@ -24,7 +28,11 @@ export function registerInstanceRoutes(app: FastifyInstance, deps: AppDeps): voi
     },
     async (request) => {
       const instances = await deps.store.instances.list(projectIdFrom(request.params));
-      return { instance_num: instances.length, instances: instances.map(instanceToWire) };
+      const policies = await deps.store.policies.findMany(instances.map((i) => i.id));
+      return {
+        instance_num: instances.length,
+        instances: instances.map((i) => instanceToWire(i, policies.get(i.id))),
+      };
     },
   );
 
@@ -33,9 +41,37 @@ export function registerInstanceRoutes(app: FastifyInstance, deps: AppDeps): voi
     { schema: { response: { 200: instanceWireSchema } } },
     async (request) => {
       const projectId = projectIdFrom(request.params);
-      return instanceToWire(await requireInstance(deps.store, projectId, instanceIdFrom(request.params)));
+      const instance = await requireInstance(deps.store, projectId, instanceIdFrom(request.params));
+      return instanceToWire(instance, await deps.store.policies.find(instance.id));
     },
   );
+
+  app.put('/v2/:project_id/instances/:instance_id', async (request, reply) => {
+    const projectId = projectIdFrom(request.params);
+    const instanceId = instanceIdFrom(request.params);
+    if (request.body === undefined) throw new DomainError('empty_body', 'Empty request body.');
+    const update = instanceUpdateFromWire(request.body);
+    const instance = await requireInstance(deps.store, projectId, instanceId);
+    if (update.name !== undefined && update.name !== instance.name) {
+      throw new DomainError(
+        'not_supported',
+        'Renaming an instance is not supported: detach it and attach it again under the new name.',
+      );
+    }
+    // Terraform sends no policy for "manual": then nothing changes.
+    if (update.policy === undefined) return reply.code(204).send();
+    const stored = await setBackupPolicy(
+      { store: deps.store, clock: deps.clock, maxSaveDays: deps.maxSaveDays ?? DCS_MAX_SAVE_DAYS },
+      projectId,
+      instanceId,
+      policyRequestFromWire(update.policy),
+    );
+    request.log.info(
+      { instanceId, backupType: stored.policy.backupType, nextWindowAt: stored.nextWindowAt },
+      'backup policy set',
+    );
+    return reply.code(204).send();
+  });
 
   app.post('/v2/:project_id/instances', async (request) => {
     projectIdFrom(request.params);

@@ -33,6 +33,7 @@ export function backupDetailToWire(stored: StoredBackup) {
     bytes_received: detail.bytesReceived,
     estimated_bytes: detail.estimatedBytes,
     error_message: detail.errorMessage,
+    expires_at: detail.expiresAt === null ? null : formatIsoUtc(detail.expiresAt),
   };
 }
 
@@ -54,5 +55,6 @@ export const backupDetailWireSchema = {
     bytes_received: { type: 'integer' },
     estimated_bytes: nullableInteger,
     error_message: nullableString,
+    expires_at: nullableString,
   },
 } as const;

@@ -1,6 +1,8 @@
 import type { Instance, InstanceType } from '../../core/instance.ts';
 import { describeEndpoint } from '../../core/instance.ts';
+import type { StoredPolicy } from '../../core/backup-policy.ts';
 import { formatIsoUtc } from '../../core/time-format.ts';
+import { policyToWire, policyWireSchema } from './backup-policy-wire.ts';
 
 /** DCS names the deployment shape "cache_mode". */
 const CACHE_MODE: Record<InstanceType, string> = {
@@ -10,7 +12,7 @@ const CACHE_MODE: Record<InstanceType, string> = {
 };
 
 /** The DCS instance fields that apply to an attached server. No credential ever leaves through here. */
-export function instanceToWire(instance: Instance) {
+export function instanceToWire(instance: Instance, policy?: StoredPolicy) {
   const { endpoint } = instance;
   return {
     instance_id: instance.id,
@@ -26,15 +28,15 @@ export function instanceToWire(instance: Instance) {
     no_password_access: endpoint.password === null ? 'true' : 'false',
     access_user: endpoint.username,
     enable_ssl: endpoint.tls,
-    instance_backup_policy: null,
+    instance_backup_policy: policyToWire(policy),
     created_at: formatIsoUtc(instance.createdAt),
   };
 }
 
 /** The admin view adds what an operator attached: the shape and the endpoint without its password. */
-export function instanceToAdminWire(instance: Instance) {
+export function instanceToAdminWire(instance: Instance, policy?: StoredPolicy) {
   return {
-    ...instanceToWire(instance),
+    ...instanceToWire(instance, policy),
     type: instance.type,
     db: instance.endpoint.db,
     url: describeEndpoint(instance.endpoint),
@@ -57,7 +59,7 @@ const instanceProperties = {
   no_password_access: { type: 'string' },
   access_user: nullableString,
   enable_ssl: { type: 'boolean' },
-  instance_backup_policy: { type: 'null' },
+  instance_backup_policy: policyWireSchema,
   created_at: { type: 'string' },
 } as const;
 

@@ -22,6 +22,11 @@ export async function deleteBackup(
       'the instance is backuping: wait for the backup to end before deleting it.',
     );
   }
-  await deps.store.backups.update(backupId, { status: 'deleted', restorable: false, fileKey: null });
+  await deps.store.backups.update(backupId, {
+    status: 'deleted',
+    restorable: false,
+    fileKey: null,
+    expiresAt: null,
+  });
   if (detail.fileKey) await deps.blobs.remove(detail.fileKey);
 }

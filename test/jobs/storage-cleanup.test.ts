@@ -1,0 +1,81 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { FsBlobStore } from '../../src/blobs/fs-blob-store.ts';
+import { newId } from '../../src/core/ids.ts';
+import { backupFileKey } from '../../src/jobs/run-backup.ts';
+import { MISSING_FILE_REASON, cleanUpStorage } from '../../src/jobs/storage-cleanup.ts';
+import { makeBackup, makeInstance } from '../support/records.ts';
+import { STORE_KINDS, type OpenedStore } from '../support/stores.ts';
+
+const NOW = Date.UTC(2026, 10, 23);
+
+async function writeBlob(blobs: FsBlobStore, key: string, commit = true) {
+  const writer = await blobs.create(key);
+  await new Promise<void>((resolve, reject) =>
+    writer.stream.write('REDIS0011', (e) => (e ? reject(e) : resolve())),
+  );
+  if (commit) await writer.commit();
+  else await new Promise<void>((resolve) => writer.stream.end(resolve));
+}
+
+for (const kind of STORE_KINDS) {
+  describe(`storage clean-up on ${kind.name}`, () => {
+    let opened: OpenedStore;
+    let blobs: FsBlobStore;
+
+    before(async () => {
+      opened = await kind.open();
+      blobs = new FsBlobStore(fs.mkdtempSync(path.join(os.tmpdir(), 'dcs-cleanup-')));
+    });
+    after(async () => {
+      await opened.dispose();
+      fs.rmSync(blobs.dir, { recursive: true, force: true });
+    });
+
+    it('removes files no live record owns, keeps the rest, and marks records whose file is gone', async () => {
+      const { store } = opened;
+      const instance = makeInstance();
+      await store.instances.insert(instance);
+      const kept = makeBackup(instance.id, NOW);
+      const lost = makeBackup(instance.id, NOW + 1);
+      const deleted = makeBackup(instance.id, NOW + 2, { status: 'deleted', restorable: false });
+      const running = makeBackup(instance.id, NOW + 3, { status: 'backuping', restorable: false });
+      await store.backups.insertMany([kept, lost, deleted, running]);
+      for (const record of [kept, lost])
+        await store.backups.update(record.id, { fileKey: backupFileKey(record.id) });
+
+      await writeBlob(blobs, backupFileKey(kept.id));
+      await writeBlob(blobs, backupFileKey(deleted.id)); // its delete crashed before the file went
+      const orphan = newId(); // a forced detach dropped its record while the backup ran
+      await writeBlob(blobs, backupFileKey(orphan));
+      await writeBlob(blobs, backupFileKey(running.id), false); // being written right now
+      const deadPartial = newId();
+      await writeBlob(blobs, backupFileKey(deadPartial), false);
+      fs.writeFileSync(path.join(blobs.dir, 'README.txt'), 'not a backup');
+
+      const report = await cleanUpStorage({ store, blobs });
+      assert.deepEqual(report.removedFiles.sort(), [backupFileKey(deleted.id), backupFileKey(orphan)].sort());
+      assert.deepEqual(report.removedPartials, [backupFileKey(deadPartial)]);
+      assert.deepEqual(report.missingFiles, [lost.id]);
+
+      const listing = await blobs.list();
+      assert.deepEqual(listing.committed.sort(), [backupFileKey(kept.id), 'README.txt'].sort());
+      assert.deepEqual(listing.partial, [backupFileKey(running.id)]);
+      const lostNow = (await store.backups.findById(lost.id))!;
+      assert.equal(lostNow.record.status, 'succeed');
+      assert.equal(lostNow.record.restorable, false);
+      assert.equal(lostNow.detail.errorMessage, MISSING_FILE_REASON);
+      assert.equal((await store.backups.findById(kept.id))!.record.restorable, true);
+
+      // A second pass finds nothing left to do.
+      assert.deepEqual(await cleanUpStorage({ store, blobs }), {
+        removedFiles: [],
+        removedPartials: [],
+        missingFiles: [],
+      });
+    });
+  });
+}
