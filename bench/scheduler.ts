@@ -56,6 +56,7 @@ async function openStore(): Promise<OpenedStore> {
   const store = await KyselyMetadataStore.open(location, secrets);
   return {
     store,
+    analyze: async () => undefined,
     dispose: async () => (await store.close(), fs.rmSync(dir, { recursive: true, force: true })),
   };
 }

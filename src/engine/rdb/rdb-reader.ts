@@ -1,0 +1,608 @@
+import { lzfDecompress } from './lzf.ts';
+import { lengthFieldSize, lengthFieldValue, RdbFormatError, safeNumber } from './rdb-length.ts';
+import {
+  MAX_REDIS_RDB_VERSION,
+  MAX_VALKEY_RDB_VERSION,
+  OP,
+  type RdbMagic,
+  TYPE,
+  typeInfo,
+} from './rdb-types.ts';
+
+/** One key as the file stores it: enough to restore it (DUMP payload) or decode it. */
+export interface RdbKeyRecord {
+  db: number;
+  key: Buffer;
+  type: number;
+  /** Absolute expiry in unix ms, or null. */
+  expireAtMs: number | null;
+  /** LRU idle time in seconds (maxmemory-policy *lru), or null. */
+  idleSeconds: number | null;
+  /** LFU counter (maxmemory-policy *lfu), or null. */
+  freq: number | null;
+  /** The value's bytes exactly as in the file (what a DUMP payload carries); null when over the capture limit. */
+  value: Buffer | null;
+  /** Where the value's bytes are in the file, so a value too big to hold can be read again from there. */
+  valueOffset: number;
+  valueLength: number;
+}
+
+export type RdbEvent =
+  | { kind: 'header'; magic: RdbMagic; version: number }
+  | { kind: 'aux'; key: string; value: Buffer }
+  | { kind: 'selectdb'; db: number }
+  | { kind: 'resizedb'; size: number; expires: number }
+  | { kind: 'function'; code: Buffer }
+  | { kind: 'module-aux'; moduleId: bigint }
+  | { kind: 'key'; record: RdbKeyRecord }
+  | { kind: 'end'; checksum: Buffer | null };
+
+export { RdbFormatError } from './rdb-length.ts';
+
+// What the grammar asks the driver for. Numbers rather than objects: one is asked for per string.
+const NEED_BYTE = 0;
+const NEED_LEN = 1;
+const NEED_STR = 2;
+const NEED_SKIP_STR = 3;
+const NEED_BYTES = 4;
+const NEED_SKIP = 5;
+const NEED_OFFSET = 6;
+const NEED_CAPTURE_START = 7;
+const NEED_CAPTURE_END = 8;
+/** A length whose value does not matter to the grammar (an id, a time): consumed, never converted. */
+const NEED_SKIP_LEN = 9;
+/** A 64-bit length kept whole (module type ids use every bit). */
+const NEED_LEN_BIG = 10;
+const MORE = Symbol('more');
+
+type Grammar = Generator<number, void, unknown>;
+
+const ENCODED_INT8 = 0;
+const ENCODED_INT16 = 1;
+const ENCODED_INT32 = 2;
+const ENCODED_LZF = 3;
+
+export interface RdbParserOptions {
+  /** Values larger than this are not kept (RdbKeyRecord.value is null); their offsets still are. */
+  captureLimit?: number;
+}
+
+/**
+ * A streaming RDB parser: push chunks of any size (a byte at a time works) and get the events they complete.
+ * The grammar runs as a generator that asks for one primitive at a time (a length, a string, n bytes) and
+ * waits, suspended, until the bytes have arrived; so a value is never parsed twice and only the bytes of the
+ * value being read are held. It checks structure, not the CRC: RdbIntegrity does that over the same bytes.
+ */
+export class RdbParser {
+  readonly #captureLimit: number;
+  readonly #grammar: Grammar;
+  #need = NEED_BYTES;
+  #count = 9;
+  #events: RdbEvent[] = [];
+  #done = false;
+
+  /** Unconsumed input starts at #buf[#pos]; #base is the absolute offset of #buf[0]. */
+  #buf: Buffer = Buffer.alloc(0);
+  #pos = 0;
+  #base = 0;
+  /** Chunks held back while a primitive waits for more bytes than have arrived (joined once, not per chunk). */
+  #held: Buffer[] = [];
+  #heldBytes = 0;
+  /** Bytes the waiting primitive needs from #pos before it can be tried again. */
+  #required = 0;
+
+  /** Capture of the current value: pieces already cut from replaced buffers, and where the rest starts. */
+  #capturing = false;
+  #capturePieces: Buffer[] = [];
+  #captureBytes = 0;
+  #captureFrom = 0;
+  #captureOverflow = false;
+
+  #magic: RdbMagic = 'REDIS';
+  #version = 0;
+
+  constructor(options: RdbParserOptions = {}) {
+    this.#captureLimit = options.captureLimit ?? 64 * 1024 * 1024;
+    this.#grammar = this.#file();
+    this.#grammar.next();
+  }
+
+  /** Absolute offset of the next unread byte. */
+  get offset(): number {
+    return this.#base + this.#pos;
+  }
+
+  get done(): boolean {
+    return this.#done;
+  }
+
+  push(chunk: Buffer): RdbEvent[] {
+    if (chunk.length === 0) return this.#take();
+    if (this.#done) throw new RdbFormatError('data follows the end of the RDB file');
+    const available = this.#buf.length - this.#pos + this.#heldBytes;
+    if (available + chunk.length < this.#required) {
+      this.#held.push(chunk);
+      this.#heldBytes += chunk.length;
+      return [];
+    }
+    this.#adopt(chunk);
+    this.#run();
+    return this.#take();
+  }
+
+  /** Called when the input ends: throws unless the file ended exactly at its EOF opcode and trailer. */
+  finish(): RdbEvent[] {
+    if (!this.#done) {
+      throw new RdbFormatError(
+        `the RDB file is truncated: it ends at byte ${this.offset} in the middle of its content`,
+      );
+    }
+    return this.#take();
+  }
+
+  #take(): RdbEvent[] {
+    const events = this.#events;
+    this.#events = [];
+    return events;
+  }
+
+  /** Makes the held chunks and the new one the current buffer, cutting captured bytes out of the old one. */
+  #adopt(chunk: Buffer): void {
+    if (this.#capturing) this.#cutCapture();
+    const rest = this.#buf.subarray(this.#pos);
+    this.#base += this.#pos;
+    const parts = rest.length > 0 ? [rest, ...this.#held, chunk] : [...this.#held, chunk];
+    this.#buf = parts.length === 1 ? parts[0]! : Buffer.concat(parts);
+    this.#pos = 0;
+    this.#held = [];
+    this.#heldBytes = 0;
+    this.#required = 0;
+    if (this.#capturing) this.#captureFrom = 0;
+  }
+
+  #cutCapture(): void {
+    const piece = this.#buf.subarray(this.#captureFrom, this.#pos);
+    this.#captureBytes += piece.length;
+    if (this.#captureBytes > this.#captureLimit) {
+      this.#captureOverflow = true;
+      this.#capturePieces = [];
+    } else if (piece.length > 0) {
+      // A copy: the piece must not pin the whole (possibly large) buffer it came from.
+      this.#capturePieces.push(Buffer.from(piece));
+    }
+  }
+
+  #run(): void {
+    for (;;) {
+      const result = this.#fulfil();
+      if (result === MORE) return;
+      const step = this.#grammar.next(result);
+      if (step.done) {
+        this.#done = true;
+        if (this.#pos < this.#buf.length || this.#heldBytes > 0) {
+          throw new RdbFormatError('data follows the end of the RDB file');
+        }
+        return;
+      }
+      this.#need = step.value;
+    }
+  }
+
+  /** Gives the grammar what it asked for, or MORE (and how much more, in #required) when it has not arrived. */
+  #fulfil(): unknown {
+    const buf = this.#buf;
+    const pos = this.#pos;
+    const left = buf.length - pos;
+    switch (this.#need) {
+      case NEED_BYTE:
+        if (left < 1) return this.#wait(1);
+        this.#pos = pos + 1;
+        return buf[pos];
+      case NEED_LEN:
+      case NEED_SKIP_LEN:
+      case NEED_LEN_BIG: {
+        if (left < 1) return this.#wait(1);
+        const first = buf[pos]!;
+        const size = lengthFieldSize(first);
+        if (size === 0) {
+          throw new RdbFormatError(
+            `invalid length encoding 0x${first.toString(16)} at byte ${this.#base + pos}`,
+          );
+        }
+        if (left < size) return this.#wait(size);
+        this.#pos = pos + size;
+        if (this.#need === NEED_SKIP_LEN) return undefined;
+        const value = lengthFieldValue(buf, pos, size);
+        if (this.#need === NEED_LEN_BIG) return BigInt(value);
+        return typeof value === 'number' ? value : safeNumber(value);
+      }
+      case NEED_STR:
+      case NEED_SKIP_STR:
+        return this.#string(this.#need === NEED_STR);
+      case NEED_BYTES: {
+        if (left < this.#count) return this.#wait(this.#count);
+        this.#pos = pos + this.#count;
+        return buf.subarray(pos, pos + this.#count);
+      }
+      case NEED_SKIP:
+        if (left < this.#count) return this.#wait(this.#count);
+        this.#pos = pos + this.#count;
+        return undefined;
+      case NEED_OFFSET:
+        return this.#base + pos;
+      case NEED_CAPTURE_START:
+        this.#capturing = true;
+        this.#capturePieces = [];
+        this.#captureBytes = 0;
+        this.#captureOverflow = false;
+        this.#captureFrom = pos;
+        return undefined;
+      case NEED_CAPTURE_END: {
+        this.#capturing = false;
+        const tail = buf.subarray(this.#captureFrom, pos);
+        if (this.#captureOverflow || this.#captureBytes + tail.length > this.#captureLimit) return null;
+        if (this.#capturePieces.length === 0) return tail;
+        return Buffer.concat([...this.#capturePieces, tail]);
+      }
+      default:
+        throw new Error(`unknown need ${this.#need}`);
+    }
+  }
+
+  #wait(bytes: number): typeof MORE {
+    this.#required = bytes;
+    return MORE;
+  }
+
+  /** An RDB string (length-prefixed, integer-encoded or LZF-compressed), decoded or skipped. */
+  #string(decode: boolean): unknown {
+    const buf = this.#buf;
+    const pos = this.#pos;
+    const left = buf.length - pos;
+    if (left < 1) return this.#wait(1);
+    const first = buf[pos]!;
+    if (first >> 6 === 3) return this.#encodedString(first & 0x3f, decode);
+    const header = lengthFieldSize(first);
+    if (header === 0) {
+      throw new RdbFormatError(`invalid string encoding 0x${first.toString(16)} at byte ${this.#base + pos}`);
+    }
+    if (left < header) return this.#wait(header);
+    const length = safeNumber(lengthFieldValue(buf, pos, header));
+    if (left < header + length) return this.#wait(header + length);
+    this.#pos = pos + header + length;
+    return decode ? buf.subarray(pos + header, pos + header + length) : undefined;
+  }
+
+  #encodedString(encoding: number, decode: boolean): unknown {
+    const buf = this.#buf;
+    const pos = this.#pos;
+    const left = buf.length - pos;
+    const intBytes = [1, 2, 4][encoding];
+    if (encoding <= ENCODED_INT32 && intBytes !== undefined) {
+      if (left < 1 + intBytes) return this.#wait(1 + intBytes);
+      this.#pos = pos + 1 + intBytes;
+      if (!decode) return undefined;
+      const value =
+        encoding === ENCODED_INT8
+          ? buf.readInt8(pos + 1)
+          : encoding === ENCODED_INT16
+            ? buf.readInt16LE(pos + 1)
+            : buf.readInt32LE(pos + 1);
+      return Buffer.from(String(value));
+    }
+    if (encoding !== ENCODED_LZF) {
+      throw new RdbFormatError(`invalid string encoding ${encoding} at byte ${this.#base + pos}`);
+    }
+    // C3 <len compressed> <len uncompressed> <bytes>: two lengths to read before the size is known.
+    let at = pos + 1;
+    const lengths: number[] = [];
+    for (let i = 0; i < 2; i++) {
+      if (at >= buf.length) return this.#wait(at - pos + 1);
+      const size = lengthFieldSize(buf[at]!);
+      if (size === 0) throw new RdbFormatError(`invalid LZF length at byte ${this.#base + at}`);
+      if (at + size > buf.length) return this.#wait(at - pos + size);
+      lengths.push(safeNumber(lengthFieldValue(buf, at, size)));
+      at += size;
+    }
+    const [compressed, uncompressed] = lengths as [number, number];
+    if (at + compressed > buf.length) return this.#wait(at - pos + compressed);
+    this.#pos = at + compressed;
+    if (!decode) return undefined;
+    try {
+      return lzfDecompress(buf.subarray(at, at + compressed), uncompressed);
+    } catch (error) {
+      throw new RdbFormatError(`${(error as Error).message} at byte ${this.#base + pos}`);
+    }
+  }
+
+  #bytes(count: number): number {
+    this.#count = count;
+    return NEED_BYTES;
+  }
+
+  #skip(count: number): number {
+    this.#count = count;
+    return NEED_SKIP;
+  }
+
+  *#file(): Grammar {
+    const header = (yield this.#bytes(9)) as Buffer;
+    this.#readHeader(header);
+    let db = 0;
+    let expireAtMs: number | null = null;
+    let idleSeconds: number | null = null;
+    let freq: number | null = null;
+    for (;;) {
+      const op = (yield NEED_BYTE) as number;
+      switch (op) {
+        case OP.AUX: {
+          const key = (yield NEED_STR) as Buffer;
+          const value = (yield NEED_STR) as Buffer;
+          this.#events.push({ kind: 'aux', key: key.toString('latin1'), value: Buffer.from(value) });
+          break;
+        }
+        case OP.SELECTDB:
+          db = (yield NEED_LEN) as number;
+          this.#events.push({ kind: 'selectdb', db });
+          break;
+        case OP.RESIZEDB: {
+          const size = (yield NEED_LEN) as number;
+          const expires = (yield NEED_LEN) as number;
+          this.#events.push({ kind: 'resizedb', size, expires });
+          break;
+        }
+        case OP.EXPIRETIME_MS:
+          expireAtMs = safeNumber(((yield this.#bytes(8)) as Buffer).readBigInt64LE(0));
+          break;
+        case OP.EXPIRETIME:
+          expireAtMs = ((yield this.#bytes(4)) as Buffer).readInt32LE(0) * 1000;
+          break;
+        case OP.IDLE:
+          idleSeconds = (yield NEED_LEN) as number;
+          break;
+        case OP.FREQ:
+          freq = (yield NEED_BYTE) as number;
+          break;
+        case OP.FUNCTION2: {
+          // Read before touching #events: the array is swapped while the grammar waits for bytes.
+          const code = Buffer.from((yield NEED_STR) as Buffer);
+          this.#events.push({ kind: 'function', code });
+          break;
+        }
+        case OP.FUNCTION_PRE_GA:
+          throw new RdbFormatError(
+            'the file holds functions in the Redis 7.0 release-candidate format, which no released Redis loads',
+          );
+        case OP.MODULE_AUX: {
+          const moduleId = (yield NEED_LEN_BIG) as bigint;
+          const whenOpcode = (yield NEED_LEN) as number;
+          yield NEED_SKIP_LEN; // when: before or after the keyspace
+          if (whenOpcode !== 2) throw new RdbFormatError('invalid module aux record');
+          yield* this.#moduleValue();
+          this.#events.push({ kind: 'module-aux', moduleId });
+          break;
+        }
+        case OP.SLOT_INFO:
+          yield NEED_SKIP_LEN;
+          yield NEED_SKIP_LEN;
+          yield NEED_SKIP_LEN;
+          break;
+        case OP.EOF: {
+          const checksum = this.#version >= 5 ? Buffer.from((yield this.#bytes(8)) as Buffer) : null;
+          this.#events.push({ kind: 'end', checksum });
+          return;
+        }
+        default: {
+          const info = typeInfo(this.#magic, op);
+          if (!info) {
+            throw new RdbFormatError(
+              `unknown value type or opcode ${op} at byte ${this.offset - 1} (${this.#magic} RDB version ${this.#version}): the file cannot be read safely past it`,
+            );
+          }
+          const key = Buffer.from((yield NEED_STR) as Buffer);
+          const valueOffset = (yield NEED_OFFSET) as number;
+          yield NEED_CAPTURE_START;
+          yield* this.#value(op);
+          const value = (yield NEED_CAPTURE_END) as Buffer | null;
+          const end = (yield NEED_OFFSET) as number;
+          this.#events.push({
+            kind: 'key',
+            record: {
+              db,
+              key,
+              type: op,
+              expireAtMs,
+              idleSeconds,
+              freq,
+              value,
+              valueOffset,
+              valueLength: end - valueOffset,
+            },
+          });
+          expireAtMs = null;
+          idleSeconds = null;
+          freq = null;
+        }
+      }
+    }
+  }
+
+  #readHeader(header: Buffer): void {
+    const text = header.toString('latin1');
+    const redis = /^REDIS(\d{4})$/.exec(text);
+    const valkey = /^VALKEY(\d{3})$/.exec(text);
+    if (!redis && !valkey)
+      throw new RdbFormatError('the data does not start with an RDB header (REDIS or VALKEY)');
+    this.#magic = redis ? 'REDIS' : 'VALKEY';
+    this.#version = Number((redis ?? valkey)![1]);
+    const newest = this.#magic === 'REDIS' ? MAX_REDIS_RDB_VERSION : MAX_VALKEY_RDB_VERSION;
+    if (this.#version < 1 || this.#version > newest || (this.#magic === 'VALKEY' && this.#version < 80)) {
+      throw new RdbFormatError(
+        `${this.#magic} RDB version ${this.#version} is not one this reader knows (${this.#magic === 'REDIS' ? `1 to ${newest}` : newest}): refusing rather than misreading it`,
+      );
+    }
+    this.#events.push({ kind: 'header', magic: this.#magic, version: this.#version });
+  }
+
+  /** Walks one value to its end (the grammar of rdbLoadObject), without decoding what it only passes over. */
+  *#value(type: number): Grammar {
+    switch (type) {
+      case TYPE.STRING:
+      case TYPE.HASH_ZIPMAP:
+      case TYPE.LIST_ZIPLIST:
+      case TYPE.SET_INTSET:
+      case TYPE.ZSET_ZIPLIST:
+      case TYPE.HASH_ZIPLIST:
+      case TYPE.HASH_LISTPACK:
+      case TYPE.ZSET_LISTPACK:
+      case TYPE.SET_LISTPACK:
+        yield NEED_SKIP_STR;
+        return;
+      case TYPE.LIST:
+      case TYPE.SET:
+      case TYPE.LIST_QUICKLIST: {
+        const n = (yield NEED_LEN) as number;
+        for (let i = 0; i < n; i++) yield NEED_SKIP_STR;
+        return;
+      }
+      case TYPE.ZSET: {
+        const n = (yield NEED_LEN) as number;
+        for (let i = 0; i < n; i++) {
+          yield NEED_SKIP_STR;
+          const size = (yield NEED_BYTE) as number;
+          if (size < 253) yield this.#skip(size);
+        }
+        return;
+      }
+      case TYPE.HASH: {
+        const n = (yield NEED_LEN) as number;
+        for (let i = 0; i < 2 * n; i++) yield NEED_SKIP_STR;
+        return;
+      }
+      case TYPE.ZSET_2: {
+        const n = (yield NEED_LEN) as number;
+        for (let i = 0; i < n; i++) {
+          yield NEED_SKIP_STR;
+          yield this.#skip(8);
+        }
+        return;
+      }
+      case TYPE.MODULE_2:
+        yield NEED_SKIP_LEN;
+        yield* this.#moduleValue();
+        return;
+      case TYPE.LIST_QUICKLIST_2: {
+        const n = (yield NEED_LEN) as number;
+        for (let i = 0; i < n; i++) {
+          const container = (yield NEED_LEN) as number;
+          if (container !== 1 && container !== 2)
+            throw new RdbFormatError(`invalid quicklist container ${container}`);
+          yield NEED_SKIP_STR;
+        }
+        return;
+      }
+      case TYPE.STREAM_LISTPACKS:
+      case TYPE.STREAM_LISTPACKS_2:
+      case TYPE.STREAM_LISTPACKS_3:
+        yield* this.#stream(type);
+        return;
+      case TYPE.HASH_METADATA: {
+        yield this.#skip(8);
+        const n = (yield NEED_LEN) as number;
+        for (let i = 0; i < n; i++) {
+          yield NEED_SKIP_LEN;
+          yield NEED_SKIP_STR;
+          yield NEED_SKIP_STR;
+        }
+        return;
+      }
+      case TYPE.HASH_LISTPACK_EX:
+        yield this.#skip(8);
+        yield NEED_SKIP_STR;
+        return;
+      case TYPE.HASH_METADATA_PRE_GA: {
+        const n = (yield NEED_LEN) as number;
+        for (let i = 0; i < n; i++) {
+          yield NEED_SKIP_LEN;
+          yield NEED_SKIP_STR;
+          yield NEED_SKIP_STR;
+        }
+        return;
+      }
+      case TYPE.HASH_LISTPACK_EX_PRE_GA:
+        yield NEED_SKIP_STR;
+        return;
+      default:
+        throw new RdbFormatError(`value type ${type} is not supported`);
+    }
+  }
+
+  *#stream(type: number): Grammar {
+    const nodes = (yield NEED_LEN) as number;
+    for (let i = 0; i < 2 * nodes; i++) yield NEED_SKIP_STR;
+    for (let i = 0; i < 3; i++) yield NEED_SKIP_LEN; // length, last id
+    if (type >= TYPE.STREAM_LISTPACKS_2) for (let i = 0; i < 5; i++) yield NEED_SKIP_LEN; // first id, max deleted, added
+    const groups = (yield NEED_LEN) as number;
+    for (let g = 0; g < groups; g++) {
+      yield NEED_SKIP_STR;
+      yield NEED_SKIP_LEN;
+      yield NEED_SKIP_LEN;
+      if (type >= TYPE.STREAM_LISTPACKS_2) yield NEED_SKIP_LEN;
+      const pending = (yield NEED_LEN) as number;
+      for (let p = 0; p < pending; p++) {
+        yield this.#skip(16 + 8);
+        yield NEED_SKIP_LEN;
+      }
+      const consumers = (yield NEED_LEN) as number;
+      for (let c = 0; c < consumers; c++) {
+        yield NEED_SKIP_STR;
+        yield this.#skip(type >= TYPE.STREAM_LISTPACKS_3 ? 16 : 8);
+        const owned = (yield NEED_LEN) as number;
+        if (owned > 0) yield this.#skip(16 * owned);
+      }
+    }
+  }
+
+  /** A module's serialized value: typed fields until the EOF opcode, so it can be passed over without the module. */
+  *#moduleValue(): Grammar {
+    for (;;) {
+      const opcode = (yield NEED_LEN) as number;
+      switch (opcode) {
+        case 0:
+          return;
+        case 1:
+        case 2:
+          yield NEED_SKIP_LEN;
+          break;
+        case 3:
+          yield this.#skip(4);
+          break;
+        case 4:
+          yield this.#skip(8);
+          break;
+        case 5:
+          yield NEED_SKIP_STR;
+          break;
+        default:
+          throw new RdbFormatError(`invalid module value opcode ${opcode}`);
+      }
+    }
+  }
+}
+
+/**
+ * Reads an RDB stream and yields its events a chunk's worth at a time: the source is only read as fast as the
+ * consumer takes the batches, so memory stays bounded by one chunk and one value.
+ */
+export async function* readRdb(
+  source: AsyncIterable<Buffer> | Iterable<Buffer>,
+  options: RdbParserOptions = {},
+): AsyncGenerator<RdbEvent[]> {
+  const parser = new RdbParser(options);
+  for await (const chunk of source) {
+    const events = parser.push(chunk);
+    if (events.length > 0) yield events;
+  }
+  const last = parser.finish();
+  if (last.length > 0) yield last;
+}

@@ -1,0 +1,280 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import { describe, it } from 'node:test';
+import { inspectRdb } from '../../src/engine/rdb/rdb-inspector.ts';
+import { type RdbEvent, RdbParser } from '../../src/engine/rdb/rdb-reader.ts';
+import { decodeValue, type LogicalValue } from '../../src/engine/rdb/value-decoder.ts';
+import { fixturePath, fixturesAvailable } from '../support/fixtures.ts';
+
+/** Keys whose expiry is before this are left out, as the oracle leaves out expired keys (a fixed time, not now). */
+const ORACLE_NOW = Date.UTC(2026, 0, 1);
+
+/** Each fixture and the oracle of its content (the pairing is by name, with a few generic names). */
+const ORACLES: [string, string][] = [
+  ['hash_zm_v2.rdb', 'hash_zm_v2_data.json'],
+  ['hash_v3.rdb', 'hash_data.json'],
+  ['hash_zl_v6.rdb', 'hash_zl_v6_data.json'],
+  ['hash_lp_v11.rdb', 'hash_lp_v11_data.json'],
+  ['hash_with_expire_v12.rdb', 'hash_ex_v12_data.json'],
+  ['hash_lp_with_hexpire_v12.rdb', 'hash_lp_ex_v12_data.json'],
+  ['multiple_dbs.rdb', 'multiple_dbs_data.json'],
+  ['multiple_lists_strings.rdb', 'multiple_lists_strings_data.json'],
+  ['plain_list_v6.rdb', 'plain_list_v6_data.json'],
+  ['plain_set_v6.rdb', 'plain_set_v6_data.json'],
+  ['plain_zset_v6.rdb', 'plain_zset_v6_data.json'],
+  ['plain_zset_2_v11.rdb', 'plain_zset_2_v11_data.json'],
+  ['quicklist.rdb', 'quicklist_data.json'],
+  ['quicklist2_v11.rdb', 'single_list_data.json'],
+  ['set_is_v11.rdb', 'set_is_v11_data.json'],
+  ['set_lp_v11.rdb', 'set_lp_v11_data.json'],
+  ['set_expired_v11.rdb', 'set_expired.json'],
+  ['set_not_expired_v11.rdb', 'set_not_expired.json'],
+  ['single_key.rdb', 'single_key_data.json'],
+  ['stream_v11.rdb', 'stream_data_with_meta.json'],
+  ['string_int_encoded.rdb', 'string_int_encoded.json'],
+  ['ziplist_v3.rdb', 'ziplist_data.json'],
+  ['zset_lp_v11.rdb', 'zset_lp_v11_data.json'],
+  ['zset_zl_v6.rdb', 'zset_zl_v6_data.json'],
+  ['mem_policy_lfu.rdb', 'mem_policy_lfu.json'],
+  ['mem_policy_lru.rdb', 'mem_policy_lru.json'],
+  ['module.rdb', 'module_data.json'],
+  ['module_aux.rdb', 'module_aux_data.json'],
+  ['function2.rdb', 'function2.json'],
+  ['cluster_slot_info.rdb', 'cluster_slot_info.json'],
+];
+
+/** Fixtures without an oracle: they must still read to their end with a good checksum. */
+const READABLE = [
+  '100_lists.rdb',
+  'empty.rdb',
+  'function.rdb',
+  'misc_with_stream.rdb',
+  'module_aux_empty.rdb',
+  'module_aux_v12.rdb',
+  'script.rdb',
+  'script_legacy.rdb',
+  'string_lzf.rdb',
+];
+
+/** The oracle files are JSON fragments ("key": value, …) or a list of databases. */
+function loadOracle(name: string): {
+  dbs: Record<string, unknown>[];
+  aux: Record<string, string>;
+  functions: string[];
+} {
+  let text = fs.readFileSync(fixturePath(name), 'utf8').trim();
+  if (!text.startsWith('[') && !text.startsWith('{')) text = `{${text}}`;
+  // A few fragments are a single object without braces of their own: {"key": {...}} after wrapping.
+  const parsed = JSON.parse(text === '{}' ? '{}' : text) as
+    Record<string, unknown> | Record<string, unknown>[];
+  if (Array.isArray(parsed)) return { dbs: parsed, aux: {}, functions: [] };
+  const { __aux__, __func__, __dbsize__, __slotinfo__, ...keys } = parsed;
+  void __dbsize__;
+  void __slotinfo__;
+  return {
+    dbs: Object.keys(keys).length > 0 ? [keys] : [],
+    aux: (__aux__ ?? {}) as Record<string, string>,
+    functions: Object.values((__func__ ?? {}) as Record<string, string>),
+  };
+}
+
+interface ReadResult {
+  events: RdbEvent[];
+  dbs: Map<number, Map<string, LogicalValue & { expireAtMs: number | null }>>;
+  aux: Record<string, string>;
+  functions: string[];
+}
+
+function read(chunks: Buffer[]): ReadResult {
+  const parser = new RdbParser();
+  const events: RdbEvent[] = [];
+  for (const chunk of chunks) events.push(...parser.push(chunk));
+  events.push(...parser.finish());
+  const result: ReadResult = { events, dbs: new Map(), aux: {}, functions: [] };
+  for (const event of events) {
+    if (event.kind === 'aux') result.aux[event.key] = event.value.toString('latin1');
+    if (event.kind === 'function') result.functions.push(event.code.toString('utf8'));
+    if (event.kind === 'key') {
+      const { record } = event;
+      const db = result.dbs.get(record.db) ?? new Map();
+      result.dbs.set(record.db, db);
+      db.set(record.key.toString('utf8'), {
+        ...decodeValue(record.type, record.value!),
+        expireAtMs: record.expireAtMs,
+      });
+    }
+  }
+  return result;
+}
+
+/** A deterministic generator, so a failing split can be reproduced. */
+function randomSplits(data: Buffer, seed: number): Buffer[] {
+  let state = seed;
+  const next = () => ((state = (state * 1103515245 + 12345) & 0x7fffffff), state);
+  const chunks: Buffer[] = [];
+  for (let at = 0; at < data.length;) {
+    const size = 1 + (next() % 40);
+    chunks.push(data.subarray(at, at + size));
+    at += size;
+  }
+  return chunks;
+}
+
+const text = (b: Buffer) => b.toString('utf8');
+
+/** Our content in the oracle's shape. */
+function asOracle(value: LogicalValue): unknown {
+  switch (value.kind) {
+    case 'string':
+      return text(value.value);
+    case 'list':
+      return value.items.map(text);
+    case 'set':
+      return value.members.map(text).sort();
+    case 'zset':
+      // The oracle prints -0 as 0.
+      return Object.fromEntries(value.entries.map((e) => [text(e.member), e.score === 0 ? 0 : e.score]));
+    case 'hash':
+      return Object.fromEntries(value.fields.map((f) => [text(f.field), text(f.value)]));
+    case 'module':
+      return `<Content of Module '${value.moduleName}'. Occupies a serialized size of ${value.serializedBytes} bytes>`;
+    case 'stream': {
+      const s = value.stream;
+      const pairs = (fields: Buffer[]) =>
+        Object.fromEntries(fields.flatMap((f, i) => (i % 2 === 0 ? [[text(f), text(fields[i + 1]!)]] : [])));
+      return {
+        entries: s.entries.map((e) => ({ id: e.id, items: pairs(e.fields) })),
+        length: s.length,
+        entriesAdded: s.entriesAdded,
+        firstID: s.firstId,
+        lastID: s.lastId,
+        maxDelEntryID: s.maxDeletedId,
+        groups: s.groups.map((g) => ({
+          name: text(g.name),
+          lastid: g.lastId,
+          entriesRead: g.entriesRead,
+          pending: g.pending.map((p) => ({ sent: p.deliveryTimeMs, id: p.id, count: p.deliveryCount })),
+          consumers: g.consumers.map((c) => ({
+            name: text(c.name),
+            activeTime: c.activeTimeMs,
+            seenTime: c.seenTimeMs,
+            ...(c.pending.length > 0 ? { pending: c.pending.map((id) => ({ id })) } : {}),
+          })),
+        })),
+      };
+    }
+  }
+}
+
+/** The oracle's values in our comparable shape: scores as numbers, sets sorted. */
+function normaliseOracle(ours: LogicalValue, theirs: unknown): unknown {
+  if (ours.kind === 'set') return [...(theirs as string[])].sort();
+  if (ours.kind === 'zset') {
+    return Object.fromEntries(
+      Object.entries(theirs as Record<string, string>).map(([m, s]) => [
+        m,
+        s === 'inf' ? Infinity : s === '-inf' ? -Infinity : Number(s),
+      ]),
+    );
+  }
+  if (ours.kind === 'stream' && !('length' in (theirs as object))) {
+    // The plain stream oracle lists entries only.
+    return theirs;
+  }
+  return theirs;
+}
+
+describe('the RDB reader against the shared fixtures', { skip: !fixturesAvailable() }, () => {
+  for (const [rdb, oracleName] of ORACLES) {
+    it(`${rdb}: content equals ${oracleName}, however the bytes arrive`, () => {
+      const data = fs.readFileSync(fixturePath(rdb));
+      const whole = read([data]);
+      const bytewise = read([...data].map((b) => Buffer.from([b])));
+      const split = read(randomSplits(data, data.length));
+      for (const other of [bytewise, split]) {
+        assert.deepEqual(other.events, whole.events);
+      }
+
+      const oracle = loadOracle(oracleName);
+      for (const [key, value] of Object.entries(oracle.aux))
+        assert.equal(whole.aux[key], value, `aux ${key}`);
+      assert.deepEqual([...whole.functions].sort(), [...oracle.functions].sort());
+      const live = [...whole.dbs.values()]
+        .map((db) => new Map([...db].filter(([, v]) => v.expireAtMs === null || v.expireAtMs > ORACLE_NOW)))
+        .filter((db) => db.size > 0);
+      assert.equal(live.length, oracle.dbs.length, 'databases');
+      live.forEach((db, index) => {
+        const expected = oracle.dbs[index]!;
+        assert.deepEqual([...db.keys()].sort(), Object.keys(expected).sort(), `keys of database ${index}`);
+        for (const [key, value] of db) {
+          const theirs = expected[key];
+          if (value.kind === 'stream' && !('length' in (theirs as object))) {
+            assert.deepEqual(
+              (asOracle(value) as { entries: unknown }).entries,
+              (theirs as { entries: unknown }).entries,
+            );
+          } else {
+            assert.deepEqual(asOracle(value), normaliseOracle(value, theirs), `value of ${key}`);
+          }
+        }
+      });
+    });
+  }
+
+  for (const rdb of READABLE) {
+    it(`${rdb}: reads to its end, checksum ok`, async () => {
+      const inspection = await inspectRdb([fs.readFileSync(fixturePath(rdb))], { deep: true });
+      assert.equal(inspection.problem, null);
+      assert.notEqual(inspection.checksum, 'mismatch');
+    });
+  }
+
+  it('keeps what an LRU or LFU source recorded per key', () => {
+    const idle = read([fs.readFileSync(fixturePath('mem_policy_lru.rdb'))]).events.find(
+      (e) => e.kind === 'key',
+    );
+    const freq = read([fs.readFileSync(fixturePath('mem_policy_lfu.rdb'))]).events.find(
+      (e) => e.kind === 'key',
+    );
+    assert.ok(idle?.kind === 'key' && idle.record.idleSeconds !== null);
+    assert.ok(freq?.kind === 'key' && freq.record.freq !== null);
+  });
+
+  it('refuses a file whose checksum does not match, and one from a future version, saying why', async () => {
+    const bad = await inspectRdb([fs.readFileSync(fixturePath('invalid_chksum_v8.rdb'))]);
+    assert.equal(bad.checksum, 'mismatch');
+    assert.match(bad.problem!, /CRC-64 checksum does not match/);
+    const future = await inspectRdb([fs.readFileSync(fixturePath('future_v19.rdb'))]);
+    assert.match(future.problem!, /RDB version \d+ is not one this reader knows \(1 to 12\)/);
+    assert.deepEqual(future.keysPerDb, {});
+    assert.throws(
+      () => new RdbParser().push(fs.readFileSync(fixturePath('future_v19.rdb'))),
+      /refusing rather than misreading/,
+    );
+  });
+
+  it('refuses an opcode it does not know rather than guessing past it', async () => {
+    const enterprise = await inspectRdb([fs.readFileSync(fixturePath('redis_ent_opcode_ram_lru.rdb'))]);
+    assert.match(enterprise.problem!, /unknown value type or opcode 107/);
+  });
+
+  it('reports a file cut short, wherever it is cut', () => {
+    const data = fs.readFileSync(fixturePath('stream_v11.rdb'));
+    for (let cut = 0; cut < data.length - 8; cut += 7) {
+      const parser = new RdbParser();
+      assert.throws(() => {
+        parser.push(data.subarray(0, cut));
+        parser.finish();
+      }, /truncated|RDB header/);
+    }
+  });
+
+  it('counts keys per database and per type, and the library count, in one pass', async () => {
+    const inspection = await inspectRdb([fs.readFileSync(fixturePath('function2.rdb'))], { deep: true });
+    assert.equal(inspection.problem, null);
+    assert.equal(inspection.functions, 2);
+    assert.deepEqual(inspection.keysPerDb, { 0: 10 });
+    const multi = await inspectRdb([fs.readFileSync(fixturePath('multiple_dbs.rdb'))]);
+    assert.deepEqual(multi.keysPerDb, { 0: 1, 1: 1, 2: 1 });
+  });
+});
