@@ -4,9 +4,12 @@ import type { RedisEndpoint } from '../../core/instance.ts';
 import { RedisWireError } from './redis-wire-error.ts';
 
 export type RespReply =
-  | { type: 'simple' | 'error' | 'bulk'; value: string }
+  | { type: 'simple' | 'error'; value: string }
+  /** raw: the bytes as sent (DUMP payloads are binary); value: the same read as UTF-8. */
+  | { type: 'bulk'; value: string; raw: Buffer }
   | { type: 'integer'; value: number }
-  | { type: 'nil'; value: null };
+  | { type: 'nil'; value: null }
+  | { type: 'array'; value: RespReply[] };
 
 export function encodeCommand(parts: readonly string[]): Buffer {
   let out = `*${parts.length}\r\n`;
@@ -90,9 +93,33 @@ export class RespConnection {
     this.socket.write(encodeCommand(parts));
   }
 
-  /** Sends a command and reads its reply. Arrays are not needed by any caller and are refused. */
+  /** Writes bytes already in RESP form; resolves when the socket can take more (backpressure). */
+  async sendRaw(bytes: Buffer): Promise<void> {
+    if (this.#failure) throw this.#failure;
+    if (!this.socket.write(bytes)) {
+      await new Promise<void>((resolve, reject) => {
+        const onDrain = () => {
+          this.socket.off('close', onClose);
+          resolve();
+        };
+        const onClose = () => {
+          this.socket.off('drain', onDrain);
+          reject(this.#failure ?? new RedisWireError('disconnected', 'the server closed the connection'));
+        };
+        this.socket.once('drain', onDrain);
+        this.socket.once('close', onClose);
+      });
+    }
+  }
+
+  /** Sends a command and reads its reply. */
   async call(...parts: string[]): Promise<RespReply> {
     this.send(parts);
+    return this.readReply(parts[0] ?? 'command');
+  }
+
+  /** Reads one reply (nested arrays included). `what` names the command in a protocol error. */
+  async readReply(what = 'a command'): Promise<RespReply> {
     const line = await this.readLine();
     const body = line.slice(1);
     switch (line[0]) {
@@ -106,12 +133,20 @@ export class RespConnection {
         const length = Number(body);
         if (length < 0) return { type: 'nil', value: null };
         const bytes = await this.#readExactly(length + 2);
-        return { type: 'bulk', value: bytes.subarray(0, length).toString('utf8') };
+        const raw = bytes.subarray(0, length);
+        return { type: 'bulk', value: raw.toString('utf8'), raw };
+      }
+      case '*': {
+        const count = Number(body);
+        if (count < 0) return { type: 'nil', value: null };
+        const items: RespReply[] = [];
+        for (let i = 0; i < count; i++) items.push(await this.readReply(what));
+        return { type: 'array', value: items };
       }
       default:
         throw new RedisWireError(
           'protocol',
-          `unexpected reply to ${parts[0]}: ${JSON.stringify(line.slice(0, 40))}`,
+          `unexpected reply to ${what}: ${JSON.stringify(line.slice(0, 40))}`,
         );
     }
   }

@@ -1,0 +1,251 @@
+import type { Readable } from 'node:stream';
+import type { RedisEndpoint } from '../../core/instance.ts';
+import { Crc64 } from '../rdb/crc64.ts';
+import { inspectRdb, type RdbInspection } from '../rdb/rdb-inspector.ts';
+import { type RdbKeyRecord, readRdb } from '../rdb/rdb-reader.ts';
+import { typeName } from '../rdb/rdb-types.ts';
+import { decodeValue } from '../rdb/value-decoder.ts';
+import { authenticate } from '../resp/authenticate.ts';
+import { RespConnection } from '../resp/resp-connection.ts';
+import { CommandPipeline, type PipelineWindow } from './command-pipeline.ts';
+import { rewriteKey } from './command-rewrite.ts';
+import { dumpPayload, functionsPayload, payloadFooter } from './dump-payload.ts';
+import { type Arg, encodeBinaryCommand } from './resp-command.ts';
+import { planRestore, type RestorePlan } from './restore-plan.ts';
+import { probeTarget, type TargetInfo } from './target-probe.ts';
+
+/** The stored backup file, read as often as restore needs it. */
+export interface RestoreSource {
+  sizeBytes: number;
+  open(): Promise<Readable>;
+  /** Bytes [start, end) of the file: a value too large to hold is streamed from here. */
+  openRange(start: number, end: number): Promise<Readable>;
+}
+
+export interface RestoreOptions {
+  target: RedisEndpoint;
+  source: RestoreSource;
+  /** The time used to leave out keys that have already expired. */
+  now: () => number;
+  /** Called as the file is read: bytes of the file behind us, and the stage. */
+  onProgress?: (bytes: number, total: number) => void;
+  /** Called once the pre-flight checks passed, just before the target is flushed. */
+  onStart?: (plan: RestorePlan, target: TargetInfo) => void | Promise<void>;
+  signal?: AbortSignal;
+  window?: PipelineWindow;
+  /** Values up to this size are held while sent; larger ones are streamed from the file. */
+  captureLimit?: number;
+  timeoutMs?: number;
+}
+
+export interface RestoreReport {
+  target: TargetInfo;
+  inspection: RdbInspection;
+  keysRestored: number;
+  keysRelabelled: number;
+  keysRewritten: number;
+  keysStreamed: number;
+  /** Keys already expired when restore reached them: Redis would drop them on load too. */
+  keysExpired: number;
+  functionLibraries: number;
+  warnings: string[];
+}
+
+/** The backup cannot go into this target; nothing was written to it. */
+export class RestoreRefused extends Error {
+  override name = 'RestoreRefused';
+}
+
+const FUNCTIONS_SINCE_RDB = 10;
+const DEFAULT_WINDOW: PipelineWindow = { commands: 1000, bytes: 4 * 1024 * 1024 };
+
+/**
+ * Replaces the target's data with the backup's, as DCS restore does: every check first (the file's structure
+ * and CRC, the target's RDB version, databases, memory limit and bulk limit), then FLUSHALL, the function
+ * libraries, and every key by RESTORE … REPLACE ABSTTL through a bounded pipeline, with payloads relabelled or
+ * keys rebuilt with commands where the target is older than the backup.
+ */
+export async function restoreRdb(options: RestoreOptions): Promise<RestoreReport> {
+  const { source, signal } = options;
+  const connection = await RespConnection.open(options.target, options.timeoutMs ?? 60_000);
+  const onAbort = () => connection.close();
+  signal?.addEventListener('abort', onAbort);
+  try {
+    await authenticate(connection, options.target);
+    const target = await probeTarget(connection);
+    const inspection = await inspectRdb(await source.open(), { deep: false });
+    const plan = planRestore(inspection, target);
+    if (plan.problems.length > 0) throw new RestoreRefused(plan.problems.join('; '));
+    await options.onStart?.(plan, target);
+
+    const report: RestoreReport = {
+      target,
+      inspection,
+      keysRestored: 0,
+      keysRelabelled: 0,
+      keysRewritten: 0,
+      keysStreamed: 0,
+      keysExpired: 0,
+      functionLibraries: 0,
+      warnings: [...plan.warnings],
+    };
+    const pipeline = new CommandPipeline(connection, options.window ?? DEFAULT_WINDOW);
+    await pipeline.send(['FLUSHALL'], 'FLUSHALL');
+    // FLUSHALL leaves function libraries in place; the backup's (or none) replace them too.
+    if (target.rdbVersion >= FUNCTIONS_SINCE_RDB)
+      await pipeline.send(['FUNCTION', 'FLUSH'], 'FUNCTION FLUSH');
+    let droppedFieldExpiries = 0;
+    let db = 0;
+    let functions: Buffer[] = [];
+    let functionsSent = false;
+    const sendFunctions = async () => {
+      functionsSent = true;
+      if (functions.length === 0) return;
+      await pipeline.send(
+        ['FUNCTION', 'RESTORE', functionsPayload(functions, plan.footerVersion)],
+        'FUNCTION RESTORE',
+      );
+      report.functionLibraries = functions.length;
+      functions = [];
+    };
+
+    const parserOffset = { value: 0 };
+    for await (const events of readRdb(countingBytes(await source.open(), parserOffset), {
+      captureLimit: options.captureLimit ?? 64 * 1024 * 1024,
+    })) {
+      if (signal?.aborted) throw new Error('the restore was cancelled');
+      for (const event of events) {
+        if (event.kind === 'function') functions.push(event.code);
+        if (event.kind !== 'key') continue;
+        if (!functionsSent) await sendFunctions();
+        const { record } = event;
+        if (record.db !== db) {
+          await pipeline.send(['SELECT', record.db], `SELECT ${record.db}`);
+          db = record.db;
+        }
+        if (record.expireAtMs !== null && record.expireAtMs <= options.now()) {
+          report.keysExpired++;
+          continue;
+        }
+        const route = plan.routes.get(record.type)!;
+        if (route === 'rewrite') {
+          if (!record.value) {
+            throw new RestoreRefused(
+              `key "${printable(record.key)}" needs rebuilding with commands and is too large to hold (${record.valueLength} bytes)`,
+            );
+          }
+          const rewrite = rewriteKey(
+            record.key,
+            decodeValue(record.type, record.value),
+            record.expireAtMs,
+            target.rdbVersion,
+          );
+          for (const command of rewrite.commands) {
+            await pipeline.send(command, `${String(command[0])} of key "${printable(record.key)}"`);
+          }
+          droppedFieldExpiries += rewrite.droppedFieldExpiries;
+          report.keysRewritten++;
+          continue;
+        }
+        if (record.value) {
+          const payload = dumpPayload(record.type, record.value, plan.footerVersion);
+          await pipeline.send(restoreArgs(record, payload), restoreLabel(record, inspection));
+        } else {
+          await sendStreamedRestore(
+            pipeline,
+            source,
+            record,
+            plan.footerVersion,
+            restoreLabel(record, inspection),
+          );
+          report.keysStreamed++;
+        }
+        if (route === 'relabel') report.keysRelabelled++;
+        else report.keysRestored++;
+      }
+      options.onProgress?.(parserOffset.value, source.sizeBytes);
+    }
+    if (!functionsSent) await sendFunctions();
+    await pipeline.drain();
+    if (droppedFieldExpiries > 0) {
+      report.warnings.push(`${droppedFieldExpiries} hash field expiry times were not carried over`);
+    }
+    return report;
+  } finally {
+    signal?.removeEventListener('abort', onAbort);
+    connection.close();
+  }
+}
+
+/** RESTORE key ttl payload REPLACE [ABSTTL] [IDLETIME s | FREQ f]. */
+function restoreArgs(record: RdbKeyRecord, payload: Buffer): Arg[] {
+  return ['RESTORE', record.key, record.expireAtMs ?? 0, payload, ...restoreOptions(record)];
+}
+
+function restoreOptions(record: RdbKeyRecord): Arg[] {
+  const extra: Arg[] = ['REPLACE'];
+  if (record.expireAtMs !== null) extra.push('ABSTTL');
+  if (record.idleSeconds !== null) extra.push('IDLETIME', record.idleSeconds);
+  else if (record.freq !== null) extra.push('FREQ', record.freq);
+  return extra;
+}
+
+/**
+ * A RESTORE whose value is sent from the file in pieces, the CRC computed on the way: a value of hundreds of
+ * megabytes never sits in memory.
+ */
+async function sendStreamedRestore(
+  pipeline: CommandPipeline,
+  source: RestoreSource,
+  record: RdbKeyRecord,
+  version: number,
+  label: string,
+): Promise<void> {
+  const options = restoreOptions(record);
+  const payloadLength = 1 + record.valueLength + 10;
+  const head = encodeBinaryCommand(['RESTORE', record.key, record.expireAtMs ?? 0]);
+  const argCount = 4 + options.length;
+  // The command header announces every argument; the first three are already encoded above.
+  const header = Buffer.concat([
+    Buffer.from(`*${argCount}\r\n`),
+    head.subarray(head.indexOf('\r\n') + 2),
+    Buffer.from(`$${payloadLength}\r\n`),
+    Buffer.from([record.type]),
+  ]);
+  const tail = encodeBinaryCommand(options);
+  await pipeline.reserve(header.length + payloadLength + tail.length, label);
+  const crc = new Crc64().update(Buffer.from([record.type]));
+  await pipeline.writeRaw(header);
+  const stream = await source.openRange(record.valueOffset, record.valueOffset + record.valueLength);
+  for await (const chunk of stream as AsyncIterable<Buffer>) {
+    crc.update(chunk);
+    await pipeline.writeRaw(chunk);
+  }
+  await pipeline.writeRaw(
+    Buffer.concat([
+      payloadFooter(crc, version),
+      Buffer.from('\r\n'),
+      tail.subarray(tail.indexOf('\r\n') + 2),
+    ]),
+  );
+}
+
+function restoreLabel(record: RdbKeyRecord, inspection: RdbInspection): string {
+  return `RESTORE of ${typeName(inspection.magic ?? 'REDIS', record.type)} key "${printable(record.key)}" (database ${record.db})`;
+}
+
+/** A key for a message: text as it is, binary shown escaped, long keys cut. */
+function printable(key: Buffer): string {
+  const text = key
+    .toString('latin1')
+    .replace(/[^\x20-\x7e]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+  return text.length > 80 ? `${text.slice(0, 80)}…` : text;
+}
+
+/** Passes chunks through, counting the bytes that went by. */
+async function* countingBytes(stream: Readable, counter: { value: number }): AsyncGenerator<Buffer> {
+  for await (const chunk of stream as AsyncIterable<Buffer>) {
+    counter.value += chunk.length;
+    yield chunk;
+  }
+}

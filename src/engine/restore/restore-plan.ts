@@ -1,0 +1,105 @@
+import type { RdbInspection } from '../rdb/rdb-inspector.ts';
+import { typeInfo, typeName } from '../rdb/rdb-types.ts';
+import type { TargetInfo } from './target-probe.ts';
+
+/**
+ * How a key of a given type reaches the target:
+ * - "restore": RESTORE with the payload as the file has it;
+ * - "relabel": RESTORE with the footer's version lowered to the target's, which knows the type code;
+ * - "rewrite": the target does not know the type code, so the key is rebuilt with ordinary commands.
+ */
+export type KeyRoute = 'restore' | 'relabel' | 'rewrite';
+
+export interface RestorePlan {
+  /** The version written in each payload's footer. */
+  footerVersion: number;
+  routes: Map<number, KeyRoute>;
+  /** Why the backup cannot go into this target; restore must not start while there is any. */
+  problems: string[];
+  /** What will not be carried over exactly (said in the record's detail). */
+  warnings: string[];
+}
+
+/** Valkey 8+ writes its own RDB numbers from 80 on; its loader knows the Redis type codes up to RDB 11. */
+const VALKEY_FIRST_OWN_VERSION = 80;
+const VALKEY_COMPATIBLE_VERSION = 11;
+/** Functions exist from Redis 7.0 (RDB 10). */
+const FUNCTIONS_SINCE_RDB = 10;
+/** RESTORE adds the type byte, the 2-byte version and the 8-byte CRC to the value. */
+const PAYLOAD_OVERHEAD = 11;
+
+/** Decides, before anything is written, whether and how each key of the backup can go into the target. */
+export function planRestore(inspection: RdbInspection, target: TargetInfo): RestorePlan {
+  const problems: string[] = [];
+  const warnings: string[] = [];
+  if (inspection.problem) problems.push(`the backup file does not read cleanly: ${inspection.problem}`);
+  const fileVersion = inspection.rdbVersion ?? 0;
+  // What the target's loader understands, in Redis RDB numbers, and the newest footer it accepts.
+  const valkeyTarget = target.rdbVersion >= VALKEY_FIRST_OWN_VERSION;
+  const knownUpTo = valkeyTarget ? VALKEY_COMPATIBLE_VERSION : target.rdbVersion;
+  const sameFamily = valkeyTarget === (inspection.magic === 'VALKEY');
+  const footerVersion =
+    sameFamily && fileVersion <= target.rdbVersion ? fileVersion : Math.min(fileVersion, knownUpTo);
+
+  const routes = new Map<number, KeyRoute>();
+  const magic = inspection.magic ?? 'REDIS';
+  for (const type of inspection.typeCodes) {
+    const info = typeInfo(magic, type);
+    if (!info) {
+      problems.push(`the backup holds values of type ${type}, which this service cannot read`);
+      continue;
+    }
+    if (info.kind === 'module') {
+      problems.push(
+        `the backup holds module data (${inspection.modules.join(', ') || 'unknown module'}), which restore does not carry over`,
+      );
+      continue;
+    }
+    if (info.minRdbVersion <= knownUpTo)
+      routes.set(type, footerVersion === fileVersion ? 'restore' : 'relabel');
+    else {
+      routes.set(type, 'rewrite');
+      if (info.kind === 'hash') {
+        warnings.push(
+          `hashes stored as ${info.name} are rebuilt with HSET; per-field expiry times are not carried over (the target, RDB ${target.rdbVersion}, has no field expiry)`,
+        );
+      }
+    }
+  }
+  if (inspection.modules.length > 0 && !problems.some((p) => p.includes('module'))) {
+    problems.push(
+      `the backup holds module data (${inspection.modules.join(', ')}), which restore does not carry over`,
+    );
+  }
+  if (inspection.functions > 0 && target.rdbVersion < FUNCTIONS_SINCE_RDB) {
+    problems.push(
+      `the backup holds ${inspection.functions} function libraries, and the target (${target.version}) has no functions`,
+    );
+  }
+  const dbs = Object.keys(inspection.keysPerDb).map(Number);
+  const highest = dbs.length > 0 ? Math.max(...dbs) : 0;
+  if (target.clusterEnabled)
+    problems.push('the target runs in cluster mode, which restore does not support yet');
+  else if (highest >= target.databases) {
+    problems.push(
+      `the backup has keys in database ${highest}, and the target has only ${target.databases} databases`,
+    );
+  }
+  const usedMemory = Number(inspection.aux['used-mem'] ?? 0);
+  if (target.maxmemory > 0 && usedMemory > target.maxmemory) {
+    problems.push(
+      `the source used ${usedMemory} bytes of memory when backed up, more than the target's maxmemory of ${target.maxmemory} bytes`,
+    );
+  }
+  if (inspection.largestValueBytes + PAYLOAD_OVERHEAD > target.protoMaxBulkLen) {
+    problems.push(
+      `a value of ${inspection.largestValueBytes} bytes exceeds the target's proto-max-bulk-len (${target.protoMaxBulkLen})`,
+    );
+  }
+  return { footerVersion, routes, problems, warnings };
+}
+
+/** A short account of the plan for logs and the record's detail: "set-listpack: rewrite; string: relabel". */
+export function describeRoutes(plan: RestorePlan, magic: 'REDIS' | 'VALKEY'): string {
+  return [...plan.routes].map(([type, route]) => `${typeName(magic, type)}: ${route}`).join('; ');
+}
