@@ -24,7 +24,8 @@ export class CommandPipeline {
   readonly #pending: { label: string; bytes: number }[] = [];
   #pendingBytes = 0;
   #failure: Error | null = null;
-  #reading: Promise<void> | null = null;
+  /** Whether the loop reading replies is running (it stops when nothing is pending). */
+  #reading = false;
   #replied: (() => void) | null = null;
 
   constructor(connection: RespConnection, window: PipelineWindow) {
@@ -57,7 +58,10 @@ export class CommandPipeline {
     if (this.#failure) throw this.#failure;
     this.#pending.push({ label, bytes });
     this.#pendingBytes += bytes;
-    this.#reading ??= this.#readReplies();
+    if (!this.#reading) {
+      this.#reading = true;
+      void this.#readReplies();
+    }
   }
 
   async writeRaw(bytes: Buffer): Promise<void> {
@@ -89,7 +93,7 @@ export class CommandPipeline {
           ? error
           : new RedisWireError('disconnected', (error as Error).message);
     } finally {
-      this.#reading = null;
+      this.#reading = false;
       this.#wake();
     }
   }
