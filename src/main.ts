@@ -13,8 +13,9 @@ import { Authenticator } from './api/auth/authenticator.ts';
 import { bootstrapAdmin } from './service/bootstrap-admin.ts';
 import { loadMasterKey } from './service/master-key.ts';
 import { RespRedisProbe } from './engine/redis-probe.ts';
+import { ReaderInspector } from './engine/rdb/reader-inspector.ts';
 import { JobWorker } from './jobs/job-worker.ts';
-import { runBackupJob } from './jobs/run-backup.ts';
+import { jobRunner } from './jobs/run-job.ts';
 import { BackupScheduler } from './jobs/backup-scheduler.ts';
 import { PeriodicTask } from './jobs/periodic-task.ts';
 import { cleanUpStorage } from './jobs/storage-cleanup.ts';
@@ -49,8 +50,14 @@ export async function startService(config: ServiceConfig): Promise<RunningServic
     concurrency: config.jobs.concurrency,
     leaseMs: config.jobs.leaseMs,
     pollMs: config.jobs.pollMs,
-    run: (job, signal) =>
-      runBackupJob({ store, blobs, probe, clock, idleTimeoutMs: config.jobs.syncIdleTimeoutMs }, job, signal),
+    run: jobRunner({
+      store,
+      blobs,
+      probe,
+      clock,
+      idleTimeoutMs: config.jobs.syncIdleTimeoutMs,
+      restoreTimeoutMs: config.jobs.syncIdleTimeoutMs,
+    }),
     onError: (error) => logger.error({ err: error }, 'job worker error'),
   });
   const tokens = new TokenIssuer(deriveKey(master.key, 'tokens'));
@@ -61,6 +68,7 @@ export async function startService(config: ServiceConfig): Promise<RunningServic
       probe,
       clock,
       links: new LinkSigner(deriveKey(master.key, 'download links')),
+      inspector: new ReaderInspector(),
       tokens,
       auth: new Authenticator({ credentials: store.credentials, tokens, clock }),
       onQueued: () => worker.wake(),

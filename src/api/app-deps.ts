@@ -3,7 +3,7 @@ import type { Clock } from '../core/clock.ts';
 import type { Authenticator } from './auth/authenticator.ts';
 import type { FailureLimiter } from './auth/failure-limiter.ts';
 import type { LinkSigner } from '../core/download-links.ts';
-import type { BlobStore, MetadataStore, RedisProbe } from '../core/ports.ts';
+import type { BlobStore, MetadataStore, RdbInspector, RedisProbe } from '../core/ports.ts';
 
 /** What the HTTP layer needs from the composition root. */
 export interface AppDeps {
@@ -12,6 +12,8 @@ export interface AppDeps {
   probe: RedisProbe;
   clock: Clock;
   links: LinkSigner;
+  /** Reads stored backups through the RDB reader (verify). */
+  inspector: RdbInspector;
   auth: Authenticator;
   /** Slows addresses that keep failing authentication; a default one when omitted. */
   failureLimiter?: FailureLimiter;

@@ -12,6 +12,7 @@ import { registerBackupLinkRoutes } from './routes/backup-links.ts';
 import { registerBackupRoutes } from './routes/backups.ts';
 import { registerCredentialRoutes } from './routes/credentials.ts';
 import { registerListBackupRecords } from './routes/list-backup-records.ts';
+import { registerRestoreRoutes } from './routes/restores.ts';
 
 export interface AppOptions {
   /** A pino logger; omitted, the app logs nothing (tests). */
@@ -73,6 +74,7 @@ export async function buildApp(deps: AppDeps, options: AppOptions = {}): Promise
   registerListBackupRecords(app, deps);
   registerBackupRoutes(app, deps);
   registerBackupLinkRoutes(app, deps);
+  registerRestoreRoutes(app, deps);
   registerInstanceRoutes(app, deps);
   registerAdminInstanceRoutes(app, deps);
   registerCredentialRoutes(app, deps);

@@ -55,6 +55,7 @@ export const ERROR_CATALOGUE: Record<DomainErrorCode, DcsErrorEntry> = {
     dcsCode: 'DCS.4087',
     message: 'the backup record status is err when restore this instance',
   },
+  restore_not_found: { status: 404, dcsCode: 'DCS.4908', message: 'The restore record does not exist.' },
   invalid_save_days: {
     status: 400,
     dcsCode: 'DCS.4072',

@@ -20,3 +20,9 @@ export function backupIdFrom(params: unknown): string {
     throw new DomainError('backup_not_found', 'The backup does not exist or has been deleted.');
   return value;
 }
+
+export function restoreIdFrom(params: unknown): string {
+  const value = (params as { restore_id?: string }).restore_id ?? '';
+  if (!isUuid(value)) throw new DomainError('restore_not_found', 'The restore record does not exist.');
+  return value;
+}

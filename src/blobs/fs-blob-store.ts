@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import type { BlobStore, BlobWriter } from '../core/ports.ts';
 
@@ -61,11 +61,18 @@ export class FsBlobStore implements BlobStore {
     };
   }
 
-  async open(key: string): Promise<Readable | undefined> {
+  async open(key: string, range?: { start: number; end: number }): Promise<Readable | undefined> {
     const file = this.#path(key);
     try {
       const handle = await fs.promises.open(file, 'r');
-      return handle.createReadStream({ highWaterMark: 1024 * 1024 });
+      if (range && range.end <= range.start) {
+        await handle.close();
+        return Readable.from([]);
+      }
+      return handle.createReadStream({
+        highWaterMark: 1024 * 1024,
+        ...(range ? { start: range.start, end: range.end - 1 } : {}),
+      });
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
       throw error;

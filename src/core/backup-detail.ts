@@ -19,6 +19,23 @@ export interface BackupDetail {
   estimatedBytes: number | null;
   /** When this automatic backup expires under the instance's policy; null when it does not. */
   expiresAt: number | null;
+  /** What the last verify read in the file; null until the backup is verified. */
+  content: ContentSummary | null;
+}
+
+/** A verify's findings: the whole file read through the RDB reader. */
+export interface ContentSummary {
+  verifiedAt: number;
+  /** Whether the file still has the SHA-256 recorded when it was stored. */
+  sha256Matches: boolean;
+  checksum: 'ok' | 'absent' | 'mismatch';
+  keysPerDb: Record<string, number>;
+  keysPerType: Record<string, number>;
+  keysWithExpiry: number;
+  functions: number;
+  modules: string[];
+  /** The first thing wrong with the file, or null. */
+  problem: string | null;
 }
 
 export interface StoredBackup {
@@ -38,6 +55,7 @@ export const EMPTY_DETAIL: BackupDetail = {
   bytesReceived: 0,
   estimatedBytes: null,
   expiresAt: null,
+  content: null,
 };
 
 /** The fields a running or finishing backup may change. */

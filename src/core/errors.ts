@@ -14,6 +14,7 @@ export const DOMAIN_ERROR_CODES = [
   'remark_too_long',
   'backup_not_found',
   'backup_not_ready',
+  'restore_not_found',
   'invalid_save_days',
   'invalid_policy_type',
   'invalid_period_type',

@@ -5,6 +5,7 @@ import type { Instance, RedisEndpoint } from './instance.ts';
 import type { Job } from './job.ts';
 import type { StoredPolicy } from './backup-policy.ts';
 import type { RetainedBackup } from './retention.ts';
+import type { RestoreChange, RestoreRecord, StoredRestore } from './restore-record.ts';
 
 /** A filter over one instance's backup records; every field but instanceId, limit and offset is optional. */
 export interface BackupQuery {
@@ -75,6 +76,28 @@ export interface BackupRepository {
   filesAfter(afterId: string, limit: number): Promise<{ id: string; fileKey: string; restorable: boolean }[]>;
 }
 
+export interface RestoreQuery {
+  instanceId: string;
+  createdFrom?: number;
+  createdBefore?: number;
+  limit: number;
+  offset: number;
+}
+
+export interface RestorePage {
+  total: number;
+  /** Newest first, ties broken by id. */
+  records: RestoreRecord[];
+}
+
+export interface RestoreRepository {
+  /** Inserts a waiting restore and its job together; DomainError backup_in_progress / restore_in_progress when busy. */
+  insertQueued(stored: StoredRestore, job: Job): Promise<void>;
+  findById(id: string): Promise<StoredRestore | undefined>;
+  update(id: string, change: RestoreChange): Promise<void>;
+  list(query: RestoreQuery): Promise<RestorePage>;
+}
+
 export interface PolicyRepository {
   find(instanceId: string): Promise<StoredPolicy | undefined>;
   /** The policies of the given instances, by instance id. */
@@ -113,6 +136,7 @@ export interface MetadataStore {
   readonly jobs: JobRepository;
   readonly credentials: CredentialRepository;
   readonly policies: PolicyRepository;
+  readonly restores: RestoreRepository;
   close(): Promise<void>;
 }
 
@@ -139,12 +163,33 @@ export interface BlobWriter {
 /** Where backup files live: the filesystem by default, object storage when scaled out. */
 export interface BlobStore {
   create(key: string): Promise<BlobWriter>;
-  /** A stream of the blob's bytes, or undefined when there is no such blob. */
-  open(key: string): Promise<import('node:stream').Readable | undefined>;
+  /** A stream of the blob's bytes (bytes [start, end) with a range), or undefined when there is no such blob. */
+  open(
+    key: string,
+    range?: { start: number; end: number },
+  ): Promise<import('node:stream').Readable | undefined>;
   size(key: string): Promise<number | undefined>;
   remove(key: string): Promise<void>;
   /** Removes the leftovers of a write that was never committed (its writer died). */
   removePartial(key: string): Promise<void>;
   /** Keys of committed blobs, and of writes that were never committed or aborted. */
   list(): Promise<{ committed: string[]; partial: string[] }>;
+}
+
+/** What reading a whole RDB file found (the engine's RDB reader behind a port). */
+export interface RdbFindings {
+  rdbVersion: number | null;
+  sha256: string;
+  checksum: 'ok' | 'absent' | 'mismatch';
+  keysPerDb: Record<string, number>;
+  keysPerType: Record<string, number>;
+  keysWithExpiry: number;
+  functions: number;
+  modules: string[];
+  problem: string | null;
+}
+
+/** Reads a stored backup file through the RDB reader, value by value, without writing anywhere. */
+export interface RdbInspector {
+  inspect(file: import('node:stream').Readable): Promise<RdbFindings>;
 }

@@ -3,7 +3,7 @@ import { hostname } from 'node:os';
 import type { Clock } from '../core/clock.ts';
 import type { Job } from '../core/job.ts';
 import type { BlobStore, MetadataStore } from '../core/ports.ts';
-import { backupFileKey } from './run-backup.ts';
+import { reapJob } from './reap-job.ts';
 
 export interface JobWorkerOptions {
   store: MetadataStore;
@@ -22,7 +22,7 @@ export interface JobWorkerOptions {
 
 /**
  * Claims jobs from the metadata database and runs them, renewing each claim while it runs. It also reaps
- * jobs whose worker died (their lease ran out): their record ends failed and their partial file goes.
+ * jobs whose worker died (their lease ran out): their record ends failed (see reapJob).
  */
 export class JobWorker {
   readonly owner = `${hostname()}/${process.pid}/${randomUUID().slice(0, 8)}`;
@@ -115,21 +115,7 @@ export class JobWorker {
   }
 
   async #reap(): Promise<void> {
-    const { store, blobs, clock } = this.#options;
-    for (const job of await store.jobs.reapExpired(clock.now())) {
-      const stored = await store.backups.findById(job.backupId);
-      if (stored && (stored.record.status === 'waiting' || stored.record.status === 'backuping')) {
-        await store.backups.update(job.backupId, {
-          status: 'failed',
-          errorCode: 'dcs.08.0002',
-          errorMessage: 'the process running this backup stopped before it ended',
-          restorable: false,
-          updatedAt: clock.now(),
-        });
-        // The file may even have been committed just before the worker died: unverified, so it goes too.
-        await blobs.remove(backupFileKey(job.backupId));
-      }
-      await blobs.removePartial(backupFileKey(job.backupId));
-    }
+    const { store, clock } = this.#options;
+    for (const job of await store.jobs.reapExpired(clock.now())) await reapJob(this.#options, job);
   }
 }

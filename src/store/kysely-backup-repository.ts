@@ -1,10 +1,10 @@
 import type { Kysely, SelectQueryBuilder, Transaction } from 'kysely';
 import type { BackupChange, StoredBackup } from '../core/backup-detail.ts';
 import type { BackupRecord, BackupStatus } from '../core/backup-record.ts';
-import { DomainError } from '../core/errors.ts';
 import type { Job } from '../core/job.ts';
 import type { RetainedBackup } from '../core/retention.ts';
 import type { BackupPage, BackupQuery, BackupRepository } from '../core/ports.ts';
+import { insertWithJob } from './insert-with-job.ts';
 import { isUniqueViolation } from './unique-violation.ts';
 import {
   BACKUP_LIST_COLUMNS,
@@ -46,23 +46,7 @@ export class KyselyBackupRepository implements BackupRepository {
   }
 
   async insertQueued(record: BackupRecord, job: Job): Promise<void> {
-    try {
-      await this.#db.transaction().execute(async (tx) => {
-        await tx.insertInto('jobs').values(jobToRow(job)).execute();
-        await insertBackups(tx, [record]);
-      });
-    } catch (error) {
-      if (!isUniqueViolation(error)) throw error;
-      const active = await this.#db
-        .selectFrom('jobs')
-        .select('kind')
-        .where('instance_id', '=', job.instanceId)
-        .where('finished_at', 'is', null)
-        .executeTakeFirst();
-      throw active?.kind === 'restore'
-        ? new DomainError('restore_in_progress', 'the instance is restoring.')
-        : new DomainError('backup_in_progress', 'the instance is backuping.');
-    }
+    await insertWithJob(this.#db, job, (tx) => insertBackups(tx, [record]));
   }
 
   async fileKeys(instanceId: string): Promise<string[]> {

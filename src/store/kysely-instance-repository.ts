@@ -45,6 +45,7 @@ export class KyselyInstanceRepository implements InstanceRepository {
       await tx.deleteFrom('backups').where('instance_id', '=', id).execute();
       await tx.deleteFrom('jobs').where('instance_id', '=', id).execute();
       await tx.deleteFrom('backup_policies').where('instance_id', '=', id).execute();
+      await tx.deleteFrom('restores').where('instance_id', '=', id).execute();
       await tx.deleteFrom('instances').where('id', '=', id).execute();
     });
   }

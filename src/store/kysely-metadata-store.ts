@@ -7,12 +7,14 @@ import type {
   JobRepository,
   MetadataStore,
   PolicyRepository,
+  RestoreRepository,
 } from '../core/ports.ts';
 import { KyselyCredentialRepository } from './kysely-credential-repository.ts';
 import { KyselyBackupRepository } from './kysely-backup-repository.ts';
 import { KyselyInstanceRepository } from './kysely-instance-repository.ts';
 import { KyselyJobRepository } from './kysely-job-repository.ts';
 import { KyselyPolicyRepository } from './kysely-policy-repository.ts';
+import { KyselyRestoreRepository } from './kysely-restore-repository.ts';
 import { type DatabaseLocation, openDatabase } from './open-database.ts';
 import type { Database } from './schema.ts';
 
@@ -23,6 +25,7 @@ export class KyselyMetadataStore implements MetadataStore {
   readonly jobs: JobRepository;
   readonly credentials: CredentialRepository;
   readonly policies: PolicyRepository;
+  readonly restores: RestoreRepository;
   readonly #db: Kysely<Database>;
 
   private constructor(db: Kysely<Database>, secrets: SecretBox) {
@@ -32,6 +35,7 @@ export class KyselyMetadataStore implements MetadataStore {
     this.backups = new KyselyBackupRepository(db);
     this.jobs = new KyselyJobRepository(db);
     this.policies = new KyselyPolicyRepository(db);
+    this.restores = new KyselyRestoreRepository(db);
   }
 
   /** Opens the database; secrets (Redis passwords, secret keys) are sealed and opened with `secrets`. */

@@ -3,6 +3,7 @@ import { instancesAndBackups } from './migrations/0001-instances-and-backups.ts'
 import { backupDetailAndJobs } from './migrations/0002-backup-detail-and-jobs.ts';
 import { credentials } from './migrations/0003-credentials.ts';
 import { backupPolicies } from './migrations/0004-backup-policies.ts';
+import { restores } from './migrations/0005-restores.ts';
 
 /**
  * One set of migrations for both engines. Append new ones; never edit one that has shipped.
@@ -13,6 +14,7 @@ const migrations: Record<string, Migration> = {
   '0002-backup-detail-and-jobs': backupDetailAndJobs,
   '0003-credentials': credentials,
   '0004-backup-policies': backupPolicies,
+  '0005-restores': restores,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -7,7 +7,7 @@ import type {
   RecordErrorCode,
 } from '../core/backup-record.ts';
 import type { Instance, InstanceType } from '../core/instance.ts';
-import type { BackupChange, BackupDetail } from '../core/backup-detail.ts';
+import type { BackupChange, BackupDetail, ContentSummary } from '../core/backup-detail.ts';
 import type { Job } from '../core/job.ts';
 import type { BackupsTable, InstancesTable, JobsTable } from './schema.ts';
 
@@ -125,6 +125,7 @@ export function rowToDetail(row: Selectable<BackupsTable>): BackupDetail {
     bytesReceived: Number(row.bytes_received),
     estimatedBytes: row.estimated_bytes === null ? null : Number(row.estimated_bytes),
     expiresAt: row.expires_at === null ? null : Number(row.expires_at),
+    content: row.content_summary === null ? null : (JSON.parse(row.content_summary) as ContentSummary),
   };
 }
 
@@ -146,6 +147,7 @@ const CHANGE_COLUMNS: { [K in keyof Required<BackupChange>]: keyof BackupsTable 
   bytesReceived: 'bytes_received',
   estimatedBytes: 'estimated_bytes',
   expiresAt: 'expires_at',
+  content: 'content_summary',
 };
 
 export function changeToRow(change: BackupChange): Record<string, unknown> {
@@ -153,7 +155,8 @@ export function changeToRow(change: BackupChange): Record<string, unknown> {
   for (const [key, value] of Object.entries(change)) {
     if (value === undefined) continue;
     const column = CHANGE_COLUMNS[key as keyof BackupChange];
-    row[column] = typeof value === 'boolean' ? (value ? 1 : 0) : value;
+    if (key === 'content') row[column] = value === null ? null : JSON.stringify(value);
+    else row[column] = typeof value === 'boolean' ? (value ? 1 : 0) : value;
   }
   return row;
 }

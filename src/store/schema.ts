@@ -49,6 +49,27 @@ export interface BackupsTable {
   bytes_received: Generated<number>;
   /** When a successful automatic backup expires under its instance's policy; null when it does not. */
   expires_at: number | null;
+  /** JSON of what the last verify found; null until a backup is verified. */
+  content_summary: string | null;
+}
+
+export interface RestoresTable {
+  id: string;
+  instance_id: string;
+  source_instance_id: string;
+  backup_id: string;
+  backup_name: string;
+  backup_remark: string | null;
+  name: string;
+  remark: string | null;
+  status: string;
+  progress: number;
+  error_code: string | null;
+  error_message: string | null;
+  created_at: number;
+  updated_at: number | null;
+  started_at: number | null;
+  report: string | null;
 }
 
 export interface JobsTable {
@@ -97,4 +118,5 @@ export interface Database {
   jobs: JobsTable;
   credentials: CredentialsTable;
   backup_policies: BackupPoliciesTable;
+  restores: RestoresTable;
 }

@@ -61,6 +61,7 @@ describe('backup progress', () => {
       jobs: opened.store.jobs,
       credentials: opened.store.credentials,
       policies: opened.store.policies,
+      restores: opened.store.restores,
       // The real repository, with its updates recorded on the way through.
       backups: new Proxy(opened.store.backups, {
         get(target, key) {

@@ -14,6 +14,7 @@ import { createCredential } from '../../src/core/use-cases/credentials.ts';
 import type { Clock } from '../../src/core/clock.ts';
 import type { MetadataStore } from '../../src/core/ports.ts';
 import { RespRedisProbe } from '../../src/engine/redis-probe.ts';
+import { ReaderInspector } from '../../src/engine/rdb/reader-inspector.ts';
 
 /** A clock that says what the test tells it to. */
 export class ManualClock implements Clock {
@@ -38,6 +39,7 @@ export function testDeps(
     probe: new RespRedisProbe(),
     blobs: new FsBlobStore(fs.mkdtempSync(path.join(os.tmpdir(), 'dcs-blobs-'))),
     links: new LinkSigner(randomBytes(32)),
+    inspector: new ReaderInspector(),
     tokens,
     auth: new Authenticator({ credentials: store.credentials, tokens, clock }),
     // Tests fail authentication on purpose, many times, from one address: no slowing down.

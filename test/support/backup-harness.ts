@@ -4,7 +4,7 @@ import type { AppDeps } from '../../src/api/app-deps.ts';
 import type { Clock } from '../../src/core/clock.ts';
 import type { MetadataStore } from '../../src/core/ports.ts';
 import { JobWorker } from '../../src/jobs/job-worker.ts';
-import { runBackupJob } from '../../src/jobs/run-backup.ts';
+import { jobRunner } from '../../src/jobs/run-job.ts';
 import { asAdmin, testDeps } from './app.ts';
 
 export interface BackupHarness {
@@ -28,8 +28,7 @@ export async function startBackupHarness(
     concurrency: 2,
     leaseMs: options.leaseMs ?? 30_000,
     pollMs: 50,
-    run: (job, signal) =>
-      runBackupJob({ ...deps, idleTimeoutMs: options.idleTimeoutMs ?? 10_000 }, job, signal),
+    run: jobRunner({ ...deps, idleTimeoutMs: options.idleTimeoutMs ?? 10_000, restoreTimeoutMs: 10_000 }),
   });
   deps.onQueued = () => worker.wake();
   const app = await asAdmin(await buildApp(deps), deps);

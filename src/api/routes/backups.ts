@@ -3,10 +3,15 @@ import { BACKUP_FORMATS, type BackupFormat } from '../../core/backup-record.ts';
 import { createBackup } from '../../core/use-cases/create-backup.ts';
 import { deleteBackup } from '../../core/use-cases/delete-backup.ts';
 import { findBackup } from '../../core/use-cases/find-backup.ts';
+import { verifyBackup } from '../../core/use-cases/verify-backup.ts';
 import type { AppDeps } from '../app-deps.ts';
 import { emptyBodyWhenAbsent } from '../optional-body.ts';
 import { backupIdFrom, instanceIdFrom, projectIdFrom } from '../path-params.ts';
-import { backupDetailToWire, backupDetailWireSchema } from '../wire/backup-detail-wire.ts';
+import {
+  backupDetailToWire,
+  backupDetailWireSchema,
+  verificationToWire,
+} from '../wire/backup-detail-wire.ts';
 
 const copyInstanceBody = {
   type: 'object',
@@ -17,7 +22,7 @@ const copyInstanceBody = {
   },
 } as const;
 
-/** CopyInstance, DeleteBackupFile, and ShowBackup (an extension: one record with its detail). */
+/** CopyInstance, DeleteBackupFile, and two extensions: ShowBackup (one record with its detail) and verify. */
 export function registerBackupRoutes(app: FastifyInstance, deps: AppDeps): void {
   app.post(
     '/v2/:project_id/instances/:instance_id/backups',
@@ -53,6 +58,15 @@ export function registerBackupRoutes(app: FastifyInstance, deps: AppDeps): void 
       return backupDetailToWire(stored);
     },
   );
+
+  app.post('/v2/:project_id/instances/:instance_id/backups/:backup_id/verify', async (request) => {
+    const projectId = projectIdFrom(request.params);
+    const instanceId = instanceIdFrom(request.params);
+    const backupId = backupIdFrom(request.params);
+    const { stored, summary } = await verifyBackup(deps, projectId, instanceId, backupId);
+    request.log.info({ instanceId, backupId, problem: summary.problem }, 'backup verified');
+    return verificationToWire(stored, summary);
+  });
 
   app.delete('/v2/:project_id/instances/:instance_id/backups/:backup_id', async (request, reply) => {
     const projectId = projectIdFrom(request.params);

@@ -1,4 +1,4 @@
-import type { StoredBackup } from '../../core/backup-detail.ts';
+import type { ContentSummary, StoredBackup } from '../../core/backup-detail.ts';
 import { formatIsoUtc } from '../../core/time-format.ts';
 import { backupRecordToWire, backupRecordWireSchema } from './backup-record-wire.ts';
 
@@ -34,8 +34,51 @@ export function backupDetailToWire(stored: StoredBackup) {
     estimated_bytes: detail.estimatedBytes,
     error_message: detail.errorMessage,
     expires_at: detail.expiresAt === null ? null : formatIsoUtc(detail.expiresAt),
+    content: detail.content && contentToWire(detail.content),
   };
 }
+
+function contentToWire(content: ContentSummary) {
+  return {
+    verified_at: formatIsoUtc(content.verifiedAt),
+    result: content.problem === null ? 'ok' : 'problem',
+    problem: content.problem,
+    checksum: content.checksum,
+    sha256_matches: content.sha256Matches,
+    keys_per_db: content.keysPerDb,
+    keys_per_type: content.keysPerType,
+    keys_with_expiry: content.keysWithExpiry,
+    functions: content.functions,
+    modules: content.modules,
+  };
+}
+
+/** The answer to verify: what the reader found, and whether the backup is now offered for restore. */
+export function verificationToWire(stored: StoredBackup, content: ContentSummary) {
+  return {
+    backup_id: stored.record.id,
+    is_support_restore: stored.record.restorable ? 'TRUE' : 'FALSE',
+    ...contentToWire(content),
+  };
+}
+
+const countsSchema = { type: 'object', additionalProperties: { type: 'integer' } } as const;
+
+const contentWireSchema = {
+  type: ['object', 'null'],
+  properties: {
+    verified_at: { type: 'string' },
+    result: { type: 'string' },
+    problem: { type: ['string', 'null'] },
+    checksum: { type: 'string' },
+    sha256_matches: { type: 'boolean' },
+    keys_per_db: countsSchema,
+    keys_per_type: countsSchema,
+    keys_with_expiry: { type: 'integer' },
+    functions: { type: 'integer' },
+    modules: { type: 'array', items: { type: 'string' } },
+  },
+} as const;
 
 const nullableString = { type: ['string', 'null'] } as const;
 const nullableInteger = { type: ['integer', 'null'] } as const;
@@ -56,5 +99,6 @@ export const backupDetailWireSchema = {
     estimated_bytes: nullableInteger,
     error_message: nullableString,
     expires_at: nullableString,
+    content: contentWireSchema,
   },
 } as const;

@@ -4,9 +4,8 @@ import { DomainError } from '../errors.ts';
 import { newId } from '../ids.ts';
 import type { Job } from '../job.ts';
 import type { MetadataStore } from '../ports.ts';
+import { checkRemark } from '../remark.ts';
 import { requireInstance } from './require-instance.ts';
-
-export const MAX_REMARK_LENGTH = 128;
 
 export interface CreateBackupRequest {
   projectId: string;
@@ -28,12 +27,7 @@ export async function createBackup(
   request: CreateBackupRequest,
 ): Promise<BackupRecord> {
   await requireInstance(deps.store, request.projectId, request.instanceId);
-  if (request.remark !== null && [...request.remark].length > MAX_REMARK_LENGTH) {
-    throw new DomainError(
-      'remark_too_long',
-      'The value of the remark parameter must be 0 to 128 characters in length.',
-    );
-  }
+  checkRemark(request.remark);
   if (request.format === 'aof') {
     throw new DomainError(
       'not_supported',

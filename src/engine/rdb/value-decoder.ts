@@ -308,6 +308,12 @@ function skipModuleValue(c: Cursor): void {
   }
 }
 
+const UNKNOWN_COUNT = (1n << 64n) - 1n;
+
+function knownCount(value: bigint): number | null {
+  return value === UNKNOWN_COUNT ? null : safeNumber(value);
+}
+
 const STREAM_ITEM_DELETED = 1;
 const STREAM_ITEM_SAMEFIELDS = 2;
 
@@ -360,7 +366,8 @@ function decodeStream(type: number, c: Cursor): StreamValue {
   for (let g = 0; g < groupCount; g++) {
     const name = c.string();
     const groupLastId = `${c.bigLength()}-${c.bigLength()}`;
-    const entriesRead = type >= TYPE.STREAM_LISTPACKS_2 ? c.length() : null;
+    // Redis stores an unknown entries-read counter as -1 in an unsigned field: kept as null.
+    const entriesRead = type >= TYPE.STREAM_LISTPACKS_2 ? knownCount(c.bigLength()) : null;
     const pending = Array.from({ length: c.length() }, () => ({
       id: c.streamId(),
       deliveryTimeMs: c.int64LE(),

@@ -30,7 +30,7 @@ export interface RestoreOptions {
   /** Called as the file is read: bytes of the file behind us, and the stage. */
   onProgress?: (bytes: number, total: number) => void;
   /** Called once the pre-flight checks passed, just before the target is flushed. */
-  onStart?: (plan: RestorePlan, target: TargetInfo) => void | Promise<void>;
+  onStart?: (plan: RestorePlan, target: TargetInfo, inspection: RdbInspection) => void | Promise<void>;
   signal?: AbortSignal;
   window?: PipelineWindow;
   /** Values up to this size are held while sent; larger ones are streamed from the file. */
@@ -76,7 +76,7 @@ export async function restoreRdb(options: RestoreOptions): Promise<RestoreReport
     const inspection = await inspectRdb(await source.open(), { deep: false });
     const plan = planRestore(inspection, target);
     if (plan.problems.length > 0) throw new RestoreRefused(plan.problems.join('; '));
-    await options.onStart?.(plan, target);
+    await options.onStart?.(plan, target, inspection);
 
     const report: RestoreReport = {
       target,

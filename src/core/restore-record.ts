@@ -1,0 +1,60 @@
+import type { RecordErrorCode } from './backup-record.ts';
+import { formatCompactUtc } from './time-format.ts';
+
+export const RESTORE_STATUSES = ['waiting', 'restoring', 'succeed', 'failed'] as const;
+export type RestoreStatus = (typeof RESTORE_STATUSES)[number];
+
+/** A restore as DCS lists it (InstanceRestoreInfo). */
+export interface RestoreRecord {
+  id: string;
+  /** The instance restored into. */
+  instanceId: string;
+  backupId: string;
+  backupName: string;
+  backupRemark: string | null;
+  /** restore_yyyyMMddHHmmss, as DCS names them. */
+  name: string;
+  remark: string | null;
+  status: RestoreStatus;
+  progressHundredths: number;
+  errorCode: RecordErrorCode | null;
+  createdAt: number;
+  updatedAt: number | null;
+}
+
+/** What the service knows about a restore beyond the DCS record, for the detail view. */
+export interface RestoreDetail {
+  /** The instance the backup was taken of (restores may go into another instance of the project). */
+  sourceInstanceId: string;
+  errorMessage: string | null;
+  startedAt: number | null;
+  /** Counts and warnings of the finished (or failed) restore; null until it has any. */
+  report: RestoreOutcome | null;
+}
+
+export interface RestoreOutcome {
+  targetVersion: string;
+  targetRdbVersion: number;
+  /** How each value type went in ("set-listpack: rewrite"). */
+  routes: string;
+  keysRestored: number;
+  keysRelabelled: number;
+  keysRewritten: number;
+  keysExpired: number;
+  functionLibraries: number;
+  warnings: string[];
+}
+
+export interface StoredRestore {
+  record: RestoreRecord;
+  detail: RestoreDetail;
+}
+
+export type RestoreChange = Partial<
+  Pick<RestoreRecord, 'status' | 'progressHundredths' | 'errorCode' | 'updatedAt'> &
+    Pick<RestoreDetail, 'errorMessage' | 'startedAt' | 'report'>
+>;
+
+export function restoreNameFor(createdAt: number): string {
+  return `restore_${formatCompactUtc(createdAt)}`;
+}

@@ -1,0 +1,78 @@
+import type { Clock } from '../clock.ts';
+import { DomainError } from '../errors.ts';
+import { newId } from '../ids.ts';
+import type { Job } from '../job.ts';
+import type { MetadataStore } from '../ports.ts';
+import { checkRemark } from '../remark.ts';
+import { restoreNameFor, type StoredRestore } from '../restore-record.ts';
+import { requireInstance } from './require-instance.ts';
+
+export interface CreateRestoreRequest {
+  projectId: string;
+  /** The instance whose data is replaced. */
+  instanceId: string;
+  /** A backup of any instance of the same project (restoring into another instance is an extension). */
+  backupId: string;
+  remark: string | null;
+}
+
+/**
+ * RestoreInstance: records a waiting restore and queues its job; the caller gets the id at once. The target's
+ * own fitness (version, memory, databases) is checked by the job before it writes anything.
+ */
+export async function createRestore(
+  deps: { store: MetadataStore; clock: Clock; onQueued?: () => void },
+  request: CreateRestoreRequest,
+): Promise<StoredRestore> {
+  const { store } = deps;
+  await requireInstance(store, request.projectId, request.instanceId);
+  checkRemark(request.remark);
+  const backup = await store.backups.findById(request.backupId);
+  const source = backup && (await store.instances.findById(backup.record.instanceId));
+  if (!backup || !source || source.projectId !== request.projectId) {
+    throw new DomainError('backup_not_found', 'The backup does not exist or has been deleted.');
+  }
+  const { record } = backup;
+  if (record.status !== 'succeed' || !record.restorable || backup.detail.fileKey === null) {
+    const why =
+      record.status !== 'succeed'
+        ? `the backup is ${record.status}`
+        : `the backup cannot be restored: ${backup.detail.errorMessage ?? 'its file did not pass verification'}`;
+    throw new DomainError(
+      'backup_not_ready',
+      `the backup record status is err when restore this instance: ${why}.`,
+    );
+  }
+  const now = deps.clock.now();
+  const stored: StoredRestore = {
+    record: {
+      id: newId(),
+      instanceId: request.instanceId,
+      backupId: record.id,
+      backupName: record.name,
+      backupRemark: record.remark,
+      name: restoreNameFor(now),
+      remark: request.remark,
+      status: 'waiting',
+      progressHundredths: 0,
+      errorCode: null,
+      createdAt: now,
+      updatedAt: null,
+    },
+    detail: { sourceInstanceId: record.instanceId, errorMessage: null, startedAt: null, report: null },
+  };
+  const job: Job = {
+    id: newId(),
+    kind: 'restore',
+    instanceId: request.instanceId,
+    backupId: stored.record.id,
+    state: 'queued',
+    owner: null,
+    leaseUntil: null,
+    createdAt: now,
+    finishedAt: null,
+  };
+  await store.restores.insertQueued(stored, job);
+  deps.onQueued?.();
+  return stored;
+}

@@ -1,0 +1,56 @@
+import type { ContentSummary, StoredBackup } from '../backup-detail.ts';
+import type { Clock } from '../clock.ts';
+import { DomainError } from '../errors.ts';
+import type { BlobStore, MetadataStore, RdbInspector } from '../ports.ts';
+import { findBackup } from './find-backup.ts';
+
+export const FILE_GONE = 'the backup file is missing from storage';
+
+/**
+ * Reads a stored backup whole through the RDB reader (structure, every value, the CRC-64 and the SHA-256
+ * recorded when it was stored) and records what it found. A file that fails is no longer offered for restore;
+ * one that passes is, unless its source wrote no checksum.
+ */
+export async function verifyBackup(
+  deps: { store: MetadataStore; blobs: BlobStore; clock: Clock; inspector: RdbInspector },
+  projectId: string,
+  instanceId: string,
+  backupId: string,
+): Promise<{ stored: StoredBackup; summary: ContentSummary }> {
+  const { record, detail } = await findBackup(deps.store, projectId, instanceId, backupId);
+  if (record.status !== 'succeed' || detail.fileKey === null) {
+    throw new DomainError(
+      'backup_not_ready',
+      `Only a stored backup can be verified: this one is ${record.status}${detail.fileKey === null && record.status === 'succeed' ? ` (${detail.errorMessage ?? FILE_GONE})` : ''}.`,
+    );
+  }
+  const file = await deps.blobs.open(detail.fileKey);
+  if (!file) {
+    await deps.store.backups.markFileMissing(backupId, FILE_GONE);
+    throw new DomainError('backup_not_ready', `The backup cannot be verified: ${FILE_GONE}.`);
+  }
+  const findings = await deps.inspector.inspect(file);
+  const sha256Matches = detail.sha256 === null || findings.sha256 === detail.sha256;
+  const problem =
+    findings.problem ??
+    (sha256Matches ? null : 'the file has changed since it was stored (its SHA-256 differs)');
+  const summary: ContentSummary = {
+    verifiedAt: deps.clock.now(),
+    sha256Matches,
+    checksum: findings.checksum,
+    keysPerDb: findings.keysPerDb,
+    keysPerType: findings.keysPerType,
+    keysWithExpiry: findings.keysWithExpiry,
+    functions: findings.functions,
+    modules: findings.modules,
+    problem,
+  };
+  const restorable = problem === null && findings.checksum === 'ok';
+  const errorMessage =
+    problem ?? (findings.checksum === 'ok' ? null : 'the source writes RDB files without a checksum');
+  await deps.store.backups.update(backupId, { content: summary, restorable, errorMessage });
+  return {
+    stored: { record: { ...record, restorable }, detail: { ...detail, content: summary, errorMessage } },
+    summary,
+  };
+}

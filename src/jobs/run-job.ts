@@ -1,0 +1,16 @@
+import type { Job } from '../core/job.ts';
+import { type BackupRunnerDeps, runBackupJob } from './run-backup.ts';
+import { runRestoreJob } from './run-restore.ts';
+
+export interface JobRunnerDeps extends BackupRunnerDeps {
+  /** How long a restore target may take to answer. */
+  restoreTimeoutMs: number;
+}
+
+/** Runs a claimed job, whatever its kind; never throws. */
+export function jobRunner(deps: JobRunnerDeps): (job: Job, signal: AbortSignal) => Promise<void> {
+  return (job, signal) =>
+    job.kind === 'restore'
+      ? runRestoreJob({ ...deps, timeoutMs: deps.restoreTimeoutMs }, job, signal)
+      : runBackupJob(deps, job, signal);
+}

@@ -1,0 +1,151 @@
+import { PROGRESS_COMPLETE, type RecordErrorCode } from '../core/backup-record.ts';
+import type { Clock } from '../core/clock.ts';
+import type { Job } from '../core/job.ts';
+import type { BlobStore, MetadataStore } from '../core/ports.ts';
+import type { RestoreOutcome } from '../core/restore-record.ts';
+import { CommandRefused } from '../engine/restore/command-pipeline.ts';
+import { describeRoutes } from '../engine/restore/restore-plan.ts';
+import { restoreRdb, RestoreRefused, type RestoreReport } from '../engine/restore/restore-engine.ts';
+import { RedisWireError } from '../engine/resp/redis-wire-error.ts';
+
+export interface RestoreRunnerDeps {
+  store: MetadataStore;
+  blobs: BlobStore;
+  clock: Clock;
+  /** How long the target may take to answer before the restore fails. */
+  timeoutMs: number;
+}
+
+const PROGRESS_WRITE_INTERVAL_MS = 1000;
+const PROGRESS_CEILING = PROGRESS_COMPLETE - 1;
+
+/**
+ * Runs one restore job to its end: waiting → restoring → succeed or failed, with the reason kept. A refusal
+ * (the target cannot take the backup) ends failed before anything was written to the target. Never throws.
+ */
+export async function runRestoreJob(deps: RestoreRunnerDeps, job: Job, signal: AbortSignal): Promise<void> {
+  const { store, blobs, clock } = deps;
+  const restore = await store.restores.findById(job.backupId);
+  if (!restore || restore.record.status !== 'waiting') return;
+  const id = restore.record.id;
+  const fail = (code: RecordErrorCode, message: string, report: RestoreOutcome | null = null) =>
+    store.restores.update(id, {
+      status: 'failed',
+      errorCode: code,
+      errorMessage: message,
+      report,
+      updatedAt: clock.now(),
+    });
+
+  await store.restores.update(id, { status: 'restoring', startedAt: clock.now() });
+  const target = await store.instances.findById(restore.record.instanceId);
+  const backup = await store.backups.findById(restore.record.backupId);
+  const fileKey = backup?.detail.fileKey ?? null;
+  const size = fileKey === null ? undefined : await blobs.size(fileKey);
+  if (!target || !backup || backup.record.status !== 'succeed' || fileKey === null || size === undefined) {
+    await fail(
+      'dcs.08.0001',
+      'the backup or its file is gone (deleted or expired since the restore was asked for)',
+    );
+    return;
+  }
+
+  let lastWrite = 0;
+  let progressWrite: Promise<void> = Promise.resolve();
+  let outcome: RestoreOutcome | null = null;
+  try {
+    const report = await restoreRdb({
+      target: target.endpoint,
+      source: {
+        sizeBytes: size,
+        open: async () => (await blobs.open(fileKey)) ?? gone(),
+        openRange: async (start, end) => (await blobs.open(fileKey, { start, end })) ?? gone(),
+      },
+      now: () => clock.now(),
+      timeoutMs: deps.timeoutMs,
+      signal,
+      onStart: (plan, info, inspection) => {
+        outcome = {
+          ...emptyOutcome(),
+          targetVersion: info.version,
+          targetRdbVersion: info.rdbVersion,
+          routes: describeRoutes(plan, inspection.magic ?? 'REDIS'),
+          warnings: plan.warnings,
+        };
+      },
+      onProgress: (bytes, total) => {
+        const now = clock.now();
+        if (now - lastWrite < PROGRESS_WRITE_INTERVAL_MS) return;
+        lastWrite = now;
+        const hundredths = Math.min(
+          PROGRESS_CEILING,
+          Math.floor((bytes * PROGRESS_COMPLETE) / Math.max(1, total)),
+        );
+        progressWrite = progressWrite.then(() =>
+          store.restores.update(id, { progressHundredths: hundredths }).catch(() => undefined),
+        );
+      },
+    });
+    await progressWrite;
+    await store.restores.update(id, {
+      status: 'succeed',
+      progressHundredths: PROGRESS_COMPLETE,
+      report: outcomeOf(report, outcome),
+      updatedAt: clock.now(),
+    });
+  } catch (error) {
+    await progressWrite;
+    const message = (error as Error).message;
+    if (error instanceof RestoreRefused) {
+      await fail('dcs.08.0001', `refused before anything was written to the target: ${message}`);
+    } else if (error instanceof RedisWireError && outcome === null) {
+      await fail('dcs.08.0001', `cannot use the target: ${message}`);
+    } else if (error instanceof RedisWireError && error.kind === 'timeout') {
+      await fail(
+        'dcs.08.0002',
+        `the target stopped answering mid-restore; its data is incomplete: ${message}`,
+        outcome,
+      );
+    } else if (error instanceof CommandRefused || error instanceof RedisWireError) {
+      await fail(
+        'dcs.08.0007',
+        `the data could not be written; the target's data is incomplete: ${message}`,
+        outcome,
+      );
+    } else {
+      await fail('dcs.08.0007', `the restore stopped; the target's data is incomplete: ${message}`, outcome);
+    }
+  }
+}
+
+function gone(): never {
+  throw new Error('the backup file disappeared during the restore');
+}
+
+function emptyOutcome(): RestoreOutcome {
+  return {
+    targetVersion: '',
+    targetRdbVersion: 0,
+    routes: '',
+    keysRestored: 0,
+    keysRelabelled: 0,
+    keysRewritten: 0,
+    keysExpired: 0,
+    functionLibraries: 0,
+    warnings: [],
+  };
+}
+
+function outcomeOf(report: RestoreReport, started: RestoreOutcome | null): RestoreOutcome {
+  return {
+    targetVersion: report.target.version,
+    targetRdbVersion: report.target.rdbVersion,
+    routes: started?.routes ?? '',
+    keysRestored: report.keysRestored,
+    keysRelabelled: report.keysRelabelled,
+    keysRewritten: report.keysRewritten,
+    keysExpired: report.keysExpired,
+    functionLibraries: report.functionLibraries,
+    warnings: report.warnings,
+  };
+}

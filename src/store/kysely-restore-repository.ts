@@ -1,0 +1,112 @@
+import type { Kysely, Selectable } from 'kysely';
+import type { RecordErrorCode } from '../core/backup-record.ts';
+import type { Job } from '../core/job.ts';
+import type { RestorePage, RestoreQuery, RestoreRepository } from '../core/ports.ts';
+import type {
+  RestoreChange,
+  RestoreOutcome,
+  RestoreRecord,
+  RestoreStatus,
+  StoredRestore,
+} from '../core/restore-record.ts';
+import { insertWithJob } from './insert-with-job.ts';
+import type { Database, RestoresTable } from './schema.ts';
+
+export class KyselyRestoreRepository implements RestoreRepository {
+  readonly #db: Kysely<Database>;
+
+  constructor(db: Kysely<Database>) {
+    this.#db = db;
+  }
+
+  async insertQueued(stored: StoredRestore, job: Job): Promise<void> {
+    await insertWithJob(this.#db, job, async (tx) => {
+      await tx.insertInto('restores').values(toRow(stored)).execute();
+    });
+  }
+
+  async findById(id: string): Promise<StoredRestore | undefined> {
+    const row = await this.#db.selectFrom('restores').selectAll().where('id', '=', id).executeTakeFirst();
+    return row && fromRow(row);
+  }
+
+  async update(id: string, change: RestoreChange): Promise<void> {
+    const row: Partial<RestoresTable> = {};
+    if (change.status !== undefined) row.status = change.status;
+    if (change.progressHundredths !== undefined) row.progress = change.progressHundredths;
+    if (change.errorCode !== undefined) row.error_code = change.errorCode;
+    if (change.updatedAt !== undefined) row.updated_at = change.updatedAt;
+    if (change.errorMessage !== undefined) row.error_message = change.errorMessage;
+    if (change.startedAt !== undefined) row.started_at = change.startedAt;
+    if (change.report !== undefined)
+      row.report = change.report === null ? null : JSON.stringify(change.report);
+    if (Object.keys(row).length === 0) return;
+    await this.#db.updateTable('restores').set(row).where('id', '=', id).execute();
+  }
+
+  async list(query: RestoreQuery): Promise<RestorePage> {
+    let matching = this.#db.selectFrom('restores').where('instance_id', '=', query.instanceId);
+    if (query.createdFrom !== undefined) matching = matching.where('created_at', '>=', query.createdFrom);
+    if (query.createdBefore !== undefined) matching = matching.where('created_at', '<', query.createdBefore);
+    const counted = await matching.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    const total = Number(counted.n);
+    if (total <= query.offset) return { total, records: [] };
+    const rows = await matching
+      .selectAll()
+      .orderBy('created_at', 'desc')
+      .orderBy('id', 'desc')
+      .limit(query.limit)
+      .offset(query.offset)
+      .execute();
+    return { total, records: rows.map((row) => fromRow(row).record) };
+  }
+}
+
+function toRow(stored: StoredRestore): RestoresTable {
+  const { record, detail } = stored;
+  return {
+    id: record.id,
+    instance_id: record.instanceId,
+    source_instance_id: detail.sourceInstanceId,
+    backup_id: record.backupId,
+    backup_name: record.backupName,
+    backup_remark: record.backupRemark,
+    name: record.name,
+    remark: record.remark,
+    status: record.status,
+    progress: record.progressHundredths,
+    error_code: record.errorCode,
+    error_message: detail.errorMessage,
+    created_at: record.createdAt,
+    updated_at: record.updatedAt,
+    started_at: detail.startedAt,
+    report: detail.report === null ? null : JSON.stringify(detail.report),
+  };
+}
+
+// Rows are only ever written by toRow and update, so the casts restore the types they were written with.
+function fromRow(row: Selectable<RestoresTable>): StoredRestore {
+  const record: RestoreRecord = {
+    id: row.id,
+    instanceId: row.instance_id,
+    backupId: row.backup_id,
+    backupName: row.backup_name,
+    backupRemark: row.backup_remark,
+    name: row.name,
+    remark: row.remark,
+    status: row.status as RestoreStatus,
+    progressHundredths: row.progress,
+    errorCode: row.error_code as RecordErrorCode | null,
+    createdAt: Number(row.created_at),
+    updatedAt: row.updated_at === null ? null : Number(row.updated_at),
+  };
+  return {
+    record,
+    detail: {
+      sourceInstanceId: row.source_instance_id,
+      errorMessage: row.error_message,
+      startedAt: row.started_at === null ? null : Number(row.started_at),
+      report: row.report === null ? null : (JSON.parse(row.report) as RestoreOutcome),
+    },
+  };
+}
