@@ -5,6 +5,7 @@ import { registerBackup } from './commands/backup.ts';
 import { registerCredentials } from './commands/credentials.ts';
 import { registerInstance } from './commands/instance.ts';
 import { registerPolicy } from './commands/policy.ts';
+import { registerRestore } from './commands/restore.ts';
 import { registerServe } from './commands/serve.ts';
 import { CliError, ServiceClient } from './service-client.ts';
 
@@ -30,6 +31,7 @@ registerServe(program);
 registerInstance(program, client);
 registerBackup(program, client);
 registerPolicy(program, client);
+registerRestore(program, client);
 registerCredentials(program, client);
 
 try {

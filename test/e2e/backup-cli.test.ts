@@ -8,7 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { startFakeMaster, type FakeMaster } from '../support/fake-master.ts';
 import { makeRdb, noise } from '../support/rdb-bytes.ts';
-import { fillSampleData } from '../support/redis-data.ts';
+import { fillSampleData, snapshotOf } from '../support/redis-data.ts';
 import { startRedisServer, type RedisServer } from '../support/redis-server.ts';
 import { runCli, startServiceProcess, type ServiceProcess } from '../support/service-process.ts';
 
@@ -25,7 +25,7 @@ describe('backups through the CLI against a running service', () => {
 
   before(async () => {
     dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'dcs-backup-cli-'));
-    redis = await startRedisServer(['--repl-diskless-sync-delay', '0']);
+    redis = await startRedisServer(['--repl-diskless-sync-delay', '0', '--enable-debug-command', 'yes']);
     await fillSampleData(redis.port);
     service = await startServiceProcess(['--data-dir', dataDir], JOB_ENV);
     const attached = await cli(
@@ -64,6 +64,36 @@ describe('backups through the CLI against a running service', () => {
     assert.equal(result.code, 0, result.stderr);
     assert.match(result.stdout, /\(verified\)/);
     await run('redis-check-rdb', [output]);
+  });
+
+  it('verifies the backup and restores it into a second server, waiting for the end', async () => {
+    const verify = await cli('backup', 'verify', instanceId, backupId);
+    assert.equal(verify.code, 0, verify.stderr);
+    assert.match(verify.stdout, /: ok\nchecksum ok, sha256 matches, restorable TRUE/);
+    assert.match(verify.stdout, /db3: 1/);
+    const target = await startRedisServer(['--enable-debug-command', 'yes']);
+    try {
+      const attached = await cli(
+        'instance',
+        'attach',
+        `redis://127.0.0.1:${target.port}`,
+        '--project',
+        'p1',
+        '--name',
+        'dst',
+      );
+      const targetId = attached.stdout.trim();
+      const restored = await cli('restore', 'create', targetId, backupId, '--remark', 'drill', '--wait');
+      assert.equal(restored.code, 0, restored.stderr);
+      assert.match(restored.stdout, /^[0-9a-f-]{36} succeed, 11 keys/m);
+      assert.match(restored.stderr, /succeed 100\.00%/);
+      assert.deepEqual(await snapshotOf(target.port), await snapshotOf(redis.port));
+      const list = await cli('restore', 'list', targetId);
+      assert.match(list.stdout, /succeed .*100\.00%.*drill/);
+      assert.match(list.stdout, /1 of 1/);
+    } finally {
+      await target.stop();
+    }
   });
 
   it('deletes it; the record stays listed as deleted and downloads are refused', async () => {

@@ -23,6 +23,31 @@ interface BackupDetailWire {
   sha256: string | null;
 }
 
+interface VerifyWire {
+  backup_id: string;
+  result: string;
+  problem: string | null;
+  checksum: string;
+  sha256_matches: boolean;
+  is_support_restore: string;
+  keys_per_db: Record<string, number>;
+  keys_per_type: Record<string, number>;
+  keys_with_expiry: number;
+  functions: number;
+}
+
+function describeVerification(report: VerifyWire): string {
+  const total = Object.values(report.keys_per_db).reduce((a, b) => a + b, 0);
+  const lines = [
+    `${report.backup_id}: ${report.result === 'ok' ? 'ok' : `PROBLEM: ${report.problem}`}`,
+    `checksum ${report.checksum}, sha256 ${report.sha256_matches ? 'matches' : 'DIFFERS'}, restorable ${report.is_support_restore}`,
+    `${total} keys (${report.keys_with_expiry} with expiry), ${report.functions} function libraries`,
+    ...Object.entries(report.keys_per_db).map(([db, n]) => `  db${db}: ${n}`),
+    ...Object.entries(report.keys_per_type).map(([type, n]) => `  ${type}: ${n}`),
+  ];
+  return lines.join('\n');
+}
+
 const POLL_MS = 500;
 
 export function registerBackupActions(backup: Command, client: () => ServiceClient): void {
@@ -68,6 +93,21 @@ export function registerBackupActions(backup: Command, client: () => ServiceClie
       const api = client();
       const base = backupsPath(await resolveProject(api, instanceId, options.project), instanceId);
       console.log(JSON.stringify(await api.get(`${base}/${encodeURIComponent(backupId)}`), null, 2));
+    });
+
+  backup
+    .command('verify <instance_id> <backup_id>')
+    .description('read the stored file whole through the RDB reader: keys per database and type, any problem')
+    .option('--project <project_id>', 'project of the instance (looked up if absent)')
+    .option('--json', 'print the report as JSON')
+    .action(async (instanceId: string, backupId: string, options: { project?: string; json?: boolean }) => {
+      const api = client();
+      const base = backupsPath(await resolveProject(api, instanceId, options.project), instanceId);
+      const report = await api.post<VerifyWire>(`${base}/${encodeURIComponent(backupId)}/verify`, {});
+      if (options.json) console.log(JSON.stringify(report, null, 2));
+      else console.log(describeVerification(report));
+      if (report.result !== 'ok')
+        throw new CliError(`backup ${backupId} failed verification: ${report.problem}`);
     });
 
   backup
