@@ -6,47 +6,22 @@
  *
  * Sizes are approximate RDB sizes in MB (800-byte values that LZF cannot compress, as redis-benchmark writes).
  */
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { parseArgs, promisify } from 'node:util';
+import { parseArgs } from 'node:util';
 import { startRedisServer } from '../test/support/redis-server.ts';
 import { credentialsFor } from './bench-auth.ts';
+import { fillWithBenchmarkData } from './fill-redis.ts';
 import { runCli, startServiceProcess, type ServiceProcess } from '../test/support/service-process.ts';
 
-const run = promisify(execFile);
 const { values: args } = parseArgs({
   options: { sizes: { type: 'string', default: '200,1000' }, rounds: { type: 'string', default: '3' } },
 });
 const SIZES = args.sizes.split(',').map(Number);
 const ROUNDS = Number(args.rounds);
-
-async function fill(port: number, megabytes: number): Promise<void> {
-  const requests = Math.round((megabytes * 1_000_000) / 520); // ~820 B per key on disk, ~63 % unique keys
-  await run(
-    'redis-benchmark',
-    [
-      '-p',
-      String(port),
-      '-t',
-      'set',
-      '-n',
-      String(requests),
-      '-r',
-      String(requests),
-      '-d',
-      '800',
-      '-P',
-      '64',
-      '-q',
-    ],
-    {
-      maxBuffer: 64 * 1024 * 1024,
-    },
-  );
-}
 
 async function timeRedisCli(port: number, file: string): Promise<number> {
   const started = process.hrtime.bigint();
@@ -98,7 +73,7 @@ for (const size of SIZES) {
   const redis = await startRedisServer(['--repl-diskless-sync-delay', '0', '--maxmemory', '0']);
   const service = await startServiceProcess(['--data-dir', path.join(dir, 'data')]);
   try {
-    await fill(redis.port, size);
+    await fillWithBenchmarkData(redis.port, size);
     const attached = await runCli(
       [
         '--endpoint',

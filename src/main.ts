@@ -43,6 +43,7 @@ export async function startService(config: ServiceConfig): Promise<RunningServic
   const blobs = new FsBlobStore(path.join(config.dataDir, 'backups'));
   const probe = new RespRedisProbe();
   const clock = systemClock;
+  const inspector = new ReaderInspector();
   const worker = new JobWorker({
     store,
     blobs,
@@ -54,6 +55,7 @@ export async function startService(config: ServiceConfig): Promise<RunningServic
       store,
       blobs,
       probe,
+      inspector,
       clock,
       idleTimeoutMs: config.jobs.syncIdleTimeoutMs,
       restoreTimeoutMs: config.jobs.syncIdleTimeoutMs,
@@ -68,7 +70,7 @@ export async function startService(config: ServiceConfig): Promise<RunningServic
       probe,
       clock,
       links: new LinkSigner(deriveKey(master.key, 'download links')),
-      inspector: new ReaderInspector(),
+      inspector,
       tokens,
       auth: new Authenticator({ credentials: store.credentials, tokens, clock }),
       onQueued: () => worker.wake(),

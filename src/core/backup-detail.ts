@@ -23,11 +23,19 @@ export interface BackupDetail {
   content: ContentSummary | null;
 }
 
-/** A verify's findings: the whole file read through the RDB reader. */
+/** What a read of the whole file through the RDB reader found: after each backup, and by verify. */
 export interface ContentSummary {
   verifiedAt: number;
-  /** Whether the file still has the SHA-256 recorded when it was stored. */
-  sha256Matches: boolean;
+  /** Whether every value was decoded (verify), or the structure walked (the read after a backup). */
+  deep: boolean;
+  magic: 'REDIS' | 'VALKEY' | null;
+  rdbVersion: number | null;
+  typeCodes: number[];
+  largestValueBytes: number;
+  usedMemory: number | null;
+  /** Whether the file still has the SHA-256 recorded when it was stored; null when the read did not check. */
+  sha256Matches: boolean | null;
+  /** The CRC-64 as this read found it ("absent" too when the read did not check it). */
   checksum: 'ok' | 'absent' | 'mismatch';
   keysPerDb: Record<string, number>;
   keysPerType: Record<string, number>;

@@ -178,7 +178,13 @@ export interface BlobStore {
 
 /** What reading a whole RDB file found (the engine's RDB reader behind a port). */
 export interface RdbFindings {
+  magic: 'REDIS' | 'VALKEY' | null;
   rdbVersion: number | null;
+  /** Value type codes present. */
+  typeCodes: number[];
+  largestValueBytes: number;
+  /** used-mem as the source wrote it in the file's AUX fields, or null. */
+  usedMemory: number | null;
   sha256: string;
   checksum: 'ok' | 'absent' | 'mismatch';
   keysPerDb: Record<string, number>;
@@ -191,5 +197,9 @@ export interface RdbFindings {
 
 /** Reads a stored backup file through the RDB reader, value by value, without writing anywhere. */
 export interface RdbInspector {
-  inspect(file: import('node:stream').Readable): Promise<RdbFindings>;
+  /** deep: decode every value, not only walk the structure; checksums: compute the CRC-64 and SHA-256 too. */
+  inspect(
+    file: import('node:stream').Readable,
+    options: { deep: boolean; checksums: boolean },
+  ): Promise<RdbFindings>;
 }

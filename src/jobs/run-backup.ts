@@ -1,8 +1,9 @@
 import { PROGRESS_COMPLETE, type RecordErrorCode } from '../core/backup-record.ts';
 import type { Clock } from '../core/clock.ts';
 import type { Job } from '../core/job.ts';
-import type { BlobStore, MetadataStore, RedisProbe } from '../core/ports.ts';
+import type { BlobStore, MetadataStore, RdbInspector, RedisProbe } from '../core/ports.ts';
 import { applyStoredRetention } from '../core/use-cases/apply-retention.ts';
+import { recordBackupContent } from '../core/use-cases/record-backup-content.ts';
 import { fetchRdb } from '../engine/replication/replication-client.ts';
 import { RedisWireError, type RedisWireFailure } from '../engine/resp/redis-wire-error.ts';
 
@@ -10,6 +11,7 @@ export interface BackupRunnerDeps {
   store: MetadataStore;
   blobs: BlobStore;
   probe: RedisProbe;
+  inspector: RdbInspector;
   clock: Clock;
   /** How long the source may stay silent during the transfer before the backup times out. */
   idleTimeoutMs: number;
@@ -122,6 +124,8 @@ export async function runBackupJob(deps: BackupRunnerDeps, job: Job, signal: Abo
       fileKey: key,
       updatedAt: clock.now(),
     });
+    // What the file holds, for the detail view and for planning restores; the record is already succeed.
+    await recordBackupContent(deps, job.backupId, key).catch(() => undefined);
     // A new automatic backup may push an older one past keep_last or max_backups.
     if (stored.record.type === 'auto') {
       await applyStoredRetention(store, instance.id, clock.now()).catch(() => undefined);

@@ -4,7 +4,8 @@ import type { Job } from '../core/job.ts';
 import type { BlobStore, MetadataStore } from '../core/ports.ts';
 import type { RestoreOutcome } from '../core/restore-record.ts';
 import { CommandRefused } from '../engine/restore/command-pipeline.ts';
-import { describeRoutes } from '../engine/restore/restore-plan.ts';
+import { type BackupContent, describeRoutes } from '../engine/restore/restore-plan.ts';
+import type { BackupDetail } from '../core/backup-detail.ts';
 import { restoreRdb, RestoreRefused, type RestoreReport } from '../engine/restore/restore-engine.ts';
 import { RedisWireError } from '../engine/resp/redis-wire-error.ts';
 
@@ -60,16 +61,17 @@ export async function runRestoreJob(deps: RestoreRunnerDeps, job: Job, signal: A
         sizeBytes: size,
         open: async () => (await blobs.open(fileKey)) ?? gone(),
         openRange: async (start, end) => (await blobs.open(fileKey, { start, end })) ?? gone(),
+        ...knownContent(backup.detail),
       },
       now: () => clock.now(),
       timeoutMs: deps.timeoutMs,
       signal,
-      onStart: (plan, info, inspection) => {
+      onStart: (plan, info, content) => {
         outcome = {
           ...emptyOutcome(),
           targetVersion: info.version,
           targetRdbVersion: info.rdbVersion,
-          routes: describeRoutes(plan, inspection.magic ?? 'REDIS'),
+          routes: describeRoutes(plan, content.magic ?? 'REDIS'),
           warnings: plan.warnings,
         };
       },
@@ -116,6 +118,13 @@ export async function runRestoreJob(deps: RestoreRunnerDeps, job: Job, signal: A
       await fail('dcs.08.0007', `the restore stopped; the target's data is incomplete: ${message}`, outcome);
     }
   }
+}
+
+/** What was recorded of the file when it was stored, if its read found nothing wrong. */
+function knownContent(detail: BackupDetail): { known?: { content: BackupContent; sha256: string } } {
+  const content = detail.content;
+  if (!content || content.problem !== null || detail.sha256 === null) return {};
+  return { known: { content, sha256: detail.sha256 } };
 }
 
 function gone(): never {

@@ -14,6 +14,7 @@ import { redisCli } from '../support/redis-data.ts';
 import { makeBackup, makeInstance } from '../support/records.ts';
 import { startRedisServer, type RedisServer } from '../support/redis-server.ts';
 import { STORE_KINDS, type OpenedStore } from '../support/stores.ts';
+import { ReaderInspector } from '../../src/engine/rdb/reader-inspector.ts';
 
 /** Every reading moves time on by a second, so each chunk may write progress without waiting on the wall clock. */
 class TickingClock implements Clock {
@@ -82,6 +83,7 @@ describe('backup progress', () => {
       probe: new RespRedisProbe(),
       clock: new TickingClock(),
       idleTimeoutMs: 10_000,
+      inspector: new ReaderInspector(),
     };
 
     const runOnce = async () => {

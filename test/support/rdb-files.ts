@@ -19,7 +19,7 @@ export async function snapshotToFile(port: number, file: string): Promise<void> 
 export function fileSource(file: string): RestoreSource {
   return {
     sizeBytes: fs.statSync(file).size,
-    open: async () => fs.createReadStream(file, { highWaterMark: 64 * 1024 }),
+    open: async () => fs.createReadStream(file, { highWaterMark: 1024 * 1024 }),
     openRange: async (start, end) => fs.createReadStream(file, { start, end: end - 1 }),
   };
 }

@@ -1,7 +1,7 @@
 import type { ContentSummary, StoredBackup } from '../backup-detail.ts';
 import type { Clock } from '../clock.ts';
 import { DomainError } from '../errors.ts';
-import type { BlobStore, MetadataStore, RdbInspector } from '../ports.ts';
+import type { BlobStore, MetadataStore, RdbFindings, RdbInspector } from '../ports.ts';
 import { findBackup } from './find-backup.ts';
 
 export const FILE_GONE = 'the backup file is missing from storage';
@@ -29,22 +29,12 @@ export async function verifyBackup(
     await deps.store.backups.markFileMissing(backupId, FILE_GONE);
     throw new DomainError('backup_not_ready', `The backup cannot be verified: ${FILE_GONE}.`);
   }
-  const findings = await deps.inspector.inspect(file);
+  const findings = await deps.inspector.inspect(file, { deep: true, checksums: true });
   const sha256Matches = detail.sha256 === null || findings.sha256 === detail.sha256;
   const problem =
     findings.problem ??
     (sha256Matches ? null : 'the file has changed since it was stored (its SHA-256 differs)');
-  const summary: ContentSummary = {
-    verifiedAt: deps.clock.now(),
-    sha256Matches,
-    checksum: findings.checksum,
-    keysPerDb: findings.keysPerDb,
-    keysPerType: findings.keysPerType,
-    keysWithExpiry: findings.keysWithExpiry,
-    functions: findings.functions,
-    modules: findings.modules,
-    problem,
-  };
+  const summary = summaryOf(findings, { deep: true, at: deps.clock.now(), sha256Matches, problem });
   const restorable = problem === null && findings.checksum === 'ok';
   const errorMessage =
     problem ?? (findings.checksum === 'ok' ? null : 'the source writes RDB files without a checksum');
@@ -52,5 +42,29 @@ export async function verifyBackup(
   return {
     stored: { record: { ...record, restorable }, detail: { ...detail, content: summary, errorMessage } },
     summary,
+  };
+}
+
+/** A read's findings as the record keeps them. */
+export function summaryOf(
+  findings: RdbFindings,
+  read: { deep: boolean; at: number; sha256Matches: boolean | null; problem: string | null },
+): ContentSummary {
+  return {
+    verifiedAt: read.at,
+    deep: read.deep,
+    sha256Matches: read.sha256Matches,
+    checksum: findings.checksum,
+    magic: findings.magic,
+    rdbVersion: findings.rdbVersion,
+    typeCodes: findings.typeCodes,
+    largestValueBytes: findings.largestValueBytes,
+    usedMemory: findings.usedMemory,
+    keysPerDb: findings.keysPerDb,
+    keysPerType: findings.keysPerType,
+    keysWithExpiry: findings.keysWithExpiry,
+    functions: findings.functions,
+    modules: findings.modules,
+    problem: read.problem,
   };
 }

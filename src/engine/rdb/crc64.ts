@@ -73,32 +73,42 @@ export class Crc64 {
     let lo = this.#lo;
     let hi = this.#hi;
     let i = 0;
-    const end8 = data.length - (data.length % 8);
-    while (i < end8) {
-      const a = (lo ^ (data[i]! | (data[i + 1]! << 8) | (data[i + 2]! << 16) | (data[i + 3]! << 24))) >>> 0;
-      const b =
-        (hi ^ (data[i + 4]! | (data[i + 5]! << 8) | (data[i + 6]! << 16) | (data[i + 7]! << 24))) >>> 0;
-      lo =
-        (L7[a & 0xff]! ^
-          L6[(a >>> 8) & 0xff]! ^
-          L5[(a >>> 16) & 0xff]! ^
-          L4[a >>> 24]! ^
-          L3[b & 0xff]! ^
-          L2[(b >>> 8) & 0xff]! ^
-          L1[(b >>> 16) & 0xff]! ^
-          L0[b >>> 24]!) >>>
-        0;
-      hi =
-        (H7[a & 0xff]! ^
-          H6[(a >>> 8) & 0xff]! ^
-          H5[(a >>> 16) & 0xff]! ^
-          H4[a >>> 24]! ^
-          H3[b & 0xff]! ^
-          H2[(b >>> 8) & 0xff]! ^
-          H1[(b >>> 16) & 0xff]! ^
-          H0[b >>> 24]!) >>>
-        0;
-      i += 8;
+    // Bytes up to a 4-byte boundary one at a time, then eight at a time through a 32-bit view (two loads per
+    // step instead of eight), then the tail one at a time. Little-endian views match the byte order wanted.
+    const misaligned = (4 - (data.byteOffset % 4)) % 4;
+    for (; i < misaligned && i < data.length; i++) {
+      const index = (lo ^ data[i]!) & 0xff;
+      lo = (((lo >>> 8) | (hi << 24)) ^ L0[index]!) >>> 0;
+      hi = ((hi >>> 8) ^ H0[index]!) >>> 0;
+    }
+    const words = Math.floor((data.length - i) / 8) * 2;
+    if (words > 0) {
+      const view = new Uint32Array(data.buffer, data.byteOffset + i, words);
+      for (let w = 0; w < words; w += 2) {
+        const a = (lo ^ view[w]!) >>> 0;
+        const b = (hi ^ view[w + 1]!) >>> 0;
+        lo =
+          (L7[a & 0xff]! ^
+            L6[(a >>> 8) & 0xff]! ^
+            L5[(a >>> 16) & 0xff]! ^
+            L4[a >>> 24]! ^
+            L3[b & 0xff]! ^
+            L2[(b >>> 8) & 0xff]! ^
+            L1[(b >>> 16) & 0xff]! ^
+            L0[b >>> 24]!) >>>
+          0;
+        hi =
+          (H7[a & 0xff]! ^
+            H6[(a >>> 8) & 0xff]! ^
+            H5[(a >>> 16) & 0xff]! ^
+            H4[a >>> 24]! ^
+            H3[b & 0xff]! ^
+            H2[(b >>> 8) & 0xff]! ^
+            H1[(b >>> 16) & 0xff]! ^
+            H0[b >>> 24]!) >>>
+          0;
+      }
+      i += words * 4;
     }
     for (; i < data.length; i++) {
       const index = (lo ^ data[i]!) & 0xff;

@@ -32,6 +32,8 @@ export interface InspectOptions {
   /** Also decode every value small enough to be held (listpacks, ziplists, intsets…), not only walk it. */
   deep?: boolean;
   captureLimit?: number;
+  /** Compute the SHA-256 too (verify compares it with the one recorded); default true. */
+  sha256?: boolean;
 }
 
 /**
@@ -43,7 +45,7 @@ export async function inspectRdb(
   source: AsyncIterable<Buffer> | Iterable<Buffer>,
   options: InspectOptions = {},
 ): Promise<RdbInspection> {
-  const integrity = new RdbIntegrity();
+  const integrity = new RdbIntegrity({ sha256: options.sha256 !== false });
   const parser = new RdbParser({ captureLimit: options.captureLimit ?? 64 * 1024 * 1024 });
   const found: RdbInspection = {
     magic: null,

@@ -28,13 +28,18 @@ export interface RdbSummary {
  */
 export class RdbIntegrity {
   readonly #crc = new Crc64();
-  readonly #sha: Hash = createHash('sha256');
+  /** Absent when the caller has no use for the SHA-256 (a restore's pre-flight read): it costs a pass. */
+  readonly #sha: Hash | null;
   #size = 0;
   #header = Buffer.alloc(0);
   /** The last bytes seen, up to 8, not yet folded into the CRC: they may be the trailer. */
   #pending = Buffer.alloc(0);
   /** The last byte folded into the CRC: the EOF opcode if the file ends now. */
   #lastCrcByte = -1;
+
+  constructor(options: { sha256?: boolean } = {}) {
+    this.#sha = options.sha256 === false ? null : createHash('sha256');
+  }
 
   get sizeBytes(): number {
     return this.#size;
@@ -43,7 +48,7 @@ export class RdbIntegrity {
   push(chunk: Buffer): void {
     if (chunk.length === 0) return;
     this.#size += chunk.length;
-    this.#sha.update(chunk);
+    this.#sha?.update(chunk);
     if (this.#header.length < 9)
       this.#header = Buffer.concat([this.#header, chunk.subarray(0, 9 - this.#header.length)]);
     if (this.#pending.length + chunk.length <= TRAILER) {
@@ -101,7 +106,7 @@ export class RdbIntegrity {
     else if (checksum === 'mismatch') problem = 'the CRC-64 checksum does not match the content';
     return {
       sizeBytes: this.#size,
-      sha256: this.#sha.digest('hex'),
+      sha256: this.#sha?.digest('hex') ?? '',
       rdbVersion: header?.version ?? null,
       magic: header?.magic ?? null,
       checksum,

@@ -249,6 +249,12 @@ export class RdbParser {
     }
   }
 
+  /** Fulfils a need at once from what is buffered, or answers MORE (and the grammar must yield it). */
+  #now(need: number): unknown {
+    this.#need = need;
+    return this.#fulfil();
+  }
+
   #wait(bytes: number): typeof MORE {
     this.#required = bytes;
     return MORE;
@@ -333,7 +339,10 @@ export class RdbParser {
     let idleSeconds: number | null = null;
     let freq: number | null = null;
     for (;;) {
-      const op = (yield NEED_BYTE) as number;
+      // Taken at once when the bytes are there: a yield per primitive costs more than the parsing itself.
+      let next = this.#now(NEED_BYTE);
+      if (next === MORE) next = yield NEED_BYTE;
+      const op = next as number;
       switch (op) {
         case OP.AUX: {
           const key = (yield NEED_STR) as Buffer;
@@ -399,12 +408,14 @@ export class RdbParser {
               `unknown value type or opcode ${op} at byte ${this.offset - 1} (${this.#magic} RDB version ${this.#version}): the file cannot be read safely past it`,
             );
           }
-          const key = Buffer.from((yield NEED_STR) as Buffer);
-          const valueOffset = (yield NEED_OFFSET) as number;
-          yield NEED_CAPTURE_START;
-          yield* this.#value(op);
-          const value = (yield NEED_CAPTURE_END) as Buffer | null;
-          const end = (yield NEED_OFFSET) as number;
+          let keyBytes = this.#now(NEED_STR);
+          if (keyBytes === MORE) keyBytes = yield NEED_STR;
+          const key = Buffer.from(keyBytes as Buffer);
+          const valueOffset = this.#now(NEED_OFFSET) as number;
+          this.#now(NEED_CAPTURE_START);
+          if (op !== TYPE.STRING || this.#now(NEED_SKIP_STR) === MORE) yield* this.#value(op);
+          const value = this.#now(NEED_CAPTURE_END) as Buffer | null;
+          const end = this.#now(NEED_OFFSET) as number;
           this.#events.push({
             kind: 'key',
             record: {
@@ -462,7 +473,7 @@ export class RdbParser {
       case TYPE.SET:
       case TYPE.LIST_QUICKLIST: {
         const n = (yield NEED_LEN) as number;
-        for (let i = 0; i < n; i++) yield NEED_SKIP_STR;
+        for (let i = 0; i < n; i++) if (this.#now(NEED_SKIP_STR) === MORE) yield NEED_SKIP_STR;
         return;
       }
       case TYPE.ZSET: {
@@ -476,7 +487,7 @@ export class RdbParser {
       }
       case TYPE.HASH: {
         const n = (yield NEED_LEN) as number;
-        for (let i = 0; i < 2 * n; i++) yield NEED_SKIP_STR;
+        for (let i = 0; i < 2 * n; i++) if (this.#now(NEED_SKIP_STR) === MORE) yield NEED_SKIP_STR;
         return;
       }
       case TYPE.ZSET_2: {

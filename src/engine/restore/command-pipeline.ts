@@ -1,6 +1,8 @@
+import { Crc64 } from '../rdb/crc64.ts';
 import { RedisWireError } from '../resp/redis-wire-error.ts';
-import type { RespConnection, RespReply } from '../resp/resp-connection.ts';
-import { type Arg, encodeBinaryCommand } from './resp-command.ts';
+import type { RespConnection } from '../resp/resp-connection.ts';
+import type { Arg } from './resp-command.ts';
+import { ReplyScanner } from './reply-scanner.ts';
 
 export interface PipelineWindow {
   /** Commands sent and not yet answered, at most. */
@@ -14,33 +16,96 @@ export class CommandRefused extends Error {
   override name = 'CommandRefused';
 }
 
+/** Commands are gathered into one write of about this size: one system call per batch, not per key. */
+const BATCH_BYTES = 256 * 1024;
+
 /**
  * Sends commands without waiting for each reply, up to a bounded window, and checks every reply as it arrives:
- * the target works at full speed while memory on both sides stays flat.
+ * the target works at full speed while memory on both sides stays flat. Commands are encoded straight into a
+ * batch buffer, and replies are scanned synchronously chunk by chunk, so the cost per key is a few copies and
+ * no promise.
  */
 export class CommandPipeline {
   readonly #connection: RespConnection;
   readonly #window: PipelineWindow;
-  readonly #pending: { label: string; bytes: number }[] = [];
-  #pendingBytes = 0;
+  /** Labels of the commands awaiting replies, oldest at #head. */
+  #labels: string[] = [];
+  #sizes: number[] = [];
+  #head = 0;
+  #inFlightBytes = 0;
+  #batch = Buffer.allocUnsafe(BATCH_BYTES);
+  #batchLength = 0;
   #failure: Error | null = null;
-  /** Whether the loop reading replies is running (it stops when nothing is pending). */
   #reading = false;
   #replied: (() => void) | null = null;
+  readonly #scanner = new ReplyScanner();
 
   constructor(connection: RespConnection, window: PipelineWindow) {
     this.#connection = connection;
     this.#window = window;
   }
 
-  /** Queues a command; resolves once it is written, waiting while the window is full. */
-  async send(args: readonly Arg[], label: string): Promise<void> {
-    await this.sendEncoded(encodeBinaryCommand(args), label);
+  get #pending(): number {
+    return this.#labels.length - this.#head;
   }
 
-  async sendEncoded(bytes: Buffer, label: string): Promise<void> {
-    await this.reserve(bytes.length, label);
-    await this.#connection.sendRaw(bytes);
+  /** Queues a command. Returns a promise only when the caller must wait (the window is full). */
+  send(args: readonly Arg[], label: string): Promise<void> | undefined {
+    const encoded = args.map((arg) => (Buffer.isBuffer(arg) ? arg : Buffer.from(String(arg))));
+    let size = 1 + digits(encoded.length) + 2;
+    for (const arg of encoded) size += 1 + digits(arg.length) + 2 + arg.length + 2;
+    const at = this.#room(size);
+    let p = this.#writeHeader(at, '*', encoded.length);
+    for (const arg of encoded) {
+      p = this.#writeHeader(p, '$', arg.length);
+      p += arg.copy(this.#batch, p);
+      p = this.#crlf(p);
+    }
+    return this.#queued(label, size, p);
+  }
+
+  /**
+   * RESTORE key ttl <payload> ...options, the payload (type byte, value, version, CRC-64) written straight into
+   * the batch with its CRC computed in place: no payload buffer is built per key.
+   */
+  sendRestore(
+    key: Buffer,
+    ttl: number,
+    type: number,
+    value: Buffer,
+    version: number,
+    options: readonly Arg[],
+    label: string,
+  ): Promise<void> | undefined {
+    const ttlText = Buffer.from(String(ttl));
+    const tail = options.map((arg) => (Buffer.isBuffer(arg) ? arg : Buffer.from(String(arg))));
+    const payloadLength = 1 + value.length + 10;
+    let size = 1 + digits(4 + tail.length) + 2 + 13; // *N, $7 RESTORE
+    for (const arg of [key, ttlText, ...tail]) size += 1 + digits(arg.length) + 2 + arg.length + 2;
+    size += 1 + digits(payloadLength) + 2 + payloadLength + 2;
+    const at = this.#room(size);
+    const batch = this.#batch;
+    let p = this.#writeHeader(at, '*', 4 + tail.length);
+    p += batch.write('$7\r\nRESTORE\r\n', p, 'latin1');
+    for (const arg of [key, ttlText]) {
+      p = this.#writeHeader(p, '$', arg.length);
+      p += arg.copy(batch, p);
+      p = this.#crlf(p);
+    }
+    p = this.#writeHeader(p, '$', payloadLength);
+    const payloadStart = p;
+    batch[p++] = type;
+    p += value.copy(batch, p);
+    batch.writeUInt16LE(version, p);
+    p += 2;
+    new Crc64().update(batch.subarray(payloadStart, p)).digest().copy(batch, p);
+    p = this.#crlf(p + 8);
+    for (const arg of tail) {
+      p = this.#writeHeader(p, '$', arg.length);
+      p += arg.copy(batch, p);
+      p = this.#crlf(p);
+    }
+    return this.#queued(label, size, p);
   }
 
   /**
@@ -48,20 +113,15 @@ export class CommandPipeline {
    * file); the pieces must be written with writeRaw before anything else is sent.
    */
   async reserve(bytes: number, label: string): Promise<void> {
-    while (
-      this.#failure === null &&
-      this.#pending.length > 0 &&
-      (this.#pending.length >= this.#window.commands || this.#pendingBytes + bytes > this.#window.bytes)
-    ) {
-      await new Promise<void>((resolve) => (this.#replied = resolve));
+    await this.#flush();
+    while (this.#failure === null && this.#pending > 0 && this.#inFlightBytes + bytes > this.#window.bytes) {
+      await this.#waitForReplies();
     }
     if (this.#failure) throw this.#failure;
-    this.#pending.push({ label, bytes });
-    this.#pendingBytes += bytes;
-    if (!this.#reading) {
-      this.#reading = true;
-      void this.#readReplies();
-    }
+    this.#labels.push(label);
+    this.#sizes.push(bytes);
+    this.#inFlightBytes += bytes;
+    this.#startReading();
   }
 
   async writeRaw(bytes: Buffer): Promise<void> {
@@ -69,26 +129,86 @@ export class CommandPipeline {
     await this.#connection.sendRaw(bytes);
   }
 
-  /** Waits for every reply; throws the first refusal or connection failure. */
+  /** Sends what is gathered and waits for every reply; throws the first refusal or connection failure. */
   async drain(): Promise<void> {
-    while (this.#pending.length > 0 && this.#failure === null) {
-      await new Promise<void>((resolve) => (this.#replied = resolve));
+    await this.#flush();
+    while (this.#pending > 0 && this.#failure === null) await this.#waitForReplies();
+    if (this.#failure) throw this.#failure;
+  }
+
+  /** Where a command of `size` bytes goes in the batch: sends the batch first when it would not fit. */
+  #room(size: number): number {
+    if (this.#failure) throw this.#failure;
+    if (this.#batchLength + size > this.#batch.length) {
+      this.#sendBatch();
+      if (size > this.#batch.length) this.#batch = Buffer.allocUnsafe(size);
+    }
+    return this.#batchLength;
+  }
+
+  #queued(label: string, size: number, end: number): Promise<void> | undefined {
+    this.#batchLength = end;
+    this.#labels.push(label);
+    this.#sizes.push(size);
+    this.#inFlightBytes += size;
+    if (this.#pending >= this.#window.commands || this.#inFlightBytes >= this.#window.bytes)
+      return this.#makeRoom();
+    return undefined;
+  }
+
+  async #makeRoom(): Promise<void> {
+    await this.#flush();
+    while (
+      this.#failure === null &&
+      this.#pending > 0 &&
+      (this.#pending >= this.#window.commands || this.#inFlightBytes >= this.#window.bytes)
+    ) {
+      await this.#waitForReplies();
     }
     if (this.#failure) throw this.#failure;
   }
 
+  /** Hands the gathered commands to the socket; the batch buffer is never reused while the socket holds it. */
+  #sendBatch(): Promise<void> {
+    if (this.#batchLength === 0) return Promise.resolve();
+    const bytes = this.#batch.subarray(0, this.#batchLength);
+    this.#batch = Buffer.allocUnsafe(BATCH_BYTES);
+    this.#batchLength = 0;
+    this.#startReading();
+    return this.#connection.sendRaw(bytes);
+  }
+
+  async #flush(): Promise<void> {
+    try {
+      await this.#sendBatch();
+    } catch (error) {
+      this.#failure ??= error as Error;
+      throw this.#failure;
+    }
+  }
+
+  #startReading(): void {
+    if (this.#reading || this.#pending === 0) return;
+    this.#reading = true;
+    void this.#readReplies();
+  }
+
   async #readReplies(): Promise<void> {
     try {
-      while (this.#pending.length > 0) {
-        const reply = await this.#connection.readReply('a restore command');
-        const sent = this.#pending.shift()!;
-        this.#pendingBytes -= sent.bytes;
-        const refusal = refusalIn(reply);
-        if (refusal !== null) throw new CommandRefused(`${sent.label} was refused: ${refusal}`);
+      while (this.#pending > 0) {
+        const chunk = await this.#connection.nextChunk();
+        if (chunk === null) throw new RedisWireError('disconnected', 'the server closed the connection');
+        const { replies, errors } = this.#scanner.push(chunk);
+        const refusal = errors[0];
+        if (refusal) {
+          const label = this.#labels[this.#head + refusal.index] ?? 'a command';
+          throw new CommandRefused(`${label} was refused: ${refusal.message}`);
+        }
+        this.#answered(replies);
         this.#wake();
       }
     } catch (error) {
-      this.#failure =
+      this.#failure ??=
         error instanceof CommandRefused || error instanceof RedisWireError
           ? error
           : new RedisWireError('disconnected', (error as Error).message);
@@ -98,20 +218,39 @@ export class CommandPipeline {
     }
   }
 
+  /** Marks the oldest `count` commands answered. */
+  #answered(count: number): void {
+    for (let i = 0; i < count; i++) this.#inFlightBytes -= this.#sizes[this.#head + i]!;
+    this.#head += count;
+    if (this.#head > 4096) {
+      this.#labels = this.#labels.slice(this.#head);
+      this.#sizes = this.#sizes.slice(this.#head);
+      this.#head = 0;
+    }
+  }
+
+  #waitForReplies(): Promise<void> {
+    this.#startReading();
+    return new Promise<void>((resolve) => (this.#replied = resolve));
+  }
+
   #wake(): void {
     const replied = this.#replied;
     this.#replied = null;
     replied?.();
   }
+
+  #writeHeader(p: number, marker: string, n: number): number {
+    return p + this.#batch.write(`${marker}${n}\r\n`, p, 'latin1');
+  }
+
+  #crlf(p: number): number {
+    this.#batch[p] = 13;
+    this.#batch[p + 1] = 10;
+    return p + 2;
+  }
 }
 
-function refusalIn(reply: RespReply): string | null {
-  if (reply.type === 'error') return reply.value;
-  if (reply.type === 'array') {
-    for (const item of reply.value) {
-      const inner = refusalIn(item);
-      if (inner !== null) return inner;
-    }
-  }
-  return null;
+function digits(n: number): number {
+  return n < 10 ? 1 : n < 100 ? 2 : n < 1000 ? 3 : String(n).length;
 }

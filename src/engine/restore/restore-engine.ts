@@ -1,7 +1,8 @@
+import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import type { RedisEndpoint } from '../../core/instance.ts';
 import { Crc64 } from '../rdb/crc64.ts';
-import { inspectRdb, type RdbInspection } from '../rdb/rdb-inspector.ts';
+import { inspectRdb } from '../rdb/rdb-inspector.ts';
 import { type RdbKeyRecord, readRdb } from '../rdb/rdb-reader.ts';
 import { typeName } from '../rdb/rdb-types.ts';
 import { decodeValue } from '../rdb/value-decoder.ts';
@@ -9,9 +10,9 @@ import { authenticate } from '../resp/authenticate.ts';
 import { RespConnection } from '../resp/resp-connection.ts';
 import { CommandPipeline, type PipelineWindow } from './command-pipeline.ts';
 import { rewriteKey } from './command-rewrite.ts';
-import { dumpPayload, functionsPayload, payloadFooter } from './dump-payload.ts';
+import { functionsPayload, payloadFooter } from './dump-payload.ts';
 import { type Arg, encodeBinaryCommand } from './resp-command.ts';
-import { planRestore, type RestorePlan } from './restore-plan.ts';
+import { type BackupContent, planRestore, type RestorePlan } from './restore-plan.ts';
 import { probeTarget, type TargetInfo } from './target-probe.ts';
 
 /** The stored backup file, read as often as restore needs it. */
@@ -20,6 +21,11 @@ export interface RestoreSource {
   open(): Promise<Readable>;
   /** Bytes [start, end) of the file: a value too large to hold is streamed from here. */
   openRange(start: number, end: number): Promise<Readable>;
+  /**
+   * What a read of the file found when it was stored, with the file's SHA-256 then: the pre-flight then only
+   * checks that the bytes are still those (one hash pass) instead of walking the whole structure again.
+   */
+  known?: { content: BackupContent; sha256: string };
 }
 
 export interface RestoreOptions {
@@ -30,7 +36,7 @@ export interface RestoreOptions {
   /** Called as the file is read: bytes of the file behind us, and the stage. */
   onProgress?: (bytes: number, total: number) => void;
   /** Called once the pre-flight checks passed, just before the target is flushed. */
-  onStart?: (plan: RestorePlan, target: TargetInfo, inspection: RdbInspection) => void | Promise<void>;
+  onStart?: (plan: RestorePlan, target: TargetInfo, content: BackupContent) => void | Promise<void>;
   signal?: AbortSignal;
   window?: PipelineWindow;
   /** Values up to this size are held while sent; larger ones are streamed from the file. */
@@ -40,7 +46,7 @@ export interface RestoreOptions {
 
 export interface RestoreReport {
   target: TargetInfo;
-  inspection: RdbInspection;
+  content: BackupContent;
   keysRestored: number;
   keysRelabelled: number;
   keysRewritten: number;
@@ -73,14 +79,14 @@ export async function restoreRdb(options: RestoreOptions): Promise<RestoreReport
   try {
     await authenticate(connection, options.target);
     const target = await probeTarget(connection);
-    const inspection = await inspectRdb(await source.open(), { deep: false });
-    const plan = planRestore(inspection, target);
+    const content = await preflightRead(source);
+    const plan = planRestore(content, target);
     if (plan.problems.length > 0) throw new RestoreRefused(plan.problems.join('; '));
-    await options.onStart?.(plan, target, inspection);
+    await options.onStart?.(plan, target, content);
 
     const report: RestoreReport = {
       target,
-      inspection,
+      content,
       keysRestored: 0,
       keysRelabelled: 0,
       keysRewritten: 0,
@@ -141,22 +147,31 @@ export async function restoreRdb(options: RestoreOptions): Promise<RestoreReport
             target.rdbVersion,
           );
           for (const command of rewrite.commands) {
-            await pipeline.send(command, `${String(command[0])} of key "${printable(record.key)}"`);
+            const wait = pipeline.send(command, `${String(command[0])} of key "${printable(record.key)}"`);
+            if (wait) await wait;
           }
           droppedFieldExpiries += rewrite.droppedFieldExpiries;
           report.keysRewritten++;
           continue;
         }
         if (record.value) {
-          const payload = dumpPayload(record.type, record.value, plan.footerVersion);
-          await pipeline.send(restoreArgs(record, payload), restoreLabel(record, inspection));
+          const wait = pipeline.sendRestore(
+            record.key,
+            record.expireAtMs ?? 0,
+            record.type,
+            record.value,
+            plan.footerVersion,
+            restoreOptions(record),
+            restoreLabel(record, content.magic),
+          );
+          if (wait) await wait;
         } else {
           await sendStreamedRestore(
             pipeline,
             source,
             record,
             plan.footerVersion,
-            restoreLabel(record, inspection),
+            restoreLabel(record, content.magic),
           );
           report.keysStreamed++;
         }
@@ -177,11 +192,25 @@ export async function restoreRdb(options: RestoreOptions): Promise<RestoreReport
   }
 }
 
-/** RESTORE key ttl payload REPLACE [ABSTTL] [IDLETIME s | FREQ f]. */
-function restoreArgs(record: RdbKeyRecord, payload: Buffer): Arg[] {
-  return ['RESTORE', record.key, record.expireAtMs ?? 0, payload, ...restoreOptions(record)];
+/**
+ * Reads the file once before the target is touched. With what was recorded when it was stored, a SHA-256 pass
+ * proves the bytes unchanged; otherwise the whole structure is walked and the CRC-64 checked.
+ */
+async function preflightRead(source: RestoreSource): Promise<BackupContent> {
+  if (source.known) {
+    const hash = createHash('sha256');
+    for await (const chunk of (await source.open()) as AsyncIterable<Buffer>) hash.update(chunk);
+    if (hash.digest('hex') !== source.known.sha256) {
+      throw new RestoreRefused('the backup file has changed since it was stored (its SHA-256 differs)');
+    }
+    return source.known.content;
+  }
+  const found = await inspectRdb(await source.open(), { deep: false, sha256: false, captureLimit: 0 });
+  const usedMemory = Number(found.aux['used-mem']);
+  return { ...found, usedMemory: Number.isFinite(usedMemory) ? usedMemory : null };
 }
 
+/** What follows the payload in RESTORE key ttl payload: REPLACE [ABSTTL] [IDLETIME s | FREQ f]. */
 function restoreOptions(record: RdbKeyRecord): Arg[] {
   const extra: Arg[] = ['REPLACE'];
   if (record.expireAtMs !== null) extra.push('ABSTTL');
@@ -230,8 +259,8 @@ async function sendStreamedRestore(
   );
 }
 
-function restoreLabel(record: RdbKeyRecord, inspection: RdbInspection): string {
-  return `RESTORE of ${typeName(inspection.magic ?? 'REDIS', record.type)} key "${printable(record.key)}" (database ${record.db})`;
+function restoreLabel(record: RdbKeyRecord, magic: 'REDIS' | 'VALKEY' | null): string {
+  return `RESTORE of ${typeName(magic ?? 'REDIS', record.type)} key "${printable(record.key)}" (database ${record.db})`;
 }
 
 /** A key for a message: text as it is, binary shown escaped, long keys cut. */

@@ -1,4 +1,3 @@
-import type { RdbInspection } from '../rdb/rdb-inspector.ts';
 import { typeInfo, typeName } from '../rdb/rdb-types.ts';
 import type { TargetInfo } from './target-probe.ts';
 
@@ -28,8 +27,22 @@ const FUNCTIONS_SINCE_RDB = 10;
 /** RESTORE adds the type byte, the 2-byte version and the 8-byte CRC to the value. */
 const PAYLOAD_OVERHEAD = 11;
 
+/** What the plan needs to know of the backup: from a read of the whole file, or recorded after the backup. */
+export interface BackupContent {
+  magic: 'REDIS' | 'VALKEY' | null;
+  rdbVersion: number | null;
+  typeCodes: number[];
+  keysPerDb: Record<string, number>;
+  functions: number;
+  modules: string[];
+  largestValueBytes: number;
+  /** used-mem from the file's AUX fields. */
+  usedMemory: number | null;
+  problem: string | null;
+}
+
 /** Decides, before anything is written, whether and how each key of the backup can go into the target. */
-export function planRestore(inspection: RdbInspection, target: TargetInfo): RestorePlan {
+export function planRestore(inspection: BackupContent, target: TargetInfo): RestorePlan {
   const problems: string[] = [];
   const warnings: string[] = [];
   if (inspection.problem) problems.push(`the backup file does not read cleanly: ${inspection.problem}`);
@@ -85,7 +98,7 @@ export function planRestore(inspection: RdbInspection, target: TargetInfo): Rest
       `the backup has keys in database ${highest}, and the target has only ${target.databases} databases`,
     );
   }
-  const usedMemory = Number(inspection.aux['used-mem'] ?? 0);
+  const usedMemory = inspection.usedMemory ?? 0;
   if (target.maxmemory > 0 && usedMemory > target.maxmemory) {
     problems.push(
       `the source used ${usedMemory} bytes of memory when backed up, more than the target's maxmemory of ${target.maxmemory} bytes`,

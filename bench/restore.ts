@@ -1,0 +1,164 @@
+/**
+ * Restore benchmark: backs up a ~1 GB local redis-server with the backup engine, then restores the file into a
+ * second redis-server with our restore, alternating with `redis-cli --pipe` fed the same RESTORE commands
+ * pre-generated to a file (the baseline), and reports keys/s, MB/s and the ratio.
+ *
+ *   npm run bench:restore -- [--size 1000] [--rounds 3]
+ *
+ * Our time includes everything a restore does before and while writing: probing the target, the pre-flight
+ * read of the file, then the pipelined writes. Two variants: as the service runs it after a backup (the file's
+ * structure was recorded when it was stored, so the pre-flight is one SHA-256 pass), and cold (no record: the
+ * whole structure and CRC-64 walked first). The write phase alone is reported too.
+ */
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { readRdb } from '../src/engine/rdb/rdb-reader.ts';
+import { dumpPayload } from '../src/engine/restore/dump-payload.ts';
+import { restoreRdb, type RestoreSource } from '../src/engine/restore/restore-engine.ts';
+import { inspectRdb } from '../src/engine/rdb/rdb-inspector.ts';
+import { encodeBinaryCommand } from '../src/engine/restore/resp-command.ts';
+import { fileSource, snapshotToFile } from '../test/support/rdb-files.ts';
+import { command } from '../test/support/redis-inspect.ts';
+import { startRedisServer } from '../test/support/redis-server.ts';
+import { fillWithBenchmarkData } from './fill-redis.ts';
+
+const { values: args } = parseArgs({
+  options: { size: { type: 'string', default: '1000' }, rounds: { type: 'string', default: '3' } },
+});
+const SIZE = Number(args.size);
+const ROUNDS = Number(args.rounds);
+const endpoint = (port: number) => ({
+  host: '127.0.0.1',
+  port,
+  db: 0,
+  username: null,
+  password: null,
+  tls: false,
+});
+
+/** The commands our restore sends, written once: SELECT per database, RESTORE … REPLACE [ABSTTL] per key. */
+async function writeCommands(rdb: string, out: string, version: number): Promise<number> {
+  const file = fs.openSync(out, 'w');
+  let keys = 0;
+  let db = 0;
+  let pending: Buffer[] = [];
+  let pendingBytes = 0;
+  const flush = () => {
+    if (pendingBytes > 0) fs.writeSync(file, Buffer.concat(pending));
+    pending = [];
+    pendingBytes = 0;
+  };
+  for await (const events of readRdb(fs.createReadStream(rdb, { highWaterMark: 1024 * 1024 }))) {
+    for (const event of events) {
+      if (event.kind !== 'key') continue;
+      const { record } = event;
+      if (record.db !== db) pending.push(encodeBinaryCommand(['SELECT', (db = record.db)]));
+      const args = [
+        'RESTORE',
+        record.key,
+        record.expireAtMs ?? 0,
+        dumpPayload(record.type, record.value!, version),
+        'REPLACE',
+      ];
+      if (record.expireAtMs !== null) args.push('ABSTTL');
+      const bytes = encodeBinaryCommand(args);
+      pending.push(bytes);
+      pendingBytes += bytes.length;
+      keys++;
+      if (pendingBytes > 8 * 1024 * 1024) flush();
+    }
+  }
+  flush();
+  fs.closeSync(file);
+  return keys;
+}
+
+async function timeRedisCliPipe(port: number, commands: string): Promise<number> {
+  await command(port, 'FLUSHALL');
+  const started = process.hrtime.bigint();
+  await new Promise<void>((resolve, reject) => {
+    const child = spawn('redis-cli', ['-p', String(port), '--pipe'], {
+      stdio: [fs.openSync(commands, 'r'), 'pipe', 'inherit'],
+    });
+    let output = '';
+    child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.on('exit', (code) =>
+      code === 0 && /errors: 0/.test(output) ? resolve() : reject(new Error(`redis-cli --pipe: ${output}`)),
+    );
+  });
+  return Number(process.hrtime.bigint() - started) / 1e9;
+}
+
+async function timeOurs(
+  port: number,
+  rdb: string,
+): Promise<{ total: number; writing: number; keys: number }> {
+  await command(port, 'FLUSHALL');
+  const started = process.hrtime.bigint();
+  let writingFrom = started;
+  const report = await restoreRdb({
+    target: endpoint(port),
+    source: fileSource(rdb),
+    now: Date.now,
+    onStart: () => {
+      writingFrom = process.hrtime.bigint();
+    },
+  });
+  const ended = process.hrtime.bigint();
+  return {
+    total: Number(ended - started) / 1e9,
+    writing: Number(ended - writingFrom) / 1e9,
+    keys: report.keysRestored + report.keysRelabelled + report.keysRewritten,
+  };
+}
+
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dcs-bench-restore-'));
+const source = await startRedisServer(['--repl-diskless-sync-delay', '0', '--maxmemory', '0']);
+const target = await startRedisServer(['--maxmemory', '0']);
+try {
+  console.log(
+    `node ${process.version}, ${os.cpus().length} cores, ~${SIZE} MB, ${ROUNDS} rounds, alternating`,
+  );
+  await fillWithBenchmarkData(source.port, SIZE);
+  const rdb = path.join(dir, 'backup.rdb');
+  await snapshotToFile(source.port, rdb);
+  await source.stop();
+  const version = Number(fs.readFileSync(rdb).subarray(5, 9).toString('latin1'));
+  const commands = path.join(dir, 'restore.resp');
+  const keys = await writeCommands(rdb, commands, version);
+  const rdbMb = fs.statSync(rdb).size / 1e6;
+  console.log(
+    `RDB ${rdbMb.toFixed(0)} MB, ${keys} keys; commands file ${(fs.statSync(commands).size / 1e6).toFixed(0)} MB`,
+  );
+  const pipe: number[] = [];
+  const ours: number[] = [];
+  const writing: number[] = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    pipe.push(await timeRedisCliPipe(target.port, commands));
+    const result = await timeOurs(target.port, rdb);
+    if (result.keys !== keys) throw new Error(`restored ${result.keys} keys, expected ${keys}`);
+    ours.push(result.total);
+    writing.push(result.writing);
+    console.log(
+      `  round ${round + 1}: redis-cli --pipe ${pipe.at(-1)!.toFixed(2)} s, ours ${result.total.toFixed(2)} s (writing ${result.writing.toFixed(2)} s)`,
+    );
+  }
+  const rate = (seconds: number) =>
+    `${Math.round(keys / seconds)} keys/s, ${(rdbMb / seconds).toFixed(0)} MB/s`;
+  console.log(
+    `redis-cli --pipe median ${median(pipe).toFixed(2)} s (${rate(median(pipe))}); ` +
+      `ours median ${median(ours).toFixed(2)} s (${rate(median(ours))}), rate ratio ours/redis-cli ${(median(pipe) / median(ours)).toFixed(3)}; ` +
+      `write phase alone ${median(writing).toFixed(2)} s (${rate(median(writing))}), ratio ${(median(pipe) / median(writing)).toFixed(3)}; ` +
+      `bench process peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB`,
+  );
+} finally {
+  await source.stop();
+  await target.stop();
+  fs.rmSync(dir, { recursive: true, force: true });
+}
