@@ -59,6 +59,14 @@ for (const kind of STORE_KINDS) {
       for (const server of [source, target, small]) await server.stop();
     });
 
+    it('records what a new backup holds, keys per database and per type, as soon as it is stored', async () => {
+      const detail = (await harness.app.inject(`${base(sourceInstance)}/backups/${backupId}`)).json();
+      assert.deepEqual(detail.content.keys_per_db, { 0: 14, 1: 1, 5: 2 });
+      assert.equal(detail.content.keys_per_type['list-quicklist-2'], 2);
+      assert.equal(detail.content.functions, 1);
+      assert.equal(detail.content.sha256_matches, null);
+    });
+
     it('restores a backup into another instance of the project, and lists the record with the DCS fields', async () => {
       await command(target.port, 'SET', 'stale', 'replaced by the restore');
       clock.current = NOW + 1000;
@@ -200,6 +208,7 @@ for (const kind of STORE_KINDS) {
       assert.equal(report.functions, 1);
       const detail = (await harness.app.inject(`${base(sourceInstance)}/backups/${backupId}`)).json();
       assert.deepEqual(detail.content.keys_per_db, report.keys_per_db);
+      assert.equal(detail.content.result, 'ok');
 
       const stored = (await opened.store.backups.findById(backupId))!;
       const file = path.join((harness.deps.blobs as unknown as { dir: string }).dir, stored.detail.fileKey!);
@@ -208,6 +217,17 @@ for (const kind of STORE_KINDS) {
       damaged[Math.floor(bytes.length / 2)]! ^= 0xff;
       fs.writeFileSync(file, damaged);
       try {
+        // Before any verify notices, a restore's own pre-flight read does, and the target is left alone.
+        await command(target.port, 'SET', 'sentinel', 'still here');
+        const attempt = await post(`${base(targetInstance)}/restores`, { backup_id: backupId });
+        await harness.worker.idle();
+        const failed = (
+          await harness.app.inject(`${base(targetInstance)}/restores/${attempt.json().restore_id}`)
+        ).json();
+        assert.equal(failed.status, 'failed');
+        assert.match(failed.error_message, /refused before anything was written.*SHA-256 differs/);
+        assert.equal((await command(target.port, 'GET', 'sentinel')).value, 'still here');
+
         const bad = (await harness.app.inject({ method: 'POST', url })).json();
         assert.equal(bad.result, 'problem');
         assert.equal(bad.is_support_restore, 'FALSE');

@@ -71,7 +71,7 @@ const contentWireSchema = {
     result: { type: 'string' },
     problem: { type: ['string', 'null'] },
     checksum: { type: 'string' },
-    sha256_matches: { type: 'boolean' },
+    sha256_matches: { type: ['boolean', 'null'] },
     keys_per_db: countsSchema,
     keys_per_type: countsSchema,
     keys_with_expiry: { type: 'integer' },
