@@ -97,7 +97,8 @@ async function timeOurs(
   port: number,
   rdb: string,
   known: RestoreSource['known'],
-): Promise<{ total: number; writing: number; keys: number }> {
+  fastPath = false,
+): Promise<{ total: number; writing: number; keys: number; method: string }> {
   await command(port, 'FLUSHALL');
   const started = process.hrtime.bigint();
   let writingFrom = started;
@@ -105,6 +106,7 @@ async function timeOurs(
     target: endpoint(port),
     source: { ...fileSource(rdb), ...(known ? { known } : {}) },
     now: Date.now,
+    ...(fastPath ? { fastPath: { advertiseHost: '127.0.0.1' } } : {}),
     onStart: () => {
       writingFrom = process.hrtime.bigint();
     },
@@ -114,6 +116,7 @@ async function timeOurs(
     total: Number(ended - started) / 1e9,
     writing: Number(ended - writingFrom) / 1e9,
     keys: report.keysRestored + report.keysRelabelled + report.keysRewritten,
+    method: report.method,
   };
 }
 
@@ -157,11 +160,15 @@ try {
   const ours: number[] = [];
   const writing: number[] = [];
   const cold: number[] = [];
+  const fast: number[] = [];
   for (let round = 0; round < ROUNDS; round++) {
     pipe.push(await timeRedisCliPipe(target.port, commands));
     const result = await timeOurs(target.port, rdb, known);
     const coldResult = await timeOurs(target.port, rdb, undefined);
-    for (const r of [result, coldResult]) {
+    const fastResult = await timeOurs(target.port, rdb, known, true);
+    if (fastResult.method !== 'replication') throw new Error('the fast path was not taken');
+    fast.push(fastResult.total);
+    for (const r of [result, coldResult, fastResult]) {
       if (r.keys !== keys) throw new Error(`restored ${r.keys} keys, expected ${keys}`);
     }
     ours.push(result.total);
@@ -169,7 +176,8 @@ try {
     cold.push(coldResult.total);
     console.log(
       `  round ${round + 1}: redis-cli --pipe ${pipe.at(-1)!.toFixed(2)} s, ours ${result.total.toFixed(2)} s ` +
-        `(writing ${result.writing.toFixed(2)} s), ours cold ${coldResult.total.toFixed(2)} s`,
+        `(writing ${result.writing.toFixed(2)} s), ours cold ${coldResult.total.toFixed(2)} s, ` +
+        `fast path ${fastResult.total.toFixed(2)} s`,
     );
   }
   const rate = (seconds: number) =>
@@ -184,6 +192,9 @@ try {
   );
   console.log(
     `ours cold (no recorded structure) ${median(cold).toFixed(2)} s (${rate(median(cold))}), ratio ${ratio(cold)}`,
+  );
+  console.log(
+    `replication fast path ${median(fast).toFixed(2)} s (${rate(median(fast))}), ratio ${ratio(fast)}`,
   );
   console.log(`bench process peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB`);
 } finally {

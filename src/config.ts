@@ -23,6 +23,11 @@ export interface JobConfig {
   pollMs: number;
   /** How long a source may send nothing during a transfer before the backup fails as timed out. */
   syncIdleTimeoutMs: number;
+  /**
+   * The address restore targets use to reach this process (DCS_RESTORE_REPLICATION_HOST): set, a restore first
+   * offers the target the backup as its replication master; unset, restores write commands only.
+   */
+  restoreFastPath?: { advertiseHost: string; bindHost?: string };
 }
 
 export interface ScheduleConfig {
@@ -64,6 +69,13 @@ export function loadServiceConfig(env: NodeJS.ProcessEnv, overrides: ServiceOver
     pollMs: positiveInteger(env, 'DCS_JOB_POLL_MS', 1_000),
     syncIdleTimeoutMs: positiveInteger(env, 'DCS_SYNC_IDLE_TIMEOUT_MS', 60_000),
   };
+  const advertiseHost = env.DCS_RESTORE_REPLICATION_HOST;
+  if (advertiseHost) {
+    jobs.restoreFastPath = {
+      advertiseHost,
+      ...(env.DCS_RESTORE_REPLICATION_BIND ? { bindHost: env.DCS_RESTORE_REPLICATION_BIND } : {}),
+    };
+  }
   const schedule: ScheduleConfig = {
     tickMs: positiveInteger(env, 'DCS_SCHEDULER_TICK_MS', 30_000),
     cleanupIntervalMs: positiveInteger(env, 'DCS_CLEANUP_INTERVAL_MS', 3_600_000),

@@ -59,6 +59,7 @@ export async function startService(config: ServiceConfig): Promise<RunningServic
       clock,
       idleTimeoutMs: config.jobs.syncIdleTimeoutMs,
       restoreTimeoutMs: config.jobs.syncIdleTimeoutMs,
+      ...(config.jobs.restoreFastPath ? { restoreFastPath: config.jobs.restoreFastPath } : {}),
     }),
     onError: (error) => logger.error({ err: error }, 'job worker error'),
   });

@@ -5,12 +5,22 @@ import { runRestoreJob } from './run-restore.ts';
 export interface JobRunnerDeps extends BackupRunnerDeps {
   /** How long a restore target may take to answer. */
   restoreTimeoutMs: number;
+  /** The restore replication fast path's address, when configured. */
+  restoreFastPath?: { advertiseHost: string; bindHost?: string };
 }
 
 /** Runs a claimed job, whatever its kind; never throws. */
 export function jobRunner(deps: JobRunnerDeps): (job: Job, signal: AbortSignal) => Promise<void> {
   return (job, signal) =>
     job.kind === 'restore'
-      ? runRestoreJob({ ...deps, timeoutMs: deps.restoreTimeoutMs }, job, signal)
+      ? runRestoreJob(
+          {
+            ...deps,
+            timeoutMs: deps.restoreTimeoutMs,
+            ...(deps.restoreFastPath ? { fastPath: deps.restoreFastPath } : {}),
+          },
+          job,
+          signal,
+        )
       : runBackupJob(deps, job, signal);
 }

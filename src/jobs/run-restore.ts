@@ -15,6 +15,8 @@ export interface RestoreRunnerDeps {
   clock: Clock;
   /** How long the target may take to answer before the restore fails. */
   timeoutMs: number;
+  /** Where targets reach this process for the replication fast path; absent, restores use commands only. */
+  fastPath?: { advertiseHost: string; bindHost?: string };
 }
 
 const PROGRESS_WRITE_INTERVAL_MS = 1000;
@@ -66,6 +68,7 @@ export async function runRestoreJob(deps: RestoreRunnerDeps, job: Job, signal: A
       now: () => clock.now(),
       timeoutMs: deps.timeoutMs,
       signal,
+      ...(deps.fastPath ? { fastPath: deps.fastPath } : {}),
       onStart: (plan, info, content) => {
         outcome = {
           ...emptyOutcome(),
@@ -149,7 +152,10 @@ function outcomeOf(report: RestoreReport, started: RestoreOutcome | null): Resto
   return {
     targetVersion: report.target.version,
     targetRdbVersion: report.target.rdbVersion,
-    routes: started?.routes ?? '',
+    routes:
+      report.method === 'replication'
+        ? 'every type: loaded by the target as a replica'
+        : (started?.routes ?? ''),
     keysRestored: report.keysRestored,
     keysRelabelled: report.keysRelabelled,
     keysRewritten: report.keysRewritten,

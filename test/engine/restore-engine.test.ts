@@ -84,6 +84,69 @@ describe('restore into a real redis-server', () => {
     assert.deepEqual(report.warnings, []);
   });
 
+  it('takes the replication fast path where it applies: the target loads the file as a replica, then is released', async () => {
+    const fast = await startRedisServer();
+    try {
+      await command(fast.port, 'SET', 'left-over', 'must go');
+      await command(
+        fast.port,
+        'FUNCTION',
+        'LOAD',
+        "#!lua name=oldlib\nredis.register_function('old', function() return 1 end)",
+      );
+      const report = await restoreRdb({
+        target: endpoint(fast.port),
+        source: fileSource(file),
+        now: Date.now,
+        fastPath: { advertiseHost: '127.0.0.1' },
+      });
+      assert.equal(report.method, 'replication');
+      assert.deepEqual(report.warnings, []);
+      const expected = await dumpEveryKey(source.port);
+      const restored = await dumpEveryKey(fast.port);
+      assert.deepEqual([...restored.keys()].sort(), [...expected.keys()].sort());
+      for (const [key, { dump }] of expected) {
+        const got = restored.get(key)!;
+        assert.equal(got.dump[0], dump[0], `type of ${key}`);
+        assert.deepEqual(
+          comparable(contentOfDump(got.dump)),
+          comparable(contentOfDump(dump)),
+          `content of ${key}`,
+        );
+      }
+      assert.ok((await functionDump(fast.port))!.equals((await functionDump(source.port))!));
+      const role = await command(fast.port, 'ROLE');
+      assert.ok(role.type === 'array' && role.value[0]!.value === 'master');
+    } finally {
+      await fast.stop();
+    }
+  });
+
+  it('falls back to commands when the target cannot take the fast path (it has replicas of its own)', async () => {
+    const primary = await startRedisServer();
+    const replica = await startRedisServer();
+    try {
+      await command(replica.port, 'REPLICAOF', '127.0.0.1', String(primary.port));
+      for (let i = 0; i < 100; i++) {
+        const info = await command(primary.port, 'INFO', 'replication');
+        if (/connected_slaves:1/.test(String(info.value))) break;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      const report = await restoreRdb({
+        target: endpoint(primary.port),
+        source: fileSource(file),
+        now: Date.now,
+        fastPath: { advertiseHost: '127.0.0.1' },
+      });
+      assert.equal(report.method, 'commands');
+      assert.match(report.warnings[0]!, /fast path was not used \(the target has replicas of its own/);
+      assert.equal((await dumpEveryKey(primary.port)).size, (await dumpEveryKey(source.port)).size);
+    } finally {
+      await replica.stop();
+      await primary.stop();
+    }
+  });
+
   it('refuses before touching a target whose maxmemory is below the data, leaving it as it was', async () => {
     const small = await startRedisServer(['--maxmemory', '1mb']);
     try {

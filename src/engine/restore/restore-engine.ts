@@ -14,6 +14,7 @@ import { functionsPayload, payloadFooter } from './dump-payload.ts';
 import { type Arg, encodeBinaryCommand } from './resp-command.ts';
 import { type BackupContent, planRestore, type RestorePlan } from './restore-plan.ts';
 import { probeTarget, type TargetInfo } from './target-probe.ts';
+import { restoreByReplication } from './replication-fast-path.ts';
 
 /** The stored backup file, read as often as restore needs it. */
 export interface RestoreSource {
@@ -39,6 +40,11 @@ export interface RestoreOptions {
   onStart?: (plan: RestorePlan, target: TargetInfo, content: BackupContent) => void | Promise<void>;
   signal?: AbortSignal;
   window?: PipelineWindow;
+  /**
+   * Try the replication fast path first (the target loads the file as a replica of this process), reaching this
+   * process at advertiseHost; the command writer takes over when it does not apply or fails.
+   */
+  fastPath?: { advertiseHost: string; bindHost?: string };
   /** Values up to this size are held while sent; larger ones are streamed from the file. */
   captureLimit?: number;
   timeoutMs?: number;
@@ -47,6 +53,8 @@ export interface RestoreOptions {
 export interface RestoreReport {
   target: TargetInfo;
   content: BackupContent;
+  /** "replication": the target loaded the file as a replica; "commands": RESTORE and friends, pipelined. */
+  method: 'replication' | 'commands';
   keysRestored: number;
   keysRelabelled: number;
   keysRewritten: number;
@@ -73,11 +81,10 @@ const DEFAULT_WINDOW: PipelineWindow = { commands: 1000, bytes: 4 * 1024 * 1024 
  */
 export async function restoreRdb(options: RestoreOptions): Promise<RestoreReport> {
   const { source, signal } = options;
-  const connection = await RespConnection.open(options.target, options.timeoutMs ?? 60_000);
+  let connection = await connect(options);
   const onAbort = () => connection.close();
   signal?.addEventListener('abort', onAbort);
   try {
-    await authenticate(connection, options.target);
     const target = await probeTarget(connection);
     const content = await preflightRead(source);
     const plan = planRestore(content, target);
@@ -87,6 +94,7 @@ export async function restoreRdb(options: RestoreOptions): Promise<RestoreReport
     const report: RestoreReport = {
       target,
       content,
+      method: 'commands',
       keysRestored: 0,
       keysRelabelled: 0,
       keysRewritten: 0,
@@ -95,6 +103,33 @@ export async function restoreRdb(options: RestoreOptions): Promise<RestoreReport
       functionLibraries: 0,
       warnings: [...plan.warnings],
     };
+    if (options.fastPath && [...plan.routes.values()].every((route) => route === 'restore')) {
+      try {
+        await restoreByReplication({
+          target: options.target,
+          source,
+          expectedKeys: Object.values(content.keysPerDb).reduce((a, b) => a + b, 0),
+          keysWithExpiry: content.keysWithExpiry,
+          ...options.fastPath,
+          // The whole transfer and load: the answer timeout plus a generous 10 MB/s for the file.
+          timeoutMs: (options.timeoutMs ?? 60_000) + source.sizeBytes / 10_000,
+          ...(signal ? { signal } : {}),
+        });
+        options.onProgress?.(source.sizeBytes, source.sizeBytes);
+        report.method = 'replication';
+        report.keysRestored = Object.values(content.keysPerDb).reduce((a, b) => a + b, 0);
+        report.functionLibraries = content.functions;
+        return report;
+      } catch (error) {
+        if (signal?.aborted) throw error;
+        report.warnings.push(
+          `the replication fast path was not used (${(error as Error).message}); keys were written with commands`,
+        );
+      }
+      // The fast path may have taken longer than this connection may stay idle: the writer gets a fresh one.
+      connection.close();
+      connection = await connect(options);
+    }
     const pipeline = new CommandPipeline(connection, options.window ?? DEFAULT_WINDOW);
     await pipeline.send(['FLUSHALL'], 'FLUSHALL');
     // FLUSHALL leaves function libraries in place; the backup's (or none) replace them too.
@@ -189,6 +224,17 @@ export async function restoreRdb(options: RestoreOptions): Promise<RestoreReport
   } finally {
     signal?.removeEventListener('abort', onAbort);
     connection.close();
+  }
+}
+
+async function connect(options: RestoreOptions): Promise<RespConnection> {
+  const connection = await RespConnection.open(options.target, options.timeoutMs ?? 60_000);
+  try {
+    await authenticate(connection, options.target);
+    return connection;
+  } catch (error) {
+    connection.close();
+    throw error;
   }
 }
 

@@ -33,6 +33,7 @@ export interface BackupContent {
   rdbVersion: number | null;
   typeCodes: number[];
   keysPerDb: Record<string, number>;
+  keysWithExpiry: number;
   functions: number;
   modules: string[];
   largestValueBytes: number;
