@@ -32,6 +32,8 @@ export interface ContentSummary {
   rdbVersion: number | null;
   typeCodes: number[];
   largestValueBytes: number;
+  /** By type code; absent in summaries recorded before it was kept. */
+  largestValueByType?: Record<string, number>;
   usedMemory: number | null;
   /** Whether the file still has the SHA-256 recorded when it was stored; null when the read did not check. */
   sha256Matches: boolean | null;

@@ -183,6 +183,7 @@ export interface RdbFindings {
   /** Value type codes present. */
   typeCodes: number[];
   largestValueBytes: number;
+  largestValueByType: Record<string, number>;
   /** used-mem as the source wrote it in the file's AUX fields, or null. */
   usedMemory: number | null;
   sha256: string;

@@ -291,6 +291,22 @@ describe(
       });
     }
 
+    it('refuses, before writing, a key that must be rebuilt with commands and is larger than restore holds', async () => {
+      await command(target.port, 'SET', 'untouched', 'yes');
+      await assert.rejects(
+        restoreRdb({
+          target: endpoint(target.port),
+          source: fileSource(fixturePath('set_lp_v11.rdb')),
+          now: Date.now,
+          captureLimit: 10,
+        }),
+        (error: Error) =>
+          error instanceof RestoreRefused &&
+          /set-listpack value of \d+ bytes must be rebuilt/.test(error.message),
+      );
+      assert.equal((await command(target.port, 'GET', 'untouched')).value, 'yes');
+    });
+
     it('stream_v11.rdb: groups, consumers and pending entries come back as they were', async () => {
       await restoreRdb({
         target: endpoint(target.port),

@@ -59,6 +59,7 @@ export function summaryOf(
     rdbVersion: findings.rdbVersion,
     typeCodes: findings.typeCodes,
     largestValueBytes: findings.largestValueBytes,
+    largestValueByType: findings.largestValueByType,
     usedMemory: findings.usedMemory,
     keysPerDb: findings.keysPerDb,
     keysPerType: findings.keysPerType,

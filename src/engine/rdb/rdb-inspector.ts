@@ -21,6 +21,8 @@ export interface RdbInspection {
   modules: string[];
   /** The largest value, in bytes as stored. */
   largestValueBytes: number;
+  /** The largest value of each type code present. */
+  largestValueByType: Record<string, number>;
   sizeBytes: number;
   sha256: string;
   checksum: 'ok' | 'absent' | 'mismatch';
@@ -58,6 +60,7 @@ export async function inspectRdb(
     functions: 0,
     modules: [],
     largestValueBytes: 0,
+    largestValueByType: {},
     sizeBytes: 0,
     sha256: '',
     checksum: 'mismatch',
@@ -89,6 +92,10 @@ export async function inspectRdb(
           types.add(record.type);
           if (record.expireAtMs !== null) found.keysWithExpiry++;
           found.largestValueBytes = Math.max(found.largestValueBytes, record.valueLength);
+          found.largestValueByType[record.type] = Math.max(
+            found.largestValueByType[record.type] ?? 0,
+            record.valueLength,
+          );
           if (options.deep && record.value) {
             const value = decodeValue(record.type, record.value);
             if (value.kind === 'module') modules.add(value.moduleName);

@@ -16,6 +16,7 @@ export class ReaderInspector implements RdbInspector {
       rdbVersion: found.rdbVersion,
       typeCodes: found.typeCodes,
       largestValueBytes: found.largestValueBytes,
+      largestValueByType: found.largestValueByType,
       usedMemory: Number.isFinite(usedMemory) ? usedMemory : null,
       sha256: found.sha256,
       checksum: found.checksum,

@@ -87,7 +87,8 @@ export async function restoreRdb(options: RestoreOptions): Promise<RestoreReport
   try {
     const target = await probeTarget(connection);
     const content = await preflightRead(source);
-    const plan = planRestore(content, target);
+    const captureLimit = options.captureLimit ?? 64 * 1024 * 1024;
+    const plan = planRestore(content, target, { rewriteHoldBytes: captureLimit });
     if (plan.problems.length > 0) throw new RestoreRefused(plan.problems.join('; '));
     await options.onStart?.(plan, target, content);
 
@@ -152,7 +153,7 @@ export async function restoreRdb(options: RestoreOptions): Promise<RestoreReport
 
     const parserOffset = { value: 0 };
     for await (const events of readRdb(countingBytes(await source.open(), parserOffset), {
-      captureLimit: options.captureLimit ?? 64 * 1024 * 1024,
+      captureLimit,
     })) {
       if (signal?.aborted) throw new Error('the restore was cancelled');
       for (const event of events) {

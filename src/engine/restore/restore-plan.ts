@@ -37,13 +37,19 @@ export interface BackupContent {
   functions: number;
   modules: string[];
   largestValueBytes: number;
+  /** The largest value of each type code, when known. */
+  largestValueByType?: Record<string, number>;
   /** used-mem from the file's AUX fields. */
   usedMemory: number | null;
   problem: string | null;
 }
 
 /** Decides, before anything is written, whether and how each key of the backup can go into the target. */
-export function planRestore(inspection: BackupContent, target: TargetInfo): RestorePlan {
+export function planRestore(
+  inspection: BackupContent,
+  target: TargetInfo,
+  limits: { rewriteHoldBytes: number },
+): RestorePlan {
   const problems: string[] = [];
   const warnings: string[] = [];
   if (inspection.problem) problems.push(`the backup file does not read cleanly: ${inspection.problem}`);
@@ -73,6 +79,13 @@ export function planRestore(inspection: BackupContent, target: TargetInfo): Rest
       routes.set(type, footerVersion === fileVersion ? 'restore' : 'relabel');
     else {
       routes.set(type, 'rewrite');
+      // A key rebuilt with commands is decoded whole in memory first: refuse one too large before anything is written.
+      const largest = inspection.largestValueByType?.[type] ?? 0;
+      if (largest > limits.rewriteHoldBytes) {
+        problems.push(
+          `a ${info.name} value of ${largest} bytes must be rebuilt with commands for this target and is larger than restore holds in memory (${limits.rewriteHoldBytes} bytes)`,
+        );
+      }
       if (info.kind === 'hash') {
         warnings.push(
           `hashes stored as ${info.name} are rebuilt with HSET; per-field expiry times are not carried over (the target, RDB ${target.rdbVersion}, has no field expiry)`,
