@@ -5,6 +5,7 @@ import { inspectRdb } from '../../src/engine/rdb/rdb-inspector.ts';
 import { type RdbEvent, RdbParser } from '../../src/engine/rdb/rdb-reader.ts';
 import { decodeValue, type LogicalValue } from '../../src/engine/rdb/value-decoder.ts';
 import { fixturePath, fixturesAvailable } from '../support/fixtures.ts';
+import { makeRdb, noise } from '../support/rdb-bytes.ts';
 
 /** Keys whose expiry is before this are left out, as the oracle leaves out expired keys (a fixed time, not now). */
 const ORACLE_NOW = Date.UTC(2026, 0, 1);
@@ -183,6 +184,51 @@ function normaliseOracle(ours: LogicalValue, theirs: unknown): unknown {
   }
   return theirs;
 }
+
+describe('the RDB reader on a large file in large chunks', () => {
+  it('gives the same events whole and in chunks of 1 B to 300 KB, values of every size crossing chunk borders', () => {
+    // String keys with values from a few bytes to 200 KB, a big list, then more strings: 3 MB in all.
+    const parts: Buffer[] = [Buffer.from([0xfe, 0x00])];
+    const str = (b: Buffer) => {
+      if (b.length < 64) return Buffer.concat([Buffer.from([b.length]), b]);
+      const header = Buffer.alloc(5);
+      header[0] = 0x80;
+      header.writeUInt32BE(b.length, 1);
+      return Buffer.concat([header, b]);
+    };
+    for (let i = 0; i < 400; i++) {
+      const size = i % 40 === 0 ? 200_000 : (i * 37) % 3000;
+      parts.push(Buffer.from([0x00]), str(Buffer.from(`key-${i}`)), str(noise(size, i + 1)));
+      if (i === 200) {
+        const items = Array.from({ length: 5000 }, (_, j) => str(noise(j % 90, j)));
+        parts.push(
+          Buffer.from([0x01]),
+          str(Buffer.from('big-list')),
+          Buffer.from([0x80, 0, 0, 0x13, 0x88]),
+          ...items,
+        );
+      }
+    }
+    const data = makeRdb(Buffer.concat(parts));
+    const whole = read([data]).events;
+    let state = 7;
+    const next = () => ((state = (state * 1103515245 + 12345) & 0x7fffffff), state);
+    for (const maxChunk of [300_000, 70_000, 5_000]) {
+      const chunks: Buffer[] = [];
+      for (let at = 0; at < data.length;) {
+        const size = 1 + (next() % maxChunk);
+        chunks.push(data.subarray(at, at + size));
+        at += size;
+      }
+      assert.deepEqual(read(chunks).events, whole, `chunks up to ${maxChunk} bytes`);
+    }
+    assert.equal(whole.filter((e) => e.kind === 'key').length, 401);
+    // A chunk border inside the length of a 200 KB value: the value is needed whole from bytes of two chunks.
+    const header = data.indexOf(Buffer.from([0x80, 0x00, 0x03, 0x0d, 0x40]), 100);
+    assert.ok(header > 0);
+    assert.deepEqual(read([data.subarray(0, header + 2), data.subarray(header + 2)]).events, whole);
+  });
+});
 
 describe('the RDB reader against the shared fixtures', { skip: !fixturesAvailable() }, () => {
   for (const [rdb, oracleName] of ORACLES) {

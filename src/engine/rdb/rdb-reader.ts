@@ -57,6 +57,9 @@ const MORE = Symbol('more');
 
 type Grammar = Generator<number, void, unknown>;
 
+/** Bytes of a new chunk copied into a bridge beyond what the waiting primitive needs. */
+const BRIDGE_BYTES = 64 * 1024;
+
 const ENCODED_INT8 = 0;
 const ENCODED_INT16 = 1;
 const ENCODED_INT32 = 2;
@@ -88,6 +91,11 @@ export class RdbParser {
   /** Chunks held back while a primitive waits for more bytes than have arrived (joined once, not per chunk). */
   #held: Buffer[] = [];
   #heldBytes = 0;
+  /** While the parser reads a bridge: the chunk the bridge's second part was copied from, and where that ends. */
+  #tail: Buffer | null = null;
+  #tailFrom = 0;
+  /** How many of the bridge's bytes came from the previous buffer. */
+  #bridgeRest = 0;
   /** Bytes the waiting primitive needs from #pos before it can be tried again. */
   #required = 0;
 
@@ -146,17 +154,55 @@ export class RdbParser {
     return events;
   }
 
-  /** Makes the held chunks and the new one the current buffer, cutting captured bytes out of the old one. */
+  /**
+   * Makes new bytes current. The common case copies nothing: the chunk becomes the buffer. When a primitive
+   * straddles the boundary, only a short bridge (the old buffer's rest and the chunk's first bytes) is copied,
+   * and the parser moves onto the chunk itself once it is past the rest. Chunks held back for a large value
+   * are joined once.
+   */
   #adopt(chunk: Buffer): void {
     if (this.#capturing) this.#cutCapture();
     const rest = this.#buf.subarray(this.#pos);
     this.#base += this.#pos;
-    const parts = rest.length > 0 ? [rest, ...this.#held, chunk] : [...this.#held, chunk];
-    this.#buf = parts.length === 1 ? parts[0]! : Buffer.concat(parts);
     this.#pos = 0;
+    if (this.#held.length > 0) {
+      this.#buf = Buffer.concat([rest, ...this.#held, chunk]);
+    } else if (rest.length === 0) {
+      this.#buf = chunk;
+    } else {
+      const take = Math.min(chunk.length, Math.max(0, this.#required - rest.length) + BRIDGE_BYTES);
+      this.#buf = Buffer.concat([rest, chunk.subarray(0, take)]);
+      if (take < chunk.length) {
+        this.#tail = chunk;
+        this.#bridgeRest = rest.length;
+        this.#tailFrom = take;
+      }
+    }
     this.#held = [];
     this.#heldBytes = 0;
     this.#required = 0;
+    if (this.#capturing) this.#captureFrom = 0;
+  }
+
+  /** Leaves the bridge for the chunk it was cut from, once the rest of the old buffer is behind. */
+  #leaveBridge(): void {
+    const tail = this.#tail!;
+    if (this.#capturing) this.#cutCapture();
+    this.#base += this.#bridgeRest;
+    this.#pos -= this.#bridgeRest;
+    this.#buf = tail;
+    this.#tail = null;
+    if (this.#capturing) this.#captureFrom = this.#pos;
+  }
+
+  /** A primitive in the old rest needs more than the bridge holds: join the remainder (rare, large primitives). */
+  #widenBridge(): void {
+    const tail = this.#tail!;
+    if (this.#capturing) this.#cutCapture();
+    this.#buf = Buffer.concat([this.#buf.subarray(this.#pos), tail.subarray(this.#tailFrom)]);
+    this.#base += this.#pos;
+    this.#pos = 0;
+    this.#tail = null;
     if (this.#capturing) this.#captureFrom = 0;
   }
 
@@ -174,12 +220,18 @@ export class RdbParser {
 
   #run(): void {
     for (;;) {
+      if (this.#tail !== null && this.#pos >= this.#bridgeRest) this.#leaveBridge();
       const result = this.#fulfil();
-      if (result === MORE) return;
+      if (result === MORE) {
+        if (this.#tail === null) return;
+        if (this.#pos >= this.#bridgeRest) this.#leaveBridge();
+        else this.#widenBridge();
+        continue;
+      }
       const step = this.#grammar.next(result);
       if (step.done) {
         this.#done = true;
-        if (this.#pos < this.#buf.length || this.#heldBytes > 0) {
+        if (this.#pos < this.#buf.length || this.#heldBytes > 0 || this.#tail !== null) {
           throw new RdbFormatError('data follows the end of the RDB file');
         }
         return;

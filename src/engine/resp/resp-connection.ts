@@ -93,6 +93,15 @@ export class RespConnection {
     this.socket.write(encodeCommand(parts));
   }
 
+  /**
+   * Writes bytes already in RESP form at once, without waiting for the socket to drain: for callers that bound
+   * what they have in flight themselves (a pipeline counts every byte until its reply arrives).
+   */
+  writeNow(bytes: Buffer): void {
+    if (this.#failure) throw this.#failure;
+    this.socket.write(bytes);
+  }
+
   /** Writes bytes already in RESP form; resolves when the socket can take more (backpressure). */
   async sendRaw(bytes: Buffer): Promise<void> {
     if (this.#failure) throw this.#failure;

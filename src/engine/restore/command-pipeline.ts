@@ -16,6 +16,9 @@ export class CommandRefused extends Error {
   override name = 'CommandRefused';
 }
 
+/** Names a command in a refusal; a function, so that nothing is formatted per key unless a key is refused. */
+export type CommandLabel = string | (() => string);
+
 /** Commands are gathered into one write of about this size: one system call per batch, not per key. */
 const BATCH_BYTES = 256 * 1024;
 
@@ -29,7 +32,7 @@ export class CommandPipeline {
   readonly #connection: RespConnection;
   readonly #window: PipelineWindow;
   /** Labels of the commands awaiting replies, oldest at #head. */
-  #labels: string[] = [];
+  #labels: CommandLabel[] = [];
   #sizes: number[] = [];
   #head = 0;
   #inFlightBytes = 0;
@@ -50,7 +53,7 @@ export class CommandPipeline {
   }
 
   /** Queues a command. Returns a promise only when the caller must wait (the window is full). */
-  send(args: readonly Arg[], label: string): Promise<void> | undefined {
+  send(args: readonly Arg[], label: CommandLabel): Promise<void> | undefined {
     const encoded = args.map((arg) => (Buffer.isBuffer(arg) ? arg : Buffer.from(String(arg))));
     let size = 1 + digits(encoded.length) + 2;
     for (const arg of encoded) size += 1 + digits(arg.length) + 2 + arg.length + 2;
@@ -75,9 +78,9 @@ export class CommandPipeline {
     value: Buffer,
     version: number,
     options: readonly Arg[],
-    label: string,
+    label: CommandLabel,
   ): Promise<void> | undefined {
-    const ttlText = Buffer.from(String(ttl));
+    const ttlText = ttl === 0 ? ZERO : Buffer.from(String(ttl));
     const tail = options.map((arg) => (Buffer.isBuffer(arg) ? arg : Buffer.from(String(arg))));
     const payloadLength = 1 + value.length + 10;
     let size = 1 + digits(4 + tail.length) + 2 + 13; // *N, $7 RESTORE
@@ -112,8 +115,8 @@ export class CommandPipeline {
    * Takes a place in the window for a command the caller writes itself, in pieces (a value streamed from the
    * file); the pieces must be written with writeRaw before anything else is sent.
    */
-  async reserve(bytes: number, label: string): Promise<void> {
-    await this.#flush();
+  async reserve(bytes: number, label: CommandLabel): Promise<void> {
+    this.#flush();
     while (this.#failure === null && this.#pending > 0 && this.#inFlightBytes + bytes > this.#window.bytes) {
       await this.#waitForReplies();
     }
@@ -131,7 +134,7 @@ export class CommandPipeline {
 
   /** Sends what is gathered and waits for every reply; throws the first refusal or connection failure. */
   async drain(): Promise<void> {
-    await this.#flush();
+    this.#flush();
     while (this.#pending > 0 && this.#failure === null) await this.#waitForReplies();
     if (this.#failure) throw this.#failure;
   }
@@ -146,7 +149,7 @@ export class CommandPipeline {
     return this.#batchLength;
   }
 
-  #queued(label: string, size: number, end: number): Promise<void> | undefined {
+  #queued(label: CommandLabel, size: number, end: number): Promise<void> | undefined {
     this.#batchLength = end;
     this.#labels.push(label);
     this.#sizes.push(size);
@@ -157,7 +160,7 @@ export class CommandPipeline {
   }
 
   async #makeRoom(): Promise<void> {
-    await this.#flush();
+    this.#flush();
     while (
       this.#failure === null &&
       this.#pending > 0 &&
@@ -168,19 +171,23 @@ export class CommandPipeline {
     if (this.#failure) throw this.#failure;
   }
 
-  /** Hands the gathered commands to the socket; the batch buffer is never reused while the socket holds it. */
-  #sendBatch(): Promise<void> {
-    if (this.#batchLength === 0) return Promise.resolve();
+  /**
+   * Hands the gathered commands to the socket. The socket is not waited on: every byte counts against the window
+   * until its reply arrives, which bounds what the socket can hold. The batch buffer is never reused while the
+   * socket holds it.
+   */
+  #sendBatch(): void {
+    if (this.#batchLength === 0) return;
     const bytes = this.#batch.subarray(0, this.#batchLength);
     this.#batch = Buffer.allocUnsafe(BATCH_BYTES);
     this.#batchLength = 0;
     this.#startReading();
-    return this.#connection.sendRaw(bytes);
+    this.#connection.writeNow(bytes);
   }
 
-  async #flush(): Promise<void> {
+  #flush(): void {
     try {
-      await this.#sendBatch();
+      this.#sendBatch();
     } catch (error) {
       this.#failure ??= error as Error;
       throw this.#failure;
@@ -202,7 +209,8 @@ export class CommandPipeline {
         const refusal = errors[0];
         if (refusal) {
           const label = this.#labels[this.#head + refusal.index] ?? 'a command';
-          throw new CommandRefused(`${label} was refused: ${refusal.message}`);
+          const name = typeof label === 'function' ? label() : label;
+          throw new CommandRefused(`${name} was refused: ${refusal.message}`);
         }
         this.#answered(replies);
         this.#wake();
@@ -250,6 +258,8 @@ export class CommandPipeline {
     return p + 2;
   }
 }
+
+const ZERO = Buffer.from('0');
 
 function digits(n: number): number {
   return n < 10 ? 1 : n < 100 ? 2 : n < 1000 ? 3 : String(n).length;

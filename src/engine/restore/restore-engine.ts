@@ -198,7 +198,7 @@ export async function restoreRdb(options: RestoreOptions): Promise<RestoreReport
             record.value,
             plan.footerVersion,
             restoreOptions(record),
-            restoreLabel(record, content.magic),
+            () => restoreLabel(record, content.magic),
           );
           if (wait) await wait;
         } else {
@@ -258,9 +258,18 @@ async function preflightRead(source: RestoreSource): Promise<BackupContent> {
 }
 
 /** What follows the payload in RESTORE key ttl payload: REPLACE [ABSTTL] [IDLETIME s | FREQ f]. */
-function restoreOptions(record: RdbKeyRecord): Arg[] {
-  const extra: Arg[] = ['REPLACE'];
-  if (record.expireAtMs !== null) extra.push('ABSTTL');
+const REPLACE = Buffer.from('REPLACE');
+const ABSTTL = Buffer.from('ABSTTL');
+const PLAIN_OPTIONS: readonly Arg[] = [REPLACE];
+const EXPIRING_OPTIONS: readonly Arg[] = [REPLACE, ABSTTL];
+
+function restoreOptions(record: RdbKeyRecord): readonly Arg[] {
+  // The common cases share one array: nothing is allocated per key for them.
+  if (record.idleSeconds === null && record.freq === null) {
+    return record.expireAtMs === null ? PLAIN_OPTIONS : EXPIRING_OPTIONS;
+  }
+  const extra: Arg[] = [REPLACE];
+  if (record.expireAtMs !== null) extra.push(ABSTTL);
   if (record.idleSeconds !== null) extra.push('IDLETIME', record.idleSeconds);
   else if (record.freq !== null) extra.push('FREQ', record.freq);
   return extra;
