@@ -1,4 +1,5 @@
 import type { BackupRecord } from './backup-record.ts';
+import type { RdbFindings } from './ports.ts';
 
 /** What the service knows about a backup beyond the DCS record: for the detail view and for restore. */
 export interface BackupDetail {
@@ -24,28 +25,12 @@ export interface BackupDetail {
 }
 
 /** What a read of the whole file through the RDB reader found: after each backup, and by verify. */
-export interface ContentSummary {
+export interface ContentSummary extends Omit<RdbFindings, 'sha256'> {
   verifiedAt: number;
   /** Whether every value was decoded (verify), or the structure walked (the read after a backup). */
   deep: boolean;
-  magic: 'REDIS' | 'VALKEY' | null;
-  rdbVersion: number | null;
-  typeCodes: number[];
-  largestValueBytes: number;
-  /** By type code; absent in summaries recorded before it was kept. */
-  largestValueByType?: Record<string, number>;
-  usedMemory: number | null;
   /** Whether the file still has the SHA-256 recorded when it was stored; null when the read did not check. */
   sha256Matches: boolean | null;
-  /** The CRC-64 as this read found it ("absent" too when the read did not check it). */
-  checksum: 'ok' | 'absent' | 'mismatch';
-  keysPerDb: Record<string, number>;
-  keysPerType: Record<string, number>;
-  keysWithExpiry: number;
-  functions: number;
-  modules: string[];
-  /** The first thing wrong with the file, or null. */
-  problem: string | null;
 }
 
 export interface StoredBackup {

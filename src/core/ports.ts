@@ -178,6 +178,8 @@ export interface BlobStore {
 
 /** What reading a whole RDB file found (the engine's RDB reader behind a port). */
 export interface RdbFindings {
+  /** The first thing wrong with the file, or null. */
+  problem: string | null;
   magic: 'REDIS' | 'VALKEY' | null;
   rdbVersion: number | null;
   /** Value type codes present. */
@@ -193,7 +195,6 @@ export interface RdbFindings {
   keysWithExpiry: number;
   functions: number;
   modules: string[];
-  problem: string | null;
 }
 
 /** Reads a stored backup file through the RDB reader, value by value, without writing anywhere. */

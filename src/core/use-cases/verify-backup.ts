@@ -45,27 +45,17 @@ export async function verifyBackup(
   };
 }
 
-/** A read's findings as the record keeps them. */
+/** A read's findings as the record keeps them (the problem may be the caller's own, e.g. a SHA-256 mismatch). */
 export function summaryOf(
   findings: RdbFindings,
   read: { deep: boolean; at: number; sha256Matches: boolean | null; problem: string | null },
 ): ContentSummary {
+  const { sha256: _sha256, ...found } = findings;
   return {
+    ...found,
     verifiedAt: read.at,
     deep: read.deep,
     sha256Matches: read.sha256Matches,
-    checksum: findings.checksum,
-    magic: findings.magic,
-    rdbVersion: findings.rdbVersion,
-    typeCodes: findings.typeCodes,
-    largestValueBytes: findings.largestValueBytes,
-    largestValueByType: findings.largestValueByType,
-    usedMemory: findings.usedMemory,
-    keysPerDb: findings.keysPerDb,
-    keysPerType: findings.keysPerType,
-    keysWithExpiry: findings.keysWithExpiry,
-    functions: findings.functions,
-    modules: findings.modules,
     problem: read.problem,
   };
 }

@@ -569,8 +569,10 @@ export class RdbParser {
       case TYPE.STREAM_LISTPACKS_3:
         yield* this.#stream(type);
         return;
-      case TYPE.HASH_METADATA: {
-        yield this.#skip(8);
+      case TYPE.HASH_METADATA:
+      case TYPE.HASH_METADATA_PRE_GA: {
+        // 7.4 GA adds the smallest field expiry in front; each field then has its expiry, name and value.
+        if (type === TYPE.HASH_METADATA) yield this.#skip(8);
         const n = (yield NEED_LEN) as number;
         for (let i = 0; i < n; i++) {
           yield NEED_SKIP_LEN;
@@ -580,19 +582,8 @@ export class RdbParser {
         return;
       }
       case TYPE.HASH_LISTPACK_EX:
-        yield this.#skip(8);
-        yield NEED_SKIP_STR;
-        return;
-      case TYPE.HASH_METADATA_PRE_GA: {
-        const n = (yield NEED_LEN) as number;
-        for (let i = 0; i < n; i++) {
-          yield NEED_SKIP_LEN;
-          yield NEED_SKIP_STR;
-          yield NEED_SKIP_STR;
-        }
-        return;
-      }
       case TYPE.HASH_LISTPACK_EX_PRE_GA:
+        if (type === TYPE.HASH_LISTPACK_EX) yield this.#skip(8);
         yield NEED_SKIP_STR;
         return;
       default:
