@@ -130,3 +130,31 @@ export class Crc64 {
 export function crc64(data: Uint8Array): Crc64 {
   return new Crc64().update(data);
 }
+
+/**
+ * Writes the CRC-64 of `data` (from a zero state) as 8 little-endian bytes at out[at]: the per-key payload
+ * checksum of a restore, without an object or a digest buffer per key.
+ */
+export function writeCrc64(data: Uint8Array, out: Buffer, at: number): void {
+  let state = 0n;
+  let i = 0;
+  for (; data.length - i >= 8;) {
+    const n = Math.min(WINDOW_BYTES, (data.length - i) & ~7);
+    wasm.memory.set(data.subarray(i, i + n), WINDOW_OFFSET);
+    state = wasm.update(state, n);
+    i += n;
+  }
+  if (i === data.length) {
+    out.writeBigUInt64LE(BigInt.asUintN(64, state), at);
+    return;
+  }
+  let lo = Number(state & MASK_32);
+  let hi = Number((state >> 32n) & MASK_32);
+  for (; i < data.length; i++) {
+    const index = (lo ^ data[i]!) & 0xff;
+    lo = (((lo >>> 8) | (hi << 24)) ^ L0[index]!) >>> 0;
+    hi = ((hi >>> 8) ^ H0[index]!) >>> 0;
+  }
+  out.writeUInt32LE(lo, at);
+  out.writeUInt32LE(hi, at + 4);
+}

@@ -1,7 +1,7 @@
-import { Crc64 } from '../rdb/crc64.ts';
+import { writeCrc64 } from '../rdb/crc64.ts';
 import { RedisWireError } from '../resp/redis-wire-error.ts';
 import type { RespConnection } from '../resp/resp-connection.ts';
-import type { Arg } from './resp-command.ts';
+import type { Arg, EncodedArgs } from './resp-command.ts';
 import { ReplyScanner } from './reply-scanner.ts';
 
 export interface PipelineWindow {
@@ -16,8 +16,11 @@ export class CommandRefused extends Error {
   override name = 'CommandRefused';
 }
 
-/** Names a command in a refusal; a function, so that nothing is formatted per key unless a key is refused. */
-export type CommandLabel = string | (() => string);
+/**
+ * Names a command in a refusal: text, or any value the pipeline's describer turns into text, so that nothing is
+ * formatted (or allocated) per key unless a key is refused.
+ */
+export type CommandLabel = string | object;
 
 /** Commands are gathered into one write of about this size: one system call per batch, not per key. */
 const BATCH_BYTES = 256 * 1024;
@@ -43,9 +46,16 @@ export class CommandPipeline {
   #replied: (() => void) | null = null;
   readonly #scanner = new ReplyScanner();
 
-  constructor(connection: RespConnection, window: PipelineWindow) {
+  readonly #describe: (label: object) => string;
+
+  constructor(
+    connection: RespConnection,
+    window: PipelineWindow,
+    describe: (label: object) => string = String,
+  ) {
     this.#connection = connection;
     this.#window = window;
+    this.#describe = describe;
   }
 
   get #pending(): number {
@@ -77,37 +87,51 @@ export class CommandPipeline {
     type: number,
     value: Buffer,
     version: number,
-    options: readonly Arg[],
+    tail: EncodedArgs,
     label: CommandLabel,
   ): Promise<void> | undefined {
     const ttlText = ttl === 0 ? ZERO : Buffer.from(String(ttl));
-    const tail = options.map((arg) => (Buffer.isBuffer(arg) ? arg : Buffer.from(String(arg))));
     const payloadLength = 1 + value.length + 10;
-    let size = 1 + digits(4 + tail.length) + 2 + 13; // *N, $7 RESTORE
-    for (const arg of [key, ttlText, ...tail]) size += 1 + digits(arg.length) + 2 + arg.length + 2;
-    size += 1 + digits(payloadLength) + 2 + payloadLength + 2;
+    const size =
+      1 +
+      digits(4 + tail.count) +
+      2 +
+      13 + // *N, $7 RESTORE
+      1 +
+      digits(key.length) +
+      2 +
+      key.length +
+      2 +
+      1 +
+      digits(ttlText.length) +
+      2 +
+      ttlText.length +
+      2 +
+      1 +
+      digits(payloadLength) +
+      2 +
+      payloadLength +
+      2 +
+      tail.bytes.length;
     const at = this.#room(size);
     const batch = this.#batch;
-    let p = this.#writeHeader(at, '*', 4 + tail.length);
+    let p = this.#writeHeader(at, '*', 4 + tail.count);
     p += batch.write('$7\r\nRESTORE\r\n', p, 'latin1');
-    for (const arg of [key, ttlText]) {
-      p = this.#writeHeader(p, '$', arg.length);
-      p += arg.copy(batch, p);
-      p = this.#crlf(p);
-    }
+    p = this.#writeHeader(p, '$', key.length);
+    p += key.copy(batch, p);
+    p = this.#crlf(p);
+    p = this.#writeHeader(p, '$', ttlText.length);
+    p += ttlText.copy(batch, p);
+    p = this.#crlf(p);
     p = this.#writeHeader(p, '$', payloadLength);
     const payloadStart = p;
     batch[p++] = type;
     p += value.copy(batch, p);
     batch.writeUInt16LE(version, p);
     p += 2;
-    new Crc64().update(batch.subarray(payloadStart, p)).digest().copy(batch, p);
+    writeCrc64(batch.subarray(payloadStart, p), batch, p);
     p = this.#crlf(p + 8);
-    for (const arg of tail) {
-      p = this.#writeHeader(p, '$', arg.length);
-      p += arg.copy(batch, p);
-      p = this.#crlf(p);
-    }
+    p += tail.bytes.copy(batch, p);
     return this.#queued(label, size, p);
   }
 
@@ -209,7 +233,7 @@ export class CommandPipeline {
         const refusal = errors[0];
         if (refusal) {
           const label = this.#labels[this.#head + refusal.index] ?? 'a command';
-          const name = typeof label === 'function' ? label() : label;
+          const name = typeof label === 'string' ? label : this.#describe(label);
           throw new CommandRefused(`${name} was refused: ${refusal.message}`);
         }
         this.#answered(replies);

@@ -12,3 +12,14 @@ export function encodeBinaryCommand(args: readonly Arg[]): Buffer {
 }
 
 const CRLF = Buffer.from('\r\n');
+
+/** Arguments encoded once (as they follow a command's first ones), to be appended to many commands. */
+export interface EncodedArgs {
+  count: number;
+  bytes: Buffer;
+}
+
+export function encodeArgs(args: readonly Arg[]): EncodedArgs {
+  const whole = encodeBinaryCommand(args);
+  return { count: args.length, bytes: whole.subarray(whole.indexOf('\r\n') + 2) };
+}

@@ -11,7 +11,7 @@ import { RespConnection } from '../resp/resp-connection.ts';
 import { CommandPipeline, type PipelineWindow } from './command-pipeline.ts';
 import { rewriteKey } from './command-rewrite.ts';
 import { functionsPayload, payloadFooter } from './dump-payload.ts';
-import { type Arg, encodeBinaryCommand } from './resp-command.ts';
+import { type Arg, encodeArgs, encodeBinaryCommand, type EncodedArgs } from './resp-command.ts';
 import { type BackupContent, planRestore, type RestorePlan } from './restore-plan.ts';
 import { probeTarget, type TargetInfo } from './target-probe.ts';
 import { restoreByReplication } from './replication-fast-path.ts';
@@ -131,7 +131,9 @@ export async function restoreRdb(options: RestoreOptions): Promise<RestoreReport
       connection.close();
       connection = await connect(options);
     }
-    const pipeline = new CommandPipeline(connection, options.window ?? DEFAULT_WINDOW);
+    const pipeline = new CommandPipeline(connection, options.window ?? DEFAULT_WINDOW, (label) =>
+      restoreLabel(label as RdbKeyRecord, content.magic),
+    );
     await pipeline.send(['FLUSHALL'], 'FLUSHALL');
     // FLUSHALL leaves function libraries in place; the backup's (or none) replace them too.
     if (target.rdbVersion >= FUNCTIONS_SINCE_RDB)
@@ -198,8 +200,8 @@ export async function restoreRdb(options: RestoreOptions): Promise<RestoreReport
             record.type,
             record.value,
             plan.footerVersion,
-            restoreOptions(record),
-            () => restoreLabel(record, content.magic),
+            encodedOptions(record),
+            record,
           );
           if (wait) await wait;
         } else {
@@ -259,18 +261,20 @@ async function preflightRead(source: RestoreSource): Promise<BackupContent> {
 }
 
 /** What follows the payload in RESTORE key ttl payload: REPLACE [ABSTTL] [IDLETIME s | FREQ f]. */
-const REPLACE = Buffer.from('REPLACE');
-const ABSTTL = Buffer.from('ABSTTL');
-const PLAIN_OPTIONS: readonly Arg[] = [REPLACE];
-const EXPIRING_OPTIONS: readonly Arg[] = [REPLACE, ABSTTL];
+const PLAIN_OPTIONS = encodeArgs(['REPLACE']);
+const EXPIRING_OPTIONS = encodeArgs(['REPLACE', 'ABSTTL']);
 
-function restoreOptions(record: RdbKeyRecord): readonly Arg[] {
-  // The common cases share one array: nothing is allocated per key for them.
+/** The arguments after the payload, encoded: the common cases are encoded once, not per key. */
+function encodedOptions(record: RdbKeyRecord): EncodedArgs {
   if (record.idleSeconds === null && record.freq === null) {
     return record.expireAtMs === null ? PLAIN_OPTIONS : EXPIRING_OPTIONS;
   }
-  const extra: Arg[] = [REPLACE];
-  if (record.expireAtMs !== null) extra.push(ABSTTL);
+  return encodeArgs(restoreOptions(record));
+}
+
+function restoreOptions(record: RdbKeyRecord): Arg[] {
+  const extra: Arg[] = ['REPLACE'];
+  if (record.expireAtMs !== null) extra.push('ABSTTL');
   if (record.idleSeconds !== null) extra.push('IDLETIME', record.idleSeconds);
   else if (record.freq !== null) extra.push('FREQ', record.freq);
   return extra;
