@@ -98,10 +98,11 @@ async function timeOurs(
   rdb: string,
   known: RestoreSource['known'],
   fastPath = false,
-): Promise<{ total: number; writing: number; keys: number; method: string }> {
+): Promise<{ total: number; writing: number; writingCpu: number; keys: number; method: string }> {
   await command(port, 'FLUSHALL');
   const started = process.hrtime.bigint();
   let writingFrom = started;
+  let cpuFrom = process.cpuUsage();
   const report = await restoreRdb({
     target: endpoint(port),
     source: { ...fileSource(rdb), ...(known ? { known } : {}) },
@@ -109,12 +110,16 @@ async function timeOurs(
     ...(fastPath ? { fastPath: { advertiseHost: '127.0.0.1' } } : {}),
     onStart: () => {
       writingFrom = process.hrtime.bigint();
+      cpuFrom = process.cpuUsage();
     },
   });
   const ended = process.hrtime.bigint();
+  const cpu = process.cpuUsage(cpuFrom);
   return {
     total: Number(ended - started) / 1e9,
     writing: Number(ended - writingFrom) / 1e9,
+    // This process's CPU (user + system) during the writes: how much of a core the service itself needs.
+    writingCpu: (cpu.user + cpu.system) / 1e6,
     keys: report.keysRestored + report.keysRelabelled + report.keysRewritten,
     method: report.method,
   };
@@ -159,6 +164,7 @@ try {
   const pipe: number[] = [];
   const ours: number[] = [];
   const writing: number[] = [];
+  const writingCpu: number[] = [];
   const cold: number[] = [];
   const fast: number[] = [];
   for (let round = 0; round < ROUNDS; round++) {
@@ -173,10 +179,11 @@ try {
     }
     ours.push(result.total);
     writing.push(result.writing);
+    writingCpu.push(result.writingCpu);
     cold.push(coldResult.total);
     console.log(
       `  round ${round + 1}: redis-cli --pipe ${pipe.at(-1)!.toFixed(2)} s, ours ${result.total.toFixed(2)} s ` +
-        `(writing ${result.writing.toFixed(2)} s), ours cold ${coldResult.total.toFixed(2)} s, ` +
+        `(writing ${result.writing.toFixed(2)} s, our CPU ${result.writingCpu.toFixed(2)} s), ours cold ${coldResult.total.toFixed(2)} s, ` +
         `fast path ${fastResult.total.toFixed(2)} s`,
     );
   }
@@ -188,7 +195,8 @@ try {
     `ours median ${median(ours).toFixed(2)} s (${rate(median(ours))}), rate ratio ours/redis-cli ${ratio(ours)}`,
   );
   console.log(
-    `  write phase alone ${median(writing).toFixed(2)} s (${rate(median(writing))}), ratio ${ratio(writing)}`,
+    `  write phase alone ${median(writing).toFixed(2)} s (${rate(median(writing))}), ratio ${ratio(writing)}; ` +
+      `our CPU in it ${median(writingCpu).toFixed(2)} s (${((median(writingCpu) / median(writing)) * 100).toFixed(0)} % of a core)`,
   );
   console.log(
     `ours cold (no recorded structure) ${median(cold).toFixed(2)} s (${rate(median(cold))}), ratio ${ratio(cold)}`,
