@@ -8,43 +8,33 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { startFakeMaster, type FakeMaster } from '../support/fake-master.ts';
 import { makeRdb, noise } from '../support/rdb-bytes.ts';
+import { startCliSession, type CliSession } from '../support/cli-session.ts';
 import { fillSampleData, snapshotOf } from '../support/redis-data.ts';
 import { startRedisServer, type RedisServer } from '../support/redis-server.ts';
-import { runCli, startServiceProcess, type ServiceProcess } from '../support/service-process.ts';
+import { runCli, startServiceProcess } from '../support/service-process.ts';
 
 const run = promisify(execFile);
 const JOB_ENV = { DCS_JOB_LEASE_MS: '1500', DCS_JOB_POLL_MS: '100' };
 
 describe('backups through the CLI against a running service', () => {
   let redis: RedisServer;
-  let service: ServiceProcess;
+  let session: CliSession;
   let dataDir: string;
   let instanceId: string;
   let backupId: string;
-  const cli = (...args: string[]) => runCli(['--endpoint', service.url, ...args], { DCS_DATA_DIR: dataDir });
+  const cli = (...args: string[]) => session.cli(...args);
 
   before(async () => {
-    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'dcs-backup-cli-'));
     redis = await startRedisServer(['--repl-diskless-sync-delay', '0', '--enable-debug-command', 'yes']);
     await fillSampleData(redis.port);
-    service = await startServiceProcess(['--data-dir', dataDir], JOB_ENV);
-    const attached = await cli(
-      'instance',
-      'attach',
-      `redis://127.0.0.1:${redis.port}`,
-      '--project',
-      'p1',
-      '--name',
-      'src',
-    );
-    assert.equal(attached.code, 0, attached.stderr);
-    instanceId = attached.stdout.trim();
+    session = await startCliSession('dcs-backup-cli-', JOB_ENV);
+    dataDir = session.dataDir;
+    instanceId = await session.attach(redis.port, 'src');
   });
 
   after(async () => {
-    await service.stop();
+    await session.close();
     await redis.stop();
-    fs.rmSync(dataDir, { recursive: true, force: true });
   });
 
   it('creates a backup and waits for it: exit 0, the phases on stderr', async () => {
@@ -73,16 +63,7 @@ describe('backups through the CLI against a running service', () => {
     assert.match(verify.stdout, /db3: 1/);
     const target = await startRedisServer(['--enable-debug-command', 'yes']);
     try {
-      const attached = await cli(
-        'instance',
-        'attach',
-        `redis://127.0.0.1:${target.port}`,
-        '--project',
-        'p1',
-        '--name',
-        'dst',
-      );
-      const targetId = attached.stdout.trim();
+      const targetId = await session.attach(target.port, 'dst');
       const restored = await cli('restore', 'create', targetId, backupId, '--remark', 'drill', '--wait');
       assert.equal(restored.code, 0, restored.stderr);
       assert.match(restored.stdout, /^[0-9a-f-]{36} succeed, 11 keys/m);

@@ -1,38 +1,22 @@
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { startRedisServer, type RedisServer } from '../support/redis-server.ts';
-import { runCli, startServiceProcess, type ServiceProcess } from '../support/service-process.ts';
+import { startCliSession, type CliSession } from '../support/cli-session.ts';
 
 describe('automatic-backup policy through the CLI against a running service', () => {
   let redis: RedisServer;
-  let service: ServiceProcess;
-  let dataDir: string;
+  let session: CliSession;
   let instanceId: string;
-  const cli = (...args: string[]) => runCli(['--endpoint', service.url, ...args], { DCS_DATA_DIR: dataDir });
+  const cli = (...args: string[]) => session.cli(...args);
 
   before(async () => {
-    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'dcs-policy-cli-'));
     redis = await startRedisServer();
-    service = await startServiceProcess(['--data-dir', dataDir], { DCS_MAX_SAVE_DAYS: '30' });
-    const attached = await cli(
-      'instance',
-      'attach',
-      `redis://127.0.0.1:${redis.port}`,
-      '--project',
-      'p1',
-      '--name',
-      'src',
-    );
-    assert.equal(attached.code, 0, attached.stderr);
-    instanceId = attached.stdout.trim();
+    session = await startCliSession('dcs-policy-cli-', { DCS_MAX_SAVE_DAYS: '30' });
+    instanceId = await session.attach(redis.port, 'src');
   });
   after(async () => {
-    await service.stop();
+    await session.close();
     await redis.stop();
-    fs.rmSync(dataDir, { recursive: true, force: true });
   });
 
   it('shows no policy, sets one, shows it, turns it off keeping the plan', async () => {

@@ -1,0 +1,44 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { runCli, startServiceProcess, type CliResult, type ServiceProcess } from './service-process.ts';
+
+export interface CliSession {
+  service: ServiceProcess;
+  dataDir: string;
+  /** Runs the CLI against the service, with its credentials file. */
+  cli(...args: string[]): Promise<CliResult>;
+  /** Attaches a Redis server on this machine to project p1 and returns the instance id. */
+  attach(port: number, name: string): Promise<string>;
+  close(): Promise<void>;
+}
+
+/** The real service binary in a fresh data directory, and the CLI pointed at it. */
+export async function startCliSession(prefix: string, env: NodeJS.ProcessEnv = {}): Promise<CliSession> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  const service = await startServiceProcess(['--data-dir', dataDir], env);
+  const cli = (...args: string[]) => runCli(['--endpoint', service.url, ...args], { DCS_DATA_DIR: dataDir });
+  return {
+    service,
+    dataDir,
+    cli,
+    async attach(port, name) {
+      const attached = await cli(
+        'instance',
+        'attach',
+        `redis://127.0.0.1:${port}`,
+        '--project',
+        'p1',
+        '--name',
+        name,
+      );
+      assert.equal(attached.code, 0, attached.stderr);
+      return attached.stdout.trim();
+    },
+    async close() {
+      await service.stop();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
