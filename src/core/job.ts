@@ -1,3 +1,5 @@
+import { newId } from './ids.ts';
+
 export const JOB_KINDS = ['backup', 'restore'] as const;
 export type JobKind = (typeof JOB_KINDS)[number];
 
@@ -16,4 +18,19 @@ export interface Job {
   leaseUntil: number | null;
   createdAt: number;
   finishedAt: number | null;
+}
+
+/** A job waiting to be claimed, for the record `recordId` of an instance. */
+export function queuedJob(kind: JobKind, instanceId: string, recordId: string, now: number): Job {
+  return {
+    id: newId(),
+    kind,
+    instanceId,
+    backupId: recordId,
+    state: 'queued',
+    owner: null,
+    leaseUntil: null,
+    createdAt: now,
+    finishedAt: null,
+  };
 }

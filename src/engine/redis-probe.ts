@@ -40,8 +40,12 @@ export class RespRedisProbe implements RedisProbe {
 
 /** The server's version from INFO; Valkey reports its own version beside the Redis-compatible one. */
 export function parseServerVersion(info: string): string {
-  const field = (name: string) => new RegExp(`^${name}:(\\S+)`, 'm').exec(info)?.[1];
-  return field('valkey_version') ?? field('redis_version') ?? 'unknown';
+  return infoField(info, 'valkey_version') || infoField(info, 'redis_version') || 'unknown';
+}
+
+/** One `name:value` line of an INFO reply, or undefined when the reply has none. */
+export function infoField(info: string, name: string): string | undefined {
+  return new RegExp(`^${name}:(\\S*)`, 'm').exec(info)?.[1];
 }
 
 function explain(error: unknown): string {

@@ -2,7 +2,7 @@ import { type BackupRecord, backupNameFor, type RecordErrorCode } from '../core/
 import { DAY_MS, HOUR_MS, type StoredPolicy, windowAfter, windowLabel } from '../core/backup-policy.ts';
 import type { Clock } from '../core/clock.ts';
 import { newId } from '../core/ids.ts';
-import type { Job } from '../core/job.ts';
+import { queuedJob } from '../core/job.ts';
 import type { BlobStore, MetadataStore } from '../core/ports.ts';
 
 export interface SchedulerDeps {
@@ -92,17 +92,7 @@ export class BackupScheduler {
   async #start(stored: StoredPolicy, window: number, now: number) {
     const { store } = this.#deps;
     const record = autoRecord(stored, window, now, 'waiting');
-    const job: Job = {
-      id: newId(),
-      kind: 'backup',
-      instanceId: stored.instanceId,
-      backupId: record.id,
-      state: 'queued',
-      owner: null,
-      leaseUntil: null,
-      createdAt: now,
-      finishedAt: null,
-    };
+    const job = queuedJob('backup', stored.instanceId, record.id, now);
     const outcome = await store.backups.insertScheduled(record, job);
     if (outcome === 'inserted') {
       this.#deps.onEvent?.({

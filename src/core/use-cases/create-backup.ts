@@ -2,7 +2,7 @@ import { type BackupFormat, type BackupRecord, backupNameFor } from '../backup-r
 import type { Clock } from '../clock.ts';
 import { DomainError } from '../errors.ts';
 import { newId } from '../ids.ts';
-import type { Job } from '../job.ts';
+import { queuedJob } from '../job.ts';
 import type { MetadataStore } from '../ports.ts';
 import { checkRemark } from '../remark.ts';
 import { requireInstance } from './require-instance.ts';
@@ -52,17 +52,7 @@ export async function createBackup(
     updatedAt: null,
     executionAt: now,
   };
-  const job: Job = {
-    id: newId(),
-    kind: 'backup',
-    instanceId: request.instanceId,
-    backupId: record.id,
-    state: 'queued',
-    owner: null,
-    leaseUntil: null,
-    createdAt: now,
-    finishedAt: null,
-  };
+  const job = queuedJob('backup', request.instanceId, record.id, now);
   await deps.store.backups.insertQueued(record, job);
   deps.onQueued?.();
   return record;

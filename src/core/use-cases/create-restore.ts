@@ -1,7 +1,7 @@
 import type { Clock } from '../clock.ts';
 import { DomainError } from '../errors.ts';
 import { newId } from '../ids.ts';
-import type { Job } from '../job.ts';
+import { queuedJob } from '../job.ts';
 import type { MetadataStore } from '../ports.ts';
 import { checkRemark } from '../remark.ts';
 import { restoreNameFor, type StoredRestore } from '../restore-record.ts';
@@ -61,17 +61,7 @@ export async function createRestore(
     },
     detail: { sourceInstanceId: record.instanceId, errorMessage: null, startedAt: null, report: null },
   };
-  const job: Job = {
-    id: newId(),
-    kind: 'restore',
-    instanceId: request.instanceId,
-    backupId: stored.record.id,
-    state: 'queued',
-    owner: null,
-    leaseUntil: null,
-    createdAt: now,
-    finishedAt: null,
-  };
+  const job = queuedJob('restore', request.instanceId, stored.record.id, now);
   await store.restores.insertQueued(stored, job);
   deps.onQueued?.();
   return stored;

@@ -4,6 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { RedisEndpoint } from '../../core/instance.ts';
 import { authenticate } from '../resp/authenticate.ts';
 import { RespConnection } from '../resp/resp-connection.ts';
+import { infoField } from '../redis-probe.ts';
 import type { RestoreSource } from './restore-engine.ts';
 
 /** The fast path does not apply to this target (it is a replica, has replicas, or refuses REPLICAOF). */
@@ -27,10 +28,6 @@ export interface FastPathOptions {
 }
 
 const POLL_MS = 100;
-
-function infoField(info: string, name: string): string | undefined {
-  return new RegExp(`^${name}:(\\S*)`, 'm').exec(info)?.[1];
-}
 
 /**
  * Restores by replication: this process plays a master that has exactly the backup's data, the target is told

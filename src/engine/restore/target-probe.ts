@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { RedisWireError } from '../resp/redis-wire-error.ts';
 import type { RespConnection } from '../resp/resp-connection.ts';
-import { parseServerVersion } from '../redis-probe.ts';
+import { infoField, parseServerVersion } from '../redis-probe.ts';
 import { payloadVersion } from './dump-payload.ts';
 
 /** What restore must know of the server it writes into. */
@@ -19,10 +19,6 @@ export interface TargetInfo {
 }
 
 const DEFAULT_BULK_LIMIT = 512 * 1024 * 1024;
-
-function infoField(info: string, name: string): string | undefined {
-  return new RegExp(`^${name}:(\\S*)`, 'm').exec(info)?.[1];
-}
 
 async function configNumber(connection: RespConnection, name: string): Promise<number | undefined> {
   // CONFIG may be renamed or forbidden on managed servers: then the defaults stand.
