@@ -12,18 +12,5 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
     },
   },
-  {
-    // The domain and the wire formats stay free of HTTP, SQL and driver imports.
-    files: ['src/core/**/*.ts', 'src/engine/**/*.ts'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          patterns: [
-            { group: ['fastify', '@fastify/*', 'kysely', 'better-sqlite3', 'pg', '../api/*', '../store/*'] },
-          ],
-        },
-      ],
-    },
-  },
+  // Layer rules and import circles are checked by tools/check-architecture.ts (part of `npm run lint`).
 );
