@@ -4,7 +4,7 @@
  * in the same run. Prints requests/s, p50 and p99 for both and the ratio.
  *
  *   npm run bench:list -- [--engine sqlite|postgres|both] [--records 1000000] [--instances 1000]
- *                         [--connections 32] [--duration 10]
+ *                         [--connections 32] [--duration 10] [--warmup 2]
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -31,22 +31,27 @@ const { values: args } = parseArgs({
     instances: { type: 'string', default: '1000' },
     connections: { type: 'string', default: '32' },
     duration: { type: 'string', default: '10' },
+    warmup: { type: 'string', default: '2' },
   },
 });
 const RECORDS = Number(args.records);
 const INSTANCES = Number(args.instances);
 const CONNECTIONS = Number(args.connections);
 const DURATION = Number(args.duration);
+const WARMUP = Number(args.warmup);
 const BIG_INSTANCE_RECORDS = 20_000;
 const PROJECT = 'bench';
 const YEAR_START = Date.UTC(2025, 0, 1);
 const YEAR_MS = 365 * 24 * 3600 * 1000;
 
-// A deterministic generator, so every run loads the same data set.
+// A deterministic generator (mulberry32, in 32-bit integer arithmetic), so every run loads the same data set.
+// The earlier LCG multiplied past 2^53 in floating point and fell into short cycles, repeating values.
 let seed = 42;
 const random = () => {
-  seed = (seed * 1103515245 + 12345) % 2 ** 31;
-  return seed / 2 ** 31;
+  seed = (seed + 0x6d2b79f5) | 0;
+  let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+  t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+  return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
 };
 
 function makeInstances(): Instance[] {
@@ -63,8 +68,17 @@ function makeInstances(): Instance[] {
 
 const STATUSES: BackupStatus[] = ['succeed', 'succeed', 'succeed', 'succeed', 'failed', 'expired', 'deleted'];
 
-function makeRecord(instanceId: string, n: number): BackupRecord {
-  const createdAt = YEAR_START + Math.floor(random() * YEAR_MS);
+/**
+ * The k-th of an instance's `count` records. Automatic records start in their own window (one per instance and
+ * window, as the unique index on (instance_id, execution_at) demands), spread evenly over the year; manual ones
+ * at a random moment.
+ */
+function makeRecord(instanceId: string, n: number, k: number, count: number): BackupRecord {
+  const automatic = random() < 0.7;
+  const windowStart = YEAR_START + k * Math.floor(YEAR_MS / count);
+  const createdAt = automatic
+    ? windowStart + Math.floor(random() * 600_000)
+    : YEAR_START + Math.floor(random() * YEAR_MS);
   const status = STATUSES[Math.floor(random() * STATUSES.length)]!;
   return {
     id: `${n.toString(16).padStart(8, '0')}-0000-4000-8000-${Math.floor(random() * 2 ** 48)
@@ -72,7 +86,7 @@ function makeRecord(instanceId: string, n: number): BackupRecord {
       .padStart(12, '0')}`,
     instanceId,
     name: backupNameFor(createdAt),
-    type: random() < 0.7 ? 'auto' : 'manual',
+    type: automatic ? 'auto' : 'manual',
     format: 'rdb',
     status,
     remark: random() < 0.3 ? 'nightly backup before the release' : null,
@@ -83,7 +97,7 @@ function makeRecord(instanceId: string, n: number): BackupRecord {
     restorable: status === 'succeed',
     createdAt,
     updatedAt: createdAt + 90_000,
-    executionAt: createdAt,
+    executionAt: automatic ? windowStart : createdAt,
   };
 }
 
@@ -101,7 +115,7 @@ async function load(location: DatabaseLocation, instances: Instance[]): Promise<
   for (let i = 0; i < INSTANCES; i++) {
     const count = i === 0 ? BIG_INSTANCE_RECORDS : perSmall;
     for (let k = 0; k < count; k++) {
-      batch.push(makeRecord(instances[i]!.id, n++));
+      batch.push(makeRecord(instances[i]!.id, n++, k, count));
       if (batch.length === 50_000) await flush();
     }
   }
@@ -167,7 +181,7 @@ async function measure(base: string, next: () => RequestSpec): Promise<Measured>
         },
       ],
     });
-  await run(2); // warm-up: JIT, statement caches, page cache
+  if (WARMUP > 0) await run(WARMUP); // warm-up: JIT, statement caches, page cache
   const result = await run(DURATION);
   if (result.non2xx > 0 || result.errors > 0) {
     throw new Error(`${result.non2xx} non-2xx answers and ${result.errors} errors from ${base}`);
@@ -244,7 +258,7 @@ async function benchEngine(engine: 'sqlite' | 'postgres'): Promise<string[]> {
 const engines: ('sqlite' | 'postgres')[] =
   args.engine === 'both' ? ['sqlite', 'postgres'] : [args.engine as 'sqlite' | 'postgres'];
 console.log(
-  `${CONNECTIONS} connections, ${DURATION} s per measurement after a 2 s warm-up; node ${process.version}, ${os.cpus().length} cores`,
+  `${CONNECTIONS} connections, ${DURATION} s per measurement after a ${WARMUP} s warm-up; node ${process.version}, ${os.cpus().length} cores`,
 );
 const summary: string[] = [];
 for (const engine of engines) summary.push(...(await benchEngine(engine)));

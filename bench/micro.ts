@@ -2,12 +2,13 @@
  * Micro-measurements behind the figures in the notes: CRC-64 and SHA-256 throughput on one core, the cost of
  * authenticating a signed versus a token request, and a 10-row SQLite page as objects versus raw arrays.
  *
- *   npm run bench:micro
+ *   npm run bench:micro [-- --mib 256] [--auth-runs 50000] [--page-runs 20000]
  */
 import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { parseArgs } from 'node:util';
 import SqliteDatabase from 'better-sqlite3';
 import { Authenticator } from '../src/api/auth/authenticator.ts';
 import { SecretBox } from '../src/core/auth/secret-box.ts';
@@ -31,9 +32,19 @@ async function microseconds(label: string, n: number, work: () => unknown): Prom
   console.log(`${label}: ${(((performance.now() - started) * 1000) / n).toFixed(1)} µs`);
 }
 
-// 256 MiB of distinct data in 64 KiB pieces: a stream's bytes are not in the CPU cache, and a measurement over
+const { values: args } = parseArgs({
+  options: {
+    mib: { type: 'string', default: '256' },
+    'auth-runs': { type: 'string', default: '50000' },
+    'page-runs': { type: 'string', default: '20000' },
+  },
+});
+const AUTH_RUNS = Number(args['auth-runs']);
+const PAGE_RUNS = Number(args['page-runs']);
+
+// 256 MiB (by default) of distinct data in 64 KiB pieces: a stream's bytes are not in the CPU cache, and a measurement over
 // one repeated 64 KiB buffer would say so (it reported twice the real rate of the earlier JavaScript CRC).
-const data = randomBytes(256 * 1024 * 1024);
+const data = randomBytes(Number(args.mib) * 1024 * 1024);
 const chunk = data.subarray(0, 65_536);
 const CHUNKS = data.length / chunk.length;
 const pieces = Array.from({ length: CHUNKS }, (_, i) => data.subarray(i * 65_536, (i + 1) * 65_536));
@@ -81,11 +92,11 @@ const signedHeaders = signRequest(
   credential.secretKey,
   Date.now(),
 );
-await microseconds('authenticate, signed', 50_000, () =>
+await microseconds('authenticate, signed', AUTH_RUNS, () =>
   auth.authenticate({ method: 'GET', url, headers: { ...headers, ...signedHeaders }, rawBody: undefined }),
 );
 const token = tokens.issue(credential.accessKey, Date.now() + 3_600_000);
-await microseconds('authenticate, token', 50_000, () =>
+await microseconds('authenticate, token', AUTH_RUNS, () =>
   auth.authenticate({
     method: 'GET',
     url,
@@ -110,10 +121,10 @@ const page = 'SELECT * FROM backups WHERE instance_id = ? ORDER BY created_at DE
 const asObjects = sqlite.prepare(page);
 const asArrays = sqlite.prepare(page).raw(true);
 let n = 0;
-await microseconds('10-row page as objects', 20_000, () =>
+await microseconds('10-row page as objects', PAGE_RUNS, () =>
   asObjects.all(instances[n++ % instances.length]!.id),
 );
-await microseconds('10-row page as raw arrays', 20_000, () =>
+await microseconds('10-row page as raw arrays', PAGE_RUNS, () =>
   asArrays.all(instances[n++ % instances.length]!.id),
 );
 sqlite.close();

@@ -1,0 +1,80 @@
+/**
+ * Every benchmark, run for a few seconds with small parameters: it must finish and print its ratios. Nothing
+ * here judges a speed (that is what the benchmarks themselves report); it keeps a benchmark from breaking on
+ * main unnoticed, as bench:list once did when a unique index rejected its seeder's records.
+ */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+interface Run {
+  code: number | null;
+  output: string;
+}
+
+function runBench(script: string, args: string[]): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', `bench/${script}`, ...args], {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, output }));
+  });
+}
+
+/** A ratio printed as a number, so a benchmark that printed "ratio NaN" or nothing is caught. */
+const RATIO = /ratio[^0-9\n]*([0-9]+\.[0-9]+)/g;
+
+function assertCompleted(run: Run, expectedRatios: number): void {
+  assert.equal(run.code, 0, `the benchmark exited with ${run.code}:\n${run.output}`);
+  const ratios = [...run.output.matchAll(RATIO)].map((match) => Number(match[1]));
+  assert.ok(
+    ratios.length >= expectedRatios && ratios.every((ratio) => Number.isFinite(ratio) && ratio > 0),
+    `expected at least ${expectedRatios} finite ratios in:\n${run.output}`,
+  );
+}
+
+describe('benchmarks complete with small parameters', { concurrency: false, timeout: 240_000 }, () => {
+  it('bench:list (SQLite and PostgreSQL, every scenario)', async () => {
+    const run = await runBench('list-backup-records.ts', [
+      ...['--engine', 'both', '--records', '21000', '--instances', '5'],
+      ...['--connections', '2', '--duration', '1', '--warmup', '0'],
+    ]);
+    // Four scenarios per engine, printed as they run and again in the summary.
+    assertCompleted(run, 16);
+    assert.match(run.output, /\[postgres\]/);
+  });
+
+  it('bench:backup', async () => {
+    const run = await runBench('backup.ts', ['--sizes', '2', '--rounds', '1']);
+    assertCompleted(run, 1);
+    assert.match(run.output, /service peak RSS \d+ MB/);
+  });
+
+  it('bench:restore', async () => {
+    const run = await runBench('restore.ts', ['--size', '2', '--rounds', '1']);
+    assertCompleted(run, 4);
+  });
+
+  it('bench:scheduler (SQLite and PostgreSQL)', async () => {
+    for (const engine of ['sqlite', 'postgres']) {
+      const run = await runBench('scheduler.ts', ['--engine', engine, '--policies', '100', '--ticks', '5']);
+      assertCompleted(run, 1);
+    }
+  });
+
+  it('bench:micro', async () => {
+    const run = await runBench('micro.ts', ['--mib', '4', '--auth-runs', '200', '--page-runs', '200']);
+    assert.equal(run.code, 0, run.output);
+    for (const label of ['CRC-64', 'SHA-256', 'authenticate, signed', 'authenticate, token', '10-row page']) {
+      assert.match(run.output, new RegExp(`${label}[^:]*: [0-9.]+ (MB/s|µs)`), `${label} in:\n${run.output}`);
+    }
+  });
+});
