@@ -1,11 +1,12 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 
 const WINDOW_MS = 60_000;
-const FREE_FAILURES = 5;
 const MAX_DELAY_MS = 5_000;
 /** Attempts evaluated at once per address, and per AK: small, since each answer takes milliseconds. */
-const IN_FLIGHT_PER_ADDRESS = 8;
-const IN_FLIGHT_PER_ACCESS_KEY = 4;
+export const IN_FLIGHT_PER_ADDRESS = 8;
+export const IN_FLIGHT_PER_ACCESS_KEY = 4;
+/** Failures in a minute answered without delay. */
+export const FREE_FAILURES = 5;
 /** Attempts that may queue for a slot behind those; beyond, they are refused like a storm. */
 const MAX_QUEUED = 256;
 
