@@ -82,11 +82,11 @@ export class FailureLimiter {
       }
       taken.push(name);
     }
-    return new Attempt(this, taken);
+    return this.#attempt(taken);
   }
 
   /** Counts a failure against each key and returns how long its answer should wait: the longest of theirs. */
-  record(names: readonly string[], now: number): number {
+  #record(names: readonly string[], now: number): number {
     let delay = 0;
     for (const name of names) {
       let entry = this.#failures.get(name);
@@ -102,8 +102,34 @@ export class FailureLimiter {
     return delay;
   }
 
-  /** @internal Holds the attempt's slots while its failed answer waits. */
-  async penalise(names: readonly string[], delay: number): Promise<void> {
+  #attempt(names: readonly string[]): Attempt {
+    let ended = false;
+    const end = () => {
+      const first = !ended;
+      ended = true;
+      return first;
+    };
+    const release = () => {
+      for (const name of names) this.#release(name);
+    };
+    return {
+      succeeded: () => {
+        if (end()) release();
+      },
+      failed: async (now) => {
+        if (!end()) return;
+        try {
+          const delay = this.#record(names, now);
+          if (delay > 0) await this.#hold(names, delay);
+        } finally {
+          release();
+        }
+      },
+    };
+  }
+
+  /** Keeps the attempt's slots while its failed answer waits. */
+  async #hold(names: readonly string[], delay: number): Promise<void> {
     const gates = names.map((name) => this.#gates.get(name)!);
     for (const gate of gates) {
       gate.held += 1;
@@ -115,11 +141,6 @@ export class FailureLimiter {
     } finally {
       for (const gate of gates) gate.held -= 1;
     }
-  }
-
-  /** @internal */
-  release(names: readonly string[]): void {
-    for (const name of names) this.#release(name);
   }
 
   #take(name: string): boolean | Promise<boolean> {
@@ -152,35 +173,9 @@ export class FailureLimiter {
   }
 }
 
-/** One attempt holding its slots; ends exactly once. */
-export class Attempt {
-  readonly #limiter: FailureLimiter;
-  readonly #names: readonly string[];
-  #ended = false;
-
-  constructor(limiter: FailureLimiter, names: readonly string[]) {
-    this.#limiter = limiter;
-    this.#names = names;
-  }
-
-  succeeded(): void {
-    if (this.#end()) this.#limiter.release(this.#names);
-  }
-
-  /** Counts the failure, waits out its delay holding the slots, then gives them back. */
-  async failed(now: number): Promise<void> {
-    if (!this.#end()) return;
-    try {
-      const delay = this.#limiter.record(this.#names, now);
-      if (delay > 0) await this.#limiter.penalise(this.#names, delay);
-    } finally {
-      this.#limiter.release(this.#names);
-    }
-  }
-
-  #end(): boolean {
-    if (this.#ended) return false;
-    this.#ended = true;
-    return true;
-  }
+/** One attempt holding its slots; it ends once, by the first of these calls. */
+export interface Attempt {
+  succeeded(): void;
+  /** Counts the failure, waits out its delay keeping the slots, then gives them back. */
+  failed(now: number): Promise<void>;
 }
