@@ -55,6 +55,7 @@ export function installAuth(app: FastifyInstance, guards: AuthGuards): void {
       });
     } catch (error) {
       if (!(error instanceof AuthFailure)) {
+        // Not the caller's failure (the database, say): give the slots back without counting it.
         attempt.succeeded();
         throw error;
       }
