@@ -4,6 +4,7 @@ import { DomainError } from '../core/errors.ts';
 import type { AppDeps } from './app-deps.ts';
 import { FailureLimiter } from './auth/failure-limiter.ts';
 import { installAuth } from './auth/install-auth.ts';
+import { ReplayGuard } from './auth/replay-guard.ts';
 import { installErrorHandling, sendDomainError } from './error-handling.ts';
 import { RouteTable } from './route-table.ts';
 import { registerAdminInstanceRoutes } from './routes/admin-instances.ts';
@@ -37,9 +38,10 @@ export async function buildApp(deps: AppDeps, options: AppOptions = {}): Promise
   });
 
   // SDK clients send Content-Type: application/json on GET and DELETE with no body: that is no body, not bad JSON.
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, text, done) => {
-    const body = String(text);
-    request.rawBody = body;
+  // Read as bytes: the signature covers the body's bytes, which a decoded string may not reproduce.
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, bytes, done) => {
+    request.rawBody = bytes as Buffer;
+    const body = request.rawBody.toString('utf8');
     if (body.trim() === '') return done(null, undefined);
     try {
       done(null, JSON.parse(body));
@@ -69,7 +71,12 @@ export async function buildApp(deps: AppDeps, options: AppOptions = {}): Promise
   const routes = new RouteTable();
   app.addHook('onRoute', (route) => routes.add(route.method, route.url));
   installErrorHandling(app, routes);
-  installAuth(app, deps.auth, deps.clock, deps.failureLimiter ?? new FailureLimiter());
+  installAuth(app, {
+    auth: deps.auth,
+    clock: deps.clock,
+    limiter: deps.failureLimiter ?? new FailureLimiter(),
+    replays: new ReplayGuard({ seen: deps.store.seenSignatures, clock: deps.clock }),
+  });
 
   registerListBackupRecords(app, deps);
   registerBackupRoutes(app, deps);

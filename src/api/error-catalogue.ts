@@ -103,4 +103,14 @@ export const ERROR_CATALOGUE: Record<DomainErrorCode, DcsErrorEntry> = {
     message: 'The credential does not exist or is revoked.',
   },
   body_too_large: { status: 413, dcsCode: 'DCS.4904', message: 'The request body is too large.' },
+  request_replayed: {
+    status: 409,
+    dcsCode: 'DCS.4910',
+    message: 'This signed request was already received; sign it again to repeat it.',
+  },
+  auth_throttled: {
+    status: 429,
+    dcsCode: 'DCS.4911',
+    message: 'Too many failed authentication attempts in progress; try again later.',
+  },
 };

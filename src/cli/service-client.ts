@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { signRequest } from '../core/auth/sdk-signature.ts';
 /** A failure the CLI reports in one line: a DCS error from the service, or the service out of reach. */
 export class CliError extends Error {
@@ -82,6 +82,11 @@ export class ServiceClient {
     const payload = body === undefined ? undefined : JSON.stringify(body);
     const headers: Record<string, string> =
       payload === undefined ? {} : { 'content-type': 'application/json' };
+    // The service refuses a signed state-changing request it has seen before; two identical commands run
+    // within the same second (X-Sdk-Date's resolution) must still be two requests.
+    if (method !== 'GET' && this.#auth !== null && 'accessKey' in this.#auth) {
+      headers['x-request-nonce'] = randomUUID();
+    }
     Object.assign(headers, this.#authHeaders(method, url, headers, payload));
     let response: Response;
     try {

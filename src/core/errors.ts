@@ -37,6 +37,8 @@ export const DOMAIN_ERROR_CODES = [
   'route_not_found',
   'method_not_allowed',
   'internal',
+  'request_replayed',
+  'auth_throttled',
 ] as const;
 
 export type DomainErrorCode = (typeof DOMAIN_ERROR_CODES)[number];

@@ -129,6 +129,17 @@ export interface CredentialRepository {
   revoke(accessKey: string, now: number): Promise<boolean>;
 }
 
+/**
+ * Signatures of state-changing requests already accepted, shared by every node through the database, so an
+ * exact replay is refused wherever it arrives. Kept only while a signature could still pass the date check.
+ */
+export interface SeenSignatureRepository {
+  /** Records the signature; false when it was already there (atomically: two nodes cannot both get true). */
+  remember(signature: string, accessKey: string, expiresAt: number): Promise<boolean>;
+  /** Forgets signatures whose expiresAt is before now; returns how many. */
+  purgeExpired(now: number): Promise<number>;
+}
+
 /** The metadata store: SQLite or PostgreSQL behind the same interface. */
 export interface MetadataStore {
   readonly instances: InstanceRepository;
@@ -137,6 +148,7 @@ export interface MetadataStore {
   readonly credentials: CredentialRepository;
   readonly policies: PolicyRepository;
   readonly restores: RestoreRepository;
+  readonly seenSignatures: SeenSignatureRepository;
   close(): Promise<void>;
 }
 

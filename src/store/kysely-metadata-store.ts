@@ -8,6 +8,7 @@ import type {
   MetadataStore,
   PolicyRepository,
   RestoreRepository,
+  SeenSignatureRepository,
 } from '../core/ports.ts';
 import { KyselyCredentialRepository } from './kysely-credential-repository.ts';
 import { KyselyBackupRepository } from './kysely-backup-repository.ts';
@@ -15,6 +16,7 @@ import { KyselyInstanceRepository } from './kysely-instance-repository.ts';
 import { KyselyJobRepository } from './kysely-job-repository.ts';
 import { KyselyPolicyRepository } from './kysely-policy-repository.ts';
 import { KyselyRestoreRepository } from './kysely-restore-repository.ts';
+import { KyselySeenSignatureRepository } from './kysely-seen-signature-repository.ts';
 import { type DatabaseLocation, openDatabase } from './open-database.ts';
 import type { Database } from './schema.ts';
 
@@ -26,6 +28,7 @@ export class KyselyMetadataStore implements MetadataStore {
   readonly credentials: CredentialRepository;
   readonly policies: PolicyRepository;
   readonly restores: RestoreRepository;
+  readonly seenSignatures: SeenSignatureRepository;
   readonly #db: Kysely<Database>;
 
   private constructor(db: Kysely<Database>, secrets: SecretBox) {
@@ -36,6 +39,7 @@ export class KyselyMetadataStore implements MetadataStore {
     this.jobs = new KyselyJobRepository(db);
     this.policies = new KyselyPolicyRepository(db);
     this.restores = new KyselyRestoreRepository(db);
+    this.seenSignatures = new KyselySeenSignatureRepository(db);
   }
 
   /** Opens the database; secrets (Redis passwords, secret keys) are sealed and opened with `secrets`. */

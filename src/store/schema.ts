@@ -112,6 +112,12 @@ export interface BackupPoliciesTable {
   next_window_at: number | null;
 }
 
+export interface SeenSignaturesTable {
+  signature: string;
+  access_key: string;
+  expires_at: number;
+}
+
 export interface Database {
   instances: InstancesTable;
   backups: BackupsTable;
@@ -119,4 +125,5 @@ export interface Database {
   credentials: CredentialsTable;
   backup_policies: BackupPoliciesTable;
   restores: RestoresTable;
+  seen_signatures: SeenSignaturesTable;
 }

@@ -63,6 +63,7 @@ describe('backup progress', () => {
       credentials: opened.store.credentials,
       policies: opened.store.policies,
       restores: opened.store.restores,
+      seenSignatures: opened.store.seenSignatures,
       // The real repository, with its updates recorded on the way through.
       backups: new Proxy(opened.store.backups, {
         get(target, key) {

@@ -1,14 +1,15 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { timingSafeEqual } from 'node:crypto';
 import type { Credential, Role } from '../../core/auth/credential.ts';
+import { payloadHashToVerify } from '../../core/auth/payload-hash.ts';
 import {
-  EMPTY_BODY_SHA256,
+  SDK_DATE_WINDOW_MS,
   canonicalRequest,
   parseAuthorization,
   parseSdkDate,
   signature,
   stringToSign,
 } from '../../core/auth/sdk-signature.ts';
-import type { TokenIssuer } from '../../core/auth/tokens.ts';
+import { tokenAccessKey, type TokenIssuer } from '../../core/auth/tokens.ts';
 import type { Clock } from '../../core/clock.ts';
 import { DomainError } from '../../core/errors.ts';
 import type { CredentialRepository } from '../../core/ports.ts';
@@ -21,6 +22,8 @@ export interface Caller {
   projectId: string | null;
   /** How the request proved who it is; only signed callers may mint tokens. */
   via: 'signature' | 'token';
+  /** For signed requests: the verified signature and its X-Sdk-Date, which the replay guard remembers. */
+  proof?: { signature: string; signedAt: number };
 }
 
 export interface IncomingSigned {
@@ -28,11 +31,10 @@ export interface IncomingSigned {
   /** The request target as received: raw path and query. */
   url: string;
   headers: Record<string, string | string[] | undefined>;
-  /** The body exactly as received, or undefined when there was none. */
-  rawBody: string | undefined;
+  /** The body's bytes exactly as received, or undefined when none was read (GET, HEAD, no body). */
+  rawBody: Uint8Array | undefined;
 }
 
-const MAX_SKEW_MS = 15 * 60 * 1000;
 const CACHE_MS = 2_000;
 
 /** The same answer whatever was wrong: a caller learns nothing about which part failed. */
@@ -106,11 +108,22 @@ export class Authenticator {
       throw new AuthFailure(invalid(), 'X-Sdk-Date missing or not signed', accessKey);
     }
     const signedAt = parseSdkDate(sdkDate);
-    if (signedAt === undefined || Math.abs(signedAt - this.#clock.now()) > MAX_SKEW_MS) {
+    if (signedAt === undefined || Math.abs(signedAt - this.#clock.now()) > SDK_DATE_WINDOW_MS) {
       throw new AuthFailure(invalid(), 'X-Sdk-Date more than 15 minutes from the server clock', accessKey);
     }
     const credential = await this.#active(accessKey);
     if (!credential) throw new AuthFailure(invalid(), 'unknown or revoked AK', accessKey);
+
+    const claimedHash = header(request, 'x-sdk-content-sha256');
+    const payloadSha256 = payloadHashToVerify(
+      request.rawBody,
+      claimedHash === undefined
+        ? undefined
+        : { value: claimedHash, signed: parsed.signedHeaders.includes('x-sdk-content-sha256') },
+    );
+    if (payloadSha256 === undefined) {
+      throw new AuthFailure(invalid(), 'X-Sdk-Content-Sha256 does not match the body received', accessKey);
+    }
 
     const queryAt = request.url.indexOf('?');
     const headers: Record<string, string | undefined> = {};
@@ -123,9 +136,7 @@ export class Authenticator {
         rawQuery: queryAt < 0 ? '' : request.url.slice(queryAt + 1),
         headers,
         signedHeaders: parsed.signedHeaders,
-        payloadSha256:
-          header(request, 'x-sdk-content-sha256') ??
-          (request.rawBody ? createHash('sha256').update(request.rawBody).digest('hex') : EMPTY_BODY_SHA256),
+        payloadSha256,
       });
       expected = signature(credential.secretKey, stringToSign(sdkDate, canonical));
     } catch {
@@ -134,7 +145,7 @@ export class Authenticator {
     if (!timingSafeEqual(Buffer.from(expected, 'hex'), Buffer.from(parsed.signature, 'hex'))) {
       throw new AuthFailure(invalid(), 'signature mismatch', accessKey);
     }
-    return callerOf(credential, 'signature');
+    return { ...callerOf(credential, 'signature'), proof: { signature: parsed.signature, signedAt } };
   }
 
   async #active(accessKey: string): Promise<Credential | undefined> {
@@ -152,6 +163,18 @@ export class Authenticator {
 
 function callerOf(credential: Credential, via: Caller['via']): Caller {
   return { accessKey: credential.accessKey, role: credential.role, projectId: credential.projectId, via };
+}
+
+/**
+ * The AK a request claims, before anything is verified: what the failure limiter counts attempts against.
+ * Never a proof of anything.
+ */
+export function claimedAccessKey(headers: IncomingSigned['headers']): string | null {
+  const request = { headers } as IncomingSigned;
+  const authorization = header(request, 'authorization');
+  if (authorization !== undefined) return parseAuthorization(authorization)?.accessKey ?? null;
+  const token = header(request, 'x-auth-token');
+  return token === undefined ? null : (tokenAccessKey(token) ?? null);
 }
 
 function header(request: IncomingSigned, name: string): string | undefined {

@@ -1,13 +1,14 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Clock } from '../../core/clock.ts';
 import { DomainError } from '../../core/errors.ts';
-import { AuthFailure, type Authenticator, type Caller } from './authenticator.ts';
+import { AuthFailure, claimedAccessKey, type Authenticator, type Caller } from './authenticator.ts';
 import type { FailureLimiter } from './failure-limiter.ts';
+import type { ReplayGuard } from './replay-guard.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
-    /** The body as received, for the signature's payload hash. */
-    rawBody?: string;
+    /** The body's bytes as received, for the signature's payload hash. */
+    rawBody?: Buffer;
     /** Set once the request authenticated. */
     caller?: Caller;
   }
@@ -17,18 +18,33 @@ declare module 'fastify' {
 const OPEN_PATHS = ['/downloads/'];
 const TOKEN_PATH = '/auth/v1/tokens';
 
+export interface AuthGuards {
+  auth: Authenticator;
+  clock: Clock;
+  limiter: FailureLimiter;
+  replays: ReplayGuard;
+}
+
 /**
  * Every request (but download links) must be signed or carry a token, before its input is even validated,
- * so an anonymous caller learns nothing from the answers. Then the caller's role and project decide.
+ * so an anonymous caller learns nothing from the answers. Then the caller's role and project decide, and a
+ * state-changing signed request must not have been seen before.
  */
-export function installAuth(
-  app: FastifyInstance,
-  auth: Authenticator,
-  clock: Clock,
-  limiter: FailureLimiter,
-): void {
-  app.addHook('preValidation', async (request) => {
+export function installAuth(app: FastifyInstance, guards: AuthGuards): void {
+  const { auth, clock, limiter, replays } = guards;
+  app.addHook('preValidation', async (request, reply) => {
     if (OPEN_PATHS.some((prefix) => request.url.startsWith(prefix))) return;
+    const accessKey = claimedAccessKey(request.headers);
+    const attempt = await limiter.enter({ address: request.ip, accessKey });
+    if (!attempt) {
+      // Debug only: a storm makes these by the thousand, and each failure that let it happen is logged.
+      request.log.debug(
+        { accessKey, address: request.ip },
+        'authentication refused: too many failing attempts',
+      );
+      reply.header('Retry-After', String(Math.max(1, Math.ceil(limiter.maxDelayMs / 1000))));
+      throw new DomainError('auth_throttled', '');
+    }
     let caller: Caller;
     try {
       caller = await auth.authenticate({
@@ -38,15 +54,21 @@ export function installAuth(
         rawBody: request.rawBody,
       });
     } catch (error) {
-      if (!(error instanceof AuthFailure)) throw error;
+      if (!(error instanceof AuthFailure)) {
+        // Not the caller's failure (the database, say): give the slots back without counting it.
+        attempt.succeeded();
+        throw error;
+      }
       request.log.warn(
         { accessKey: error.accessKey, address: request.ip, reason: error.message, method: request.method },
         'authentication failed',
       );
-      await limiter.penalise(request.ip, clock.now());
+      await attempt.failed(clock.now());
       throw error.error;
     }
+    attempt.succeeded();
     authorize(caller, request);
+    await replays.admit(request.method, caller);
     request.caller = caller;
   });
 }

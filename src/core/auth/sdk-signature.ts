@@ -7,6 +7,8 @@ import { createHash, createHmac } from 'node:crypto';
  */
 export const SIGNING_ALGORITHM = 'SDK-HMAC-SHA256';
 export const EMPTY_BODY_SHA256 = createHash('sha256').update('').digest('hex');
+/** How far X-Sdk-Date may be from the server's clock, either way: how long a signature stays valid. */
+export const SDK_DATE_WINDOW_MS = 15 * 60 * 1000;
 
 /** RFC 3986 encoding: everything but A-Z a-z 0-9 - _ . ~ becomes %XX (upper case), UTF-8 for the rest. */
 export function encodeRfc3986(text: string): string {

@@ -31,3 +31,8 @@ export class TokenIssuer {
     return createHmac('sha256', this.#key).update(`${accessKey}\n${expires}`).digest('hex');
   }
 }
+
+/** The AK a token names, unverified: for counting failed attempts per AK, never for trusting it. */
+export function tokenAccessKey(token: string): string | undefined {
+  return TOKEN.exec(token)?.[1];
+}
