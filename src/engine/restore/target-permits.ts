@@ -52,7 +52,7 @@ async function checkCommands(connection: RespConnection, commands: string[][]): 
   try {
     for (const command of commands) {
       const reply = await connection.call(...command);
-      if (reply.type === 'error') refusals.push(`${command.slice(0, 2).join(' ')}: ${reply.value}`);
+      if (reply.type === 'error') refusals.push(`${commandName(command)}: ${reply.value}`);
     }
   } finally {
     await connection.call('DISCARD');
@@ -60,6 +60,11 @@ async function checkCommands(connection: RespConnection, commands: string[][]): 
   if (refusals.length > 0) {
     throw new RestoreRefused(`the target refuses commands the restore needs (${refusals.join('; ')})`);
   }
+}
+
+/** FLUSHALL, RESTORE; FUNCTION RESTORE, XGROUP CREATE: the name without the probe's arguments. */
+function commandName(command: string[]): string {
+  return command[0] === 'FUNCTION' || command[0] === 'XGROUP' ? `${command[0]} ${command[1]}` : command[0]!;
 }
 
 /** One of each command the restore will send, with a key of its own. */
