@@ -168,6 +168,22 @@ describe('restores that never wipe the target and then fail', () => {
     }
   });
 
+  it('fails, never claims success, when the target holds fewer keys than were written (evicted under maxmemory)', async () => {
+    // The file says nothing of the memory its keys take (no used-mem), so only the confirm phase can tell.
+    const tight = await startRedisServer(['--maxmemory', '2mb', '--maxmemory-policy', 'allkeys-random']);
+    try {
+      const keys = Array.from({ length: 3000 }, (_, i) => stringKey(`k${i}`, 'v'.repeat(1000)));
+      const file = write('too-big.rdb', rdbWithKeys(keys));
+      await assert.rejects(
+        restoreRdb({ target: endpoint(tight.port), source: fileSource(file), now: Date.now }),
+        (error: Error) =>
+          /^the target holds \d+ keys after the restore, the backup 3000$/.test(error.message),
+      );
+    } finally {
+      await tight.stop();
+    }
+  });
+
   describe('the pre-flight refuses, and the target keeps its keys and libraries', () => {
     const untouched = async (port: number, attempt: Promise<unknown>, reason: RegExp) => {
       await assert.rejects(attempt, (error: Error) => {
