@@ -252,6 +252,30 @@ describe('restores that never wipe the target and then fail', () => {
       }
     });
 
+    it("a database beyond the target's, where CONFIG cannot tell how many it has", async () => {
+      const hidden = await startRedisServer(['--databases', '4', '--rename-command', 'CONFIG', '""']);
+      try {
+        await command(hidden.port, 'SET', 'own', 'the target holds this');
+        const body = Buffer.concat([
+          Buffer.from([0xfe, 0]),
+          stringKey('first', 'one'),
+          Buffer.from([0xfe, 5]),
+          stringKey('far', 'away'),
+        ]);
+        await untouched(
+          hidden.port,
+          restoreRdb({
+            target: endpoint(hidden.port),
+            source: fileSource(write('db5.rdb', makeRdb(body))),
+            now: Date.now,
+          }),
+          /the backup has keys in database 5, which the target refuses: ERR DB index is out of range/,
+        );
+      } finally {
+        await hidden.stop();
+      }
+    });
+
     it('a function library the target does not load fails the restore before the keys are flushed', async () => {
       await ownKeys(target.port);
       await command(target.port, 'FUNCTION', 'FLUSH');
