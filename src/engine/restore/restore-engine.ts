@@ -64,8 +64,9 @@ export async function restoreRdb(options: RestoreOptions): Promise<RestoreReport
       options.onWarning?.(warning);
     };
 
-    if (options.fastPath && [...prepared.plan.routes.values()].every((route) => route === 'restore')) {
-      if (await loadByReplication(options, prepared, report, warn)) return report;
+    const { fastPath } = options;
+    if (fastPath && [...prepared.plan.routes.values()].every((route) => route === 'restore')) {
+      if (await loadByReplication(options, fastPath, prepared, report, warn)) return report;
       // The fast path may have taken longer than this connection may stay idle: the writer gets a fresh one.
       connection.close();
       connection = await connect(options);
@@ -98,6 +99,7 @@ export async function restoreRdb(options: RestoreOptions): Promise<RestoreReport
  */
 async function loadByReplication(
   options: RestoreOptions,
+  fastPath: { advertiseHost: string; bindHost?: string },
   prepared: PreparedRestore,
   report: RestoreReport,
   warn: (warning: string) => void,
@@ -108,7 +110,7 @@ async function loadByReplication(
     await restoreByReplication({
       target: options.target,
       source,
-      ...options.fastPath!,
+      ...fastPath,
       // The whole transfer and load: the answer timeout plus a generous 10 MB/s for the file.
       timeoutMs: (options.timeoutMs ?? 60_000) + source.sizeBytes / 10_000,
       ...(signal ? { signal } : {}),
