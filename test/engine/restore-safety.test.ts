@@ -16,6 +16,7 @@ import {
   rdbWithKeys,
   stringKey,
 } from '../support/empty-collections-rdb.ts';
+import { fixturePath, fixturesAvailable } from '../support/fixtures.ts';
 import { makeRdb } from '../support/rdb-bytes.ts';
 import { fileSource } from '../support/rdb-files.ts';
 import { command, dumpEveryKey } from '../support/redis-inspect.ts';
@@ -274,6 +275,34 @@ describe('restores that never wipe the target and then fail', () => {
       } finally {
         await hidden.stop();
       }
+    });
+
+    it("a value above the target's proto-max-bulk-len", async () => {
+      const strict = await startRedisServer(['--proto-max-bulk-len', '1mb']);
+      try {
+        await command(strict.port, 'SET', 'own', 'the target holds this');
+        const file = write('large.rdb', rdbWithKeys([stringKey('large', 'x'.repeat(2 * 1024 * 1024))]));
+        await untouched(
+          strict.port,
+          restoreRdb({ target: endpoint(strict.port), source: fileSource(file), now: Date.now }),
+          /a value of 2097\d+ bytes exceeds the target's proto-max-bulk-len \(1048576\)/,
+        );
+      } finally {
+        await strict.stop();
+      }
+    });
+
+    it('module data, which restore does not carry over', { skip: !fixturesAvailable() }, async () => {
+      await ownKeys(target.port);
+      await untouched(
+        target.port,
+        restoreRdb({
+          target: endpoint(target.port),
+          source: fileSource(fixturePath('module.rdb')),
+          now: Date.now,
+        }),
+        /the backup holds module data/,
+      );
     });
 
     it('a function library the target does not load fails the restore before the keys are flushed', async () => {
