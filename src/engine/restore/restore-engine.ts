@@ -45,9 +45,10 @@ const DEFAULT_CAPTURE_LIMIT = 64 * 1024 * 1024;
  * - a value Redis's own deep checks refuse although its file's checksum holds (duplicate members, a packed
  *   value whose inside is corrupt): a file written by Redis has none, and finding them means decoding and
  *   holding every value (verify does, with a deep read);
- * - with the fast path, the target's own loader: it may only be used where the target's RDB version and family
- *   cover the file's, and a target that loads something else than the backup is confirmed and, on a
- *   mismatch, written again with commands.
+ * - with the fast path, the target's own loader: used only where the target's RDB version and family cover
+ *   the file's; what the target holds afterwards is confirmed and, on a mismatch, written again with commands.
+ *   A value only Redis's deep checks refuse (above) makes a loading Redis stop altogether, as any corrupt RDB
+ *   file does.
  */
 export async function restoreRdb(options: RestoreOptions): Promise<RestoreReport> {
   const { signal } = options;
