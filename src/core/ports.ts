@@ -205,6 +205,11 @@ export interface RdbFindings {
   keysPerDb: Record<string, number>;
   keysPerType: Record<string, number>;
   keysWithExpiry: number;
+  /**
+   * Keys holding an empty collection, left out of the counts above: Redis skips them when it loads the file.
+   * Absent from what was recorded before they were counted.
+   */
+  emptyKeys?: number;
   functions: number;
   modules: string[];
 }

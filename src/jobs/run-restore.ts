@@ -75,9 +75,11 @@ export async function runRestoreJob(deps: RestoreRunnerDeps, job: Job, signal: A
           targetVersion: info.version,
           targetRdbVersion: info.rdbVersion,
           routes: describeRoutes(plan, content.magic ?? 'REDIS'),
-          warnings: plan.warnings,
+          warnings: [...plan.warnings],
         };
       },
+      // Kept as they arise (a fallback from the fast path), so that a restore that then fails records them.
+      onWarning: (warning) => outcome?.warnings.push(warning),
       onProgress: (bytes, total) => {
         const now = clock.now();
         if (now - lastWrite < PROGRESS_WRITE_INTERVAL_MS) return;

@@ -9,6 +9,8 @@ import { makeBackup, makeInstance } from '../support/records.ts';
 import { command, dumpEveryKey } from '../support/redis-inspect.ts';
 import { fillEveryType } from '../support/rich-data.ts';
 import { startRedisServer, type RedisServer } from '../support/redis-server.ts';
+import { emptyCollectionKeys, rdbWithKeys, stringKey } from '../support/empty-collections-rdb.ts';
+import { startFakeMaster } from '../support/fake-master.ts';
 import { STORE_KINDS, type OpenedStore } from '../support/stores.ts';
 
 const PROJECT = 'project-a';
@@ -243,6 +245,47 @@ for (const kind of STORE_KINDS) {
         fs.writeFileSync(file, bytes);
         const again = (await harness.app.inject({ method: 'POST', url })).json();
         assert.equal(again.is_support_restore, 'TRUE');
+      }
+    });
+
+    it('backs up, verifies and restores a file with empty collections as Redis loads it, saying so', async () => {
+      const rdb = rdbWithKeys([
+        stringKey('first', 'one'),
+        ...emptyCollectionKeys(),
+        stringKey('last', 'two'),
+      ]);
+      const master = await startFakeMaster({
+        afterSync: [Buffer.from(`+FULLRESYNC ${'a'.repeat(40)} 0\r\n$${rdb.length}\r\n`), rdb],
+      });
+      const fresh = await startRedisServer();
+      try {
+        const odd = attachTo({ port: master.port, stop: async () => undefined }, { name: 'odd' });
+        const into = attachTo(fresh, { name: 'fresh' });
+        for (const instance of [odd, into]) await opened.store.instances.insert(instance);
+        const id = (await post(`${base(odd)}/backups`, {})).json().backup_id;
+        await harness.worker.idle();
+        const stored = (await harness.app.inject(`${base(odd)}/backups/${id}`)).json();
+        assert.equal(stored.status, 'succeed', JSON.stringify(stored));
+        assert.deepEqual(stored.content.keys_per_db, { 0: 2 });
+        assert.equal(stored.content.empty_keys, 9);
+        const verified = (
+          await harness.app.inject({ method: 'POST', url: `${base(odd)}/backups/${id}/verify` })
+        ).json();
+        assert.equal(verified.result, 'ok');
+        assert.equal(verified.empty_keys, 9);
+        assert.deepEqual(verified.warnings, ['9 empty keys skipped, as Redis does on load']);
+
+        await command(fresh.port, 'SET', 'own', 'replaced by the restore');
+        const restoreId = (await post(`${base(into)}/restores`, { backup_id: id })).json().restore_id;
+        await harness.worker.idle();
+        const detail = (await harness.app.inject(`${base(into)}/restores/${restoreId}`)).json();
+        assert.equal(detail.status, 'succeed', JSON.stringify(detail));
+        assert.deepEqual(detail.warnings, ['9 empty keys skipped, as Redis does on load']);
+        assert.equal(detail.keys_restored, 2);
+        assert.deepEqual([...(await dumpEveryKey(fresh.port)).keys()].sort(), ['0/first', '0/last']);
+      } finally {
+        await master.close();
+        await fresh.stop();
       }
     });
   });

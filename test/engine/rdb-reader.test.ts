@@ -6,6 +6,18 @@ import { type RdbEvent, RdbParser } from '../../src/engine/rdb/rdb-reader.ts';
 import { decodeValue, type LogicalValue } from '../../src/engine/rdb/value-decoder.ts';
 import { fixturePath, fixturesAvailable } from '../support/fixtures.ts';
 import { makeRdb, noise } from '../support/rdb-bytes.ts';
+import {
+  emptyCollectionKeys,
+  emptyIntset,
+  emptyListpack,
+  keyEntry,
+  moreEmptyCollectionKeys,
+  rdbLength,
+  rdbString,
+  rdbWithKeys,
+  stringKey,
+} from '../support/empty-collections-rdb.ts';
+import { TYPE } from '../../src/engine/rdb/rdb-types.ts';
 
 /** Keys whose expiry is before this are left out, as the oracle leaves out expired keys (a fixed time, not now). */
 const ORACLE_NOW = Date.UTC(2026, 0, 1);
@@ -322,5 +334,78 @@ describe('the RDB reader against the shared fixtures', { skip: !fixturesAvailabl
     assert.deepEqual(inspection.keysPerDb, { 0: 10 });
     const multi = await inspectRdb([fs.readFileSync(fixturePath('multiple_dbs.rdb'))]);
     assert.deepEqual(multi.keysPerDb, { 0: 1, 1: 1, 2: 1 });
+  });
+
+  it('counts keys holding an empty collection apart, as Redis skips them on load, and reads on past them', async () => {
+    const keys = [
+      stringKey('before', 'kept'),
+      ...emptyCollectionKeys(),
+      ...moreEmptyCollectionKeys(),
+      stringKey('after', 'kept'),
+    ];
+    const file = rdbWithKeys(keys);
+    const inspection = await inspectRdb([file], { deep: true });
+    assert.equal(inspection.problem, null);
+    assert.equal(inspection.emptyKeys, 12);
+    assert.deepEqual(inspection.keysPerDb, { 0: 2 });
+    assert.deepEqual(inspection.keysPerType, { string: 2 });
+    assert.deepEqual(inspection.typeCodes, [TYPE.STRING]);
+    // The same, a byte at a time: the small packed values are judged whatever the chunking.
+    const parser = new RdbParser({ captureLimit: 0 });
+    const events: RdbEvent[] = [];
+    for (let i = 0; i < file.length; i++) events.push(...parser.push(file.subarray(i, i + 1)));
+    events.push(...parser.finish());
+    const empties = events.filter((e) => e.kind === 'key' && e.record.empty);
+    assert.equal(empties.length, 12);
+  });
+
+  it('does not call a collection empty when one of its nodes is, or when it holds one element', async () => {
+    const oneMember = Buffer.from([9, 0, 0, 0, 1, 0, 0x01, 0x01, 0xff]); // a listpack holding the integer 1
+    const file = rdbWithKeys([
+      keyEntry(TYPE.SET, 'one', Buffer.concat([rdbLength(1), rdbString('m')])),
+      keyEntry(TYPE.SET_LISTPACK, 'lp', rdbString(oneMember)),
+      keyEntry(
+        TYPE.LIST_QUICKLIST_2,
+        'ql',
+        Buffer.concat([
+          rdbLength(2),
+          rdbLength(2),
+          rdbString(emptyListpack()),
+          rdbLength(2),
+          rdbString(oneMember),
+        ]),
+      ),
+    ]);
+    const inspection = await inspectRdb([file], { deep: true });
+    assert.equal(inspection.problem, null);
+    assert.equal(inspection.emptyKeys, 0);
+    assert.deepEqual(inspection.keysPerDb, { 0: 3 });
+  });
+
+  it('reports what Redis refuses to load: an empty intset or zipmap, a NaN score, an empty stream node', async () => {
+    const nan = Buffer.alloc(8);
+    nan.writeDoubleLE(NaN, 0);
+    const streamNode = Buffer.concat([rdbLength(1), rdbString(Buffer.alloc(16)), rdbString(emptyListpack())]);
+    const cases: [Buffer, RegExp][] = [
+      [
+        keyEntry(TYPE.SET_INTSET, 's', rdbString(emptyIntset())),
+        /an empty intset .*which Redis refuses to load/,
+      ],
+      [keyEntry(TYPE.HASH_ZIPMAP, 'h', rdbString(Buffer.from([0, 0xff]))), /an empty zipmap/],
+      [keyEntry(TYPE.ZSET_2, 'z', Buffer.concat([rdbLength(1), rdbString('m'), nan])), /score is NaN/],
+      [
+        keyEntry(TYPE.ZSET, 'z', Buffer.concat([rdbLength(1), rdbString('m'), Buffer.from([253])])),
+        /score is NaN/,
+      ],
+      [keyEntry(TYPE.STREAM_LISTPACKS, 'x', streamNode), /an empty listpack inside a stream/],
+      [
+        keyEntry(TYPE.LIST_QUICKLIST_2, 'l', Buffer.concat([rdbLength(1), rdbLength(1), rdbString('')])),
+        /a list node of no bytes/,
+      ],
+    ];
+    for (const [key, problem] of cases) {
+      const inspection = await inspectRdb([rdbWithKeys([key])]);
+      assert.match(inspection.problem ?? 'no problem', problem);
+    }
   });
 });

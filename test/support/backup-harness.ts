@@ -18,7 +18,13 @@ export interface BackupHarness {
 export async function startBackupHarness(
   store: MetadataStore,
   clock: Clock,
-  options: { leaseMs?: number; idleTimeoutMs?: number; autoStart?: boolean } = {},
+  options: {
+    leaseMs?: number;
+    idleTimeoutMs?: number;
+    autoStart?: boolean;
+    /** Restores try the replication fast path, targets reaching this process at this address. */
+    restoreFastPath?: { advertiseHost: string };
+  } = {},
 ): Promise<BackupHarness> {
   const deps = testDeps(store, clock);
   const worker = new JobWorker({
@@ -28,7 +34,12 @@ export async function startBackupHarness(
     concurrency: 2,
     leaseMs: options.leaseMs ?? 30_000,
     pollMs: 50,
-    run: jobRunner({ ...deps, idleTimeoutMs: options.idleTimeoutMs ?? 10_000, restoreTimeoutMs: 10_000 }),
+    run: jobRunner({
+      ...deps,
+      idleTimeoutMs: options.idleTimeoutMs ?? 10_000,
+      restoreTimeoutMs: 10_000,
+      ...(options.restoreFastPath ? { restoreFastPath: options.restoreFastPath } : {}),
+    }),
   });
   deps.onQueued = () => worker.wake();
   const app = await asAdmin(await buildApp(deps), deps);

@@ -1,5 +1,6 @@
 import type { ContentSummary, StoredBackup } from '../../core/backup-detail.ts';
 import { formatIsoUtc } from '../../core/time-format.ts';
+import { emptyKeysWarning } from '../../core/empty-keys.ts';
 import { backupRecordToWire, backupRecordWireSchema } from './backup-record-wire.ts';
 
 /** Where a backup stands, in one word, for people and scripts polling it. */
@@ -48,8 +49,10 @@ function contentToWire(content: ContentSummary) {
     keys_per_db: content.keysPerDb,
     keys_per_type: content.keysPerType,
     keys_with_expiry: content.keysWithExpiry,
+    empty_keys: content.emptyKeys ?? 0,
     functions: content.functions,
     modules: content.modules,
+    warnings: content.emptyKeys ? [emptyKeysWarning(content.emptyKeys)] : [],
   };
 }
 
@@ -75,8 +78,10 @@ const contentWireSchema = {
     keys_per_db: countsSchema,
     keys_per_type: countsSchema,
     keys_with_expiry: { type: 'integer' },
+    empty_keys: { type: 'integer' },
     functions: { type: 'integer' },
     modules: { type: 'array', items: { type: 'string' } },
+    warnings: { type: 'array', items: { type: 'string' } },
   },
 } as const;
 

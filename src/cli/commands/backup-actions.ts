@@ -34,6 +34,8 @@ interface VerifyWire {
   keys_per_type: Record<string, number>;
   keys_with_expiry: number;
   functions: number;
+  /** Absent from services older than the count. */
+  warnings?: string[];
 }
 
 function describeVerification(report: VerifyWire): string {
@@ -44,6 +46,7 @@ function describeVerification(report: VerifyWire): string {
     `${total} keys (${report.keys_with_expiry} with expiry), ${report.functions} function libraries`,
     ...Object.entries(report.keys_per_db).map(([db, n]) => `  db${db}: ${n}`),
     ...Object.entries(report.keys_per_type).map(([type, n]) => `  ${type}: ${n}`),
+    ...(report.warnings ?? []).map((warning) => `warning: ${warning}`),
   ];
   return lines.join('\n');
 }

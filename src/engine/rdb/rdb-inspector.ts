@@ -16,6 +16,8 @@ export interface RdbInspection {
   /** Type codes present, for the restore plan. */
   typeCodes: number[];
   keysWithExpiry: number;
+  /** Keys holding an empty collection: not counted above, since Redis skips them when it loads the file. */
+  emptyKeys: number;
   functions: number;
   /** Modules whose data the file holds (type names from their ids): a target needs them loaded. */
   modules: string[];
@@ -57,6 +59,7 @@ export async function inspectRdb(
     keysPerType: {},
     typeCodes: [],
     keysWithExpiry: 0,
+    emptyKeys: 0,
     functions: 0,
     modules: [],
     largestValueBytes: 0,
@@ -86,6 +89,10 @@ export async function inspectRdb(
           break;
         case 'key': {
           const { record } = event;
+          if (record.empty) {
+            found.emptyKeys++;
+            break;
+          }
           const name = typeName(found.magic ?? 'REDIS', record.type);
           found.keysPerDb[record.db] = (found.keysPerDb[record.db] ?? 0) + 1;
           found.keysPerType[name] = (found.keysPerType[name] ?? 0) + 1;

@@ -1,4 +1,5 @@
 import { lzfDecompress } from './lzf.ts';
+import { packedIsEmpty, SMALL_PACKED_BYTES } from './empty-values.ts';
 import { lengthFieldSize, lengthFieldValue, RdbFormatError, safeNumber } from './rdb-length.ts';
 import {
   MAX_REDIS_RDB_VERSION,
@@ -25,6 +26,11 @@ export interface RdbKeyRecord {
   /** Where the value's bytes are in the file, so a value too big to hold can be read again from there. */
   valueOffset: number;
   valueLength: number;
+  /**
+   * A collection with no elements (an empty set, list, hash or sorted set, in any encoding). Redis skips such a
+   * key when it loads the file (rdbLoadObject's "empty keys skipped"), and RESTORE refuses its payload.
+   */
+  empty: boolean;
 }
 
 export type RdbEvent =
@@ -53,9 +59,13 @@ const NEED_CAPTURE_END = 8;
 const NEED_SKIP_LEN = 9;
 /** A 64-bit length kept whole (module type ids use every bit). */
 const NEED_LEN_BIG = 10;
+/** A string returned only when at most SMALL_PACKED_BYTES long once decoded (an empty packed value is); else null. */
+const NEED_SMALL_STR = 11;
 const MORE = Symbol('more');
 
 type Grammar = Generator<number, void, unknown>;
+/** The grammar of one value: returns whether the value is an empty collection. */
+type ValueGrammar = Generator<number, boolean, unknown>;
 
 /** Bytes of a new chunk copied into a bridge beyond what the waiting primitive needs. */
 const BRIDGE_BYTES = 64 * 1024;
@@ -270,7 +280,8 @@ export class RdbParser {
       }
       case NEED_STR:
       case NEED_SKIP_STR:
-        return this.#string(this.#need === NEED_STR);
+      case NEED_SMALL_STR:
+        return this.#string(this.#need);
       case NEED_BYTES: {
         if (left < this.#count) return this.#wait(this.#count);
         this.#pos = pos + this.#count;
@@ -312,14 +323,17 @@ export class RdbParser {
     return MORE;
   }
 
-  /** An RDB string (length-prefixed, integer-encoded or LZF-compressed), decoded or skipped. */
-  #string(decode: boolean): unknown {
+  /**
+   * An RDB string (length-prefixed, integer-encoded or LZF-compressed): decoded (NEED_STR), skipped
+   * (NEED_SKIP_STR), or decoded only when small (NEED_SMALL_STR, null otherwise).
+   */
+  #string(need: number): unknown {
     const buf = this.#buf;
     const pos = this.#pos;
     const left = buf.length - pos;
     if (left < 1) return this.#wait(1);
     const first = buf[pos]!;
-    if (first >> 6 === 3) return this.#encodedString(first & 0x3f, decode);
+    if (first >> 6 === 3) return this.#encodedString(first & 0x3f, need);
     const header = lengthFieldSize(first);
     if (header === 0) {
       throw new RdbFormatError(`invalid string encoding 0x${first.toString(16)} at byte ${this.#base + pos}`);
@@ -328,10 +342,13 @@ export class RdbParser {
     const length = safeNumber(lengthFieldValue(buf, pos, header));
     if (left < header + length) return this.#wait(header + length);
     this.#pos = pos + header + length;
-    return decode ? buf.subarray(pos + header, pos + header + length) : undefined;
+    if (need === NEED_SKIP_STR) return undefined;
+    if (need === NEED_SMALL_STR && length > SMALL_PACKED_BYTES) return null;
+    return buf.subarray(pos + header, pos + header + length);
   }
 
-  #encodedString(encoding: number, decode: boolean): unknown {
+  #encodedString(encoding: number, need: number): unknown {
+    const decode = need !== NEED_SKIP_STR;
     const buf = this.#buf;
     const pos = this.#pos;
     const left = buf.length - pos;
@@ -366,6 +383,7 @@ export class RdbParser {
     if (at + compressed > buf.length) return this.#wait(at - pos + compressed);
     this.#pos = at + compressed;
     if (!decode) return undefined;
+    if (need === NEED_SMALL_STR && uncompressed > SMALL_PACKED_BYTES) return null;
     try {
       return lzfDecompress(buf.subarray(at, at + compressed), uncompressed);
     } catch (error) {
@@ -465,7 +483,8 @@ export class RdbParser {
           const key = Buffer.from(keyBytes as Buffer);
           const valueOffset = this.#now(NEED_OFFSET) as number;
           this.#now(NEED_CAPTURE_START);
-          if (op !== TYPE.STRING || this.#now(NEED_SKIP_STR) === MORE) yield* this.#value(op);
+          let empty = false;
+          if (op !== TYPE.STRING || this.#now(NEED_SKIP_STR) === MORE) empty = yield* this.#value(op);
           const value = this.#now(NEED_CAPTURE_END) as Buffer | null;
           const end = this.#now(NEED_OFFSET) as number;
           this.#events.push({
@@ -480,6 +499,7 @@ export class RdbParser {
               value,
               valueOffset,
               valueLength: end - valueOffset,
+              empty,
             },
           });
           expireAtMs = null;
@@ -507,10 +527,16 @@ export class RdbParser {
     this.#events.push({ kind: 'header', magic: this.#magic, version: this.#version });
   }
 
-  /** Walks one value to its end (the grammar of rdbLoadObject), without decoding what it only passes over. */
-  *#value(type: number): Grammar {
+  /**
+   * Walks one value to its end (the grammar of rdbLoadObject), without decoding what it only passes over, and
+   * says whether it is an empty collection. Only what Redis's loader also refuses is an error here: an empty
+   * intset or zipmap, a quicklist node of no bytes, a NaN score, an empty stream node.
+   */
+  *#value(type: number): ValueGrammar {
     switch (type) {
       case TYPE.STRING:
+        yield NEED_SKIP_STR;
+        return false;
       case TYPE.HASH_ZIPMAP:
       case TYPE.LIST_ZIPLIST:
       case TYPE.SET_INTSET:
@@ -519,56 +545,67 @@ export class RdbParser {
       case TYPE.HASH_LISTPACK:
       case TYPE.ZSET_LISTPACK:
       case TYPE.SET_LISTPACK:
-        yield NEED_SKIP_STR;
-        return;
+        return this.#packedEmpty(type, (yield NEED_SMALL_STR) as Buffer | null);
       case TYPE.LIST:
-      case TYPE.SET:
-      case TYPE.LIST_QUICKLIST: {
+      case TYPE.SET: {
         const n = (yield NEED_LEN) as number;
         for (let i = 0; i < n; i++) if (this.#now(NEED_SKIP_STR) === MORE) yield NEED_SKIP_STR;
-        return;
+        return n === 0;
+      }
+      case TYPE.LIST_QUICKLIST:
+      case TYPE.LIST_QUICKLIST_2: {
+        // Redis drops empty nodes as it loads, and the key when no node is left.
+        const n = (yield NEED_LEN) as number;
+        let empty = true;
+        for (let i = 0; i < n; i++) {
+          const container = type === TYPE.LIST_QUICKLIST ? 2 : ((yield NEED_LEN) as number);
+          if (container !== 1 && container !== 2)
+            throw new RdbFormatError(`invalid quicklist container ${container}`);
+          const node = (yield NEED_SMALL_STR) as Buffer | null;
+          if (node !== null && node.length === 0) {
+            throw new RdbFormatError('a list node of no bytes, which Redis refuses to load');
+          }
+          if (container === 1 || !this.#packedEmpty(type, node)) empty = false;
+        }
+        return empty;
       }
       case TYPE.ZSET: {
         const n = (yield NEED_LEN) as number;
         for (let i = 0; i < n; i++) {
           yield NEED_SKIP_STR;
           const size = (yield NEED_BYTE) as number;
+          if (size === 253)
+            throw new RdbFormatError('a sorted set score is NaN, which Redis refuses to load');
           if (size < 253) yield this.#skip(size);
         }
-        return;
+        return n === 0;
       }
       case TYPE.HASH: {
         const n = (yield NEED_LEN) as number;
         for (let i = 0; i < 2 * n; i++) if (this.#now(NEED_SKIP_STR) === MORE) yield NEED_SKIP_STR;
-        return;
+        return n === 0;
       }
       case TYPE.ZSET_2: {
         const n = (yield NEED_LEN) as number;
         for (let i = 0; i < n; i++) {
           yield NEED_SKIP_STR;
-          yield this.#skip(8);
+          const score = (yield this.#bytes(8)) as Buffer;
+          if (Number.isNaN(score.readDoubleLE(0))) {
+            throw new RdbFormatError('a sorted set score is NaN, which Redis refuses to load');
+          }
         }
-        return;
+        return n === 0;
       }
       case TYPE.MODULE_2:
         yield NEED_SKIP_LEN;
         yield* this.#moduleValue();
-        return;
-      case TYPE.LIST_QUICKLIST_2: {
-        const n = (yield NEED_LEN) as number;
-        for (let i = 0; i < n; i++) {
-          const container = (yield NEED_LEN) as number;
-          if (container !== 1 && container !== 2)
-            throw new RdbFormatError(`invalid quicklist container ${container}`);
-          yield NEED_SKIP_STR;
-        }
-        return;
-      }
+        return false;
       case TYPE.STREAM_LISTPACKS:
       case TYPE.STREAM_LISTPACKS_2:
       case TYPE.STREAM_LISTPACKS_3:
+        // A stream without entries is a stream still (it may have groups): Redis loads it.
         yield* this.#stream(type);
-        return;
+        return false;
       case TYPE.HASH_METADATA:
       case TYPE.HASH_METADATA_PRE_GA: {
         // 7.4 GA adds the smallest field expiry in front; each field then has its expiry, name and value.
@@ -579,21 +616,37 @@ export class RdbParser {
           yield NEED_SKIP_STR;
           yield NEED_SKIP_STR;
         }
-        return;
+        return n === 0;
       }
       case TYPE.HASH_LISTPACK_EX:
       case TYPE.HASH_LISTPACK_EX_PRE_GA:
         if (type === TYPE.HASH_LISTPACK_EX) yield this.#skip(8);
-        yield NEED_SKIP_STR;
-        return;
+        return this.#packedEmpty(type, (yield NEED_SMALL_STR) as Buffer | null);
       default:
         throw new RdbFormatError(`value type ${type} is not supported`);
     }
   }
 
+  /** Whether a packed value (null: too large to be empty) holds nothing; throws where Redis refuses the file. */
+  #packedEmpty(type: number, blob: Buffer | null): boolean {
+    if (blob === null || !packedIsEmpty(type, blob)) return false;
+    if (type === TYPE.SET_INTSET || type === TYPE.HASH_ZIPMAP) {
+      throw new RdbFormatError(
+        `an empty ${type === TYPE.SET_INTSET ? 'intset' : 'zipmap'} at byte ${this.offset}, which Redis refuses to load`,
+      );
+    }
+    return true;
+  }
+
   *#stream(type: number): Grammar {
     const nodes = (yield NEED_LEN) as number;
-    for (let i = 0; i < 2 * nodes; i++) yield NEED_SKIP_STR;
+    for (let i = 0; i < nodes; i++) {
+      yield NEED_SKIP_STR; // the node's master id
+      const node = (yield NEED_SMALL_STR) as Buffer | null;
+      if (node !== null && packedIsEmpty(TYPE.STREAM_LISTPACKS, node)) {
+        throw new RdbFormatError('an empty listpack inside a stream, which Redis refuses to load');
+      }
+    }
     for (let i = 0; i < 3; i++) yield NEED_SKIP_LEN; // length, last id
     if (type >= TYPE.STREAM_LISTPACKS_2) for (let i = 0; i < 5; i++) yield NEED_SKIP_LEN; // first id, max deleted, added
     const groups = (yield NEED_LEN) as number;

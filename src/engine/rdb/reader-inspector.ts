@@ -23,6 +23,7 @@ export class ReaderInspector implements RdbInspector {
       keysPerDb: found.keysPerDb,
       keysPerType: found.keysPerType,
       keysWithExpiry: found.keysWithExpiry,
+      emptyKeys: found.emptyKeys,
       functions: found.functions,
       modules: found.modules,
       problem: found.problem,

@@ -1,3 +1,4 @@
+import { emptyKeysWarning } from '../../core/empty-keys.ts';
 import { typeInfo, typeName } from '../rdb/rdb-types.ts';
 import type { TargetInfo } from './target-probe.ts';
 
@@ -32,8 +33,13 @@ export interface BackupContent {
   magic: 'REDIS' | 'VALKEY' | null;
   rdbVersion: number | null;
   typeCodes: number[];
+  /** Keys per database, keys holding an empty collection left out. */
   keysPerDb: Record<string, number>;
+  /** Keys per type name, when known (a restore counts on field-expiry hashes possibly vanishing). */
+  keysPerType?: Record<string, number>;
   keysWithExpiry: number;
+  /** Keys holding an empty collection: Redis skips them on load, and so does restore. Absent: not counted. */
+  emptyKeys?: number;
   functions: number;
   modules: string[];
   largestValueBytes: number;
@@ -52,6 +58,7 @@ export function planRestore(
 ): RestorePlan {
   const problems: string[] = [];
   const warnings: string[] = [];
+  if (inspection.emptyKeys) warnings.push(emptyKeysWarning(inspection.emptyKeys));
   if (inspection.problem) problems.push(`the backup file does not read cleanly: ${inspection.problem}`);
   const fileVersion = inspection.rdbVersion ?? 0;
   // What the target's loader understands, in Redis RDB numbers, and the newest footer it accepts.
