@@ -37,6 +37,10 @@ export const DOMAIN_ERROR_CODES = [
   'route_not_found',
   'method_not_allowed',
   'internal',
+  'request_timeout',
+  'headers_too_large',
+  'malformed_request',
+  'service_closing',
 ] as const;
 
 export type DomainErrorCode = (typeof DOMAIN_ERROR_CODES)[number];
