@@ -6,6 +6,7 @@ import { FailureLimiter } from './auth/failure-limiter.ts';
 import { installAuth } from './auth/install-auth.ts';
 import { dcsClientErrorHandler } from './client-errors.ts';
 import { installClosingAnswer } from './closing-answer.ts';
+import { installHostRequirement } from './host-header.ts';
 import { drainServer, httpServerFactory, type HttpServerSettings } from './http-server.ts';
 import { parseJsonBody } from './json-body.ts';
 import { listeningUrl } from './listening-url.ts';
@@ -66,6 +67,7 @@ export async function buildApp(deps: AppDeps, options: AppOptions = {}): Promise
     reply.header('X-Request-Id', request.id);
   });
   installClosingAnswer(app);
+  installHostRequirement(app);
   if (options.server) app.addHook('preClose', () => drainServer(app.server));
 
   app.addHook('onResponse', async (request, reply) => {

@@ -25,16 +25,24 @@ export function dcsClientErrorHandler(
   socket: Socket,
 ): void {
   if (error.code === 'ECONNRESET' || socket.destroyed) return;
-  const inFlight = (socket as Socket & { _httpMessage?: ServerResponse | null })._httpMessage;
+  const inFlight = responseOn(socket);
   // Part of an answer already went out on this connection: anything more would corrupt it.
   if (!socket.writable || inFlight?.headersSent) {
     socket.destroy();
     return;
   }
   const code = clientErrorCode(error);
+  const requestId = answerOnSocket(socket, code);
+  this.log.debug({ err: error, reqId: requestId, address: socket.remoteAddress }, `client error: ${code}`);
+}
+
+/**
+ * Writes a DCS error answer straight to a socket that has no reply object (or whose reply has not begun),
+ * then closes the connection. Returns the request id the answer carries.
+ */
+export function answerOnSocket(socket: Socket, code: DomainErrorCode): string {
   const entry = ERROR_CATALOGUE[code];
   const requestId = randomUUID();
-  this.log.debug({ err: error, reqId: requestId, address: socket.remoteAddress }, `client error: ${code}`);
   const body: DcsErrorBody = { error_code: entry.dcsCode, error_msg: entry.message, error_ext_msg: null };
   const text = JSON.stringify(body);
   const head = [
@@ -45,4 +53,10 @@ export function dcsClientErrorHandler(
     'Connection: close',
   ].join('\r\n');
   socket.end(`${head}\r\n\r\n${text}`, () => socket.destroy());
+  return requestId;
+}
+
+/** The answer Node is sending on this connection, if any (Node keeps it on the socket). */
+export function responseOn(socket: Socket): ServerResponse | null {
+  return (socket as Socket & { _httpMessage?: ServerResponse | null })._httpMessage ?? null;
 }

@@ -2,6 +2,7 @@ import http from 'node:http';
 import https from 'node:https';
 import type { Socket } from 'node:net';
 import type { FastifyServerFactory } from 'fastify';
+import { answerOnSocket, responseOn } from './client-errors.ts';
 
 /** How the service's own HTTP(S) server treats slow, idle and surplus clients. */
 export interface HttpServerSettings {
@@ -40,6 +41,8 @@ export function httpServerFactory(settings: HttpServerSettings): FastifyServerFa
       headersTimeout: settings.headersTimeoutMs,
       requestTimeout: settings.requestTimeoutMs,
       keepAliveTimeout: settings.idleTimeoutMs,
+      // A request without Host is refused by the app, with a DCS body, rather than by Node with a bare 400.
+      requireHostHeader: false,
       // Node checks the two timeouts above every so often (30 s by default): often enough to honour short ones.
       connectionsCheckingInterval: Math.max(10, Math.min(1000, Math.floor(settings.headersTimeoutMs / 4))),
     };
@@ -52,12 +55,23 @@ export function httpServerFactory(settings: HttpServerSettings): FastifyServerFa
     server.headersTimeout = settings.headersTimeoutMs;
     server.requestTimeout = settings.requestTimeoutMs;
     server.keepAliveTimeout = settings.idleTimeoutMs;
-    // No 'timeout' listener: Node destroys a socket silent for this long, whatever it was doing.
-    server.setTimeout(settings.idleTimeoutMs);
+    server.setTimeout(settings.idleTimeoutMs, closeSilentConnection);
     server.maxConnections = settings.maxConnections;
     track(server, settings.requestTimeoutMs);
     return server;
   };
+}
+
+/**
+ * A connection silent both ways for the idle timeout: one stalled while sending its request gets the same
+ * DCS 408 as the request timeout gives (whichever fires first); any other (between requests, or with an
+ * answer under way) is just closed.
+ */
+function closeSilentConnection(socket: Socket): void {
+  const response = responseOn(socket);
+  const receiving = response !== null && !response.req.complete && !response.headersSent;
+  if (receiving && socket.writable) answerOnSocket(socket, 'request_timeout');
+  else socket.destroy();
 }
 
 function track(server: http.Server, drainLimitMs: number): void {

@@ -102,6 +102,12 @@ describe('the HTTP server with short timeouts', () => {
     }
   });
 
+  it("answers an HTTP/1.1 request without Host with a DCS 400, not Node's bare one", async () => {
+    const answer = await dcsAnswer(await rawClient(port, 'GET /v2/p/instances HTTP/1.1\r\n\r\n'));
+    assert.equal(answer.status, 400);
+    assert.equal(answer.code, 'DCS.4917');
+  });
+
   it('answers a URL Fastify cannot decode with a DCS 400 that has a request id', async () => {
     const client = await rawClient(
       port,
@@ -110,6 +116,31 @@ describe('the HTTP server with short timeouts', () => {
     const answer = await dcsAnswer(client);
     assert.equal(answer.status, 400);
     assert.equal(answer.code, 'DCS.4800');
+  });
+});
+
+describe('the HTTP server with an idle timeout shorter than the request timeout', () => {
+  it('answers a client gone silent mid-body with a DCS 408 too, not a bare close', async () => {
+    const opened = await SQLITE.open();
+    const app = await listening(opened, {
+      headersTimeoutMs: 200,
+      requestTimeoutMs: LONG,
+      idleTimeoutMs: 300,
+      maxConnections: 100,
+    });
+    try {
+      const client = await rawClient(
+        portOf(app),
+        'POST /admin/v1/credentials HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n' +
+          'Transfer-Encoding: chunked\r\n\r\n100\r\n{"role":',
+      );
+      const answer = await dcsAnswer(client);
+      assert.equal(answer.status, 408);
+      assert.equal(answer.code, 'DCS.4915');
+    } finally {
+      await app.close();
+      await opened.dispose();
+    }
   });
 });
 
