@@ -57,6 +57,12 @@ export function httpServerFactory(settings: HttpServerSettings): FastifyServerFa
     server.keepAliveTimeout = settings.idleTimeoutMs;
     server.setTimeout(settings.idleTimeoutMs, closeSilentConnection);
     server.maxConnections = settings.maxConnections;
+    // Node would answer these itself with bare bodies: an unknown Expect (417) is ignored, as HTTP allows,
+    // and CONNECT (closed without a word) is refused like any other method this service does not serve.
+    server.on('checkExpectation', handler);
+    server.on('connect', (_request: http.IncomingMessage, socket: Socket) => {
+      answerOnSocket(socket, 'method_not_allowed');
+    });
     track(server, settings.requestTimeoutMs);
     return server;
   };

@@ -108,6 +108,22 @@ describe('the HTTP server with short timeouts', () => {
     assert.equal(answer.code, 'DCS.4917');
   });
 
+  it("answers CONNECT with a DCS 405 and ignores an Expect it does not know, rather than Node's bare answers", async () => {
+    const connect = await dcsAnswer(
+      await rawClient(port, 'CONNECT elsewhere:443 HTTP/1.1\r\nHost: elsewhere:443\r\n\r\n'),
+    );
+    assert.equal(connect.status, 405);
+    assert.equal(connect.code, 'DCS.5001');
+    const expect = await dcsAnswer(
+      await rawClient(
+        port,
+        'GET /v2/p/instances HTTP/1.1\r\nHost: x\r\nExpect: teapot\r\nConnection: close\r\n\r\n',
+      ),
+    );
+    assert.equal(expect.status, 401);
+    assert.equal(expect.code, 'DCS.1003');
+  });
+
   it('answers a URL Fastify cannot decode with a DCS 400 that has a request id', async () => {
     const client = await rawClient(
       port,
