@@ -8,7 +8,7 @@ import { dcsClientErrorHandler } from './client-errors.ts';
 import { installClosingAnswer } from './closing-answer.ts';
 import { installHostRequirement } from './host-header.ts';
 import { drainServer, httpServerFactory, type HttpServerSettings } from './http-server.ts';
-import { parseJsonBody } from './json-body.ts';
+import { decodeUtf8, parseJsonBody } from './json-body.ts';
 import { listeningUrl } from './listening-url.ts';
 import { installErrorHandling, sendDomainError } from './error-handling.ts';
 import { RouteTable } from './route-table.ts';
@@ -53,10 +53,11 @@ export async function buildApp(deps: AppDeps, options: AppOptions = {}): Promise
   app.removeContentTypeParser('text/plain');
 
   // SDK clients send Content-Type: application/json on GET and DELETE with no body: that is no body, not bad JSON.
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, text, done) => {
-    const body = String(text);
-    request.rawBody = body;
+  // Read as bytes, so that bytes which are not UTF-8 are refused rather than decoded to U+FFFD.
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, bytes, done) => {
     try {
+      const body = decodeUtf8(bytes as Buffer);
+      request.rawBody = body;
       done(null, parseJsonBody(body));
     } catch (error) {
       done(error as Error, undefined);

@@ -2,8 +2,19 @@ import { DomainError, invalidParameter } from '../core/errors.ts';
 
 // A high surrogate not followed by a low one, or a low one not preceded by a high one.
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
-// Only a \u escape can put a lone surrogate into a parsed string: UTF-8 text cannot encode one.
+// Only a \u escape can put a lone surrogate into a parsed string: valid UTF-8 cannot encode one.
 const SURROGATE_ESCAPE = /\\u[dD][89a-fA-F]/;
+
+const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/** A body's text; bytes that are not UTF-8 are refused (DCS.4005), never replaced with U+FFFD. */
+export function decodeUtf8(bytes: Uint8Array): string {
+  try {
+    return UTF8.decode(bytes);
+  } catch {
+    throw new DomainError('invalid_body', 'The message body contains invalid characters: it is not UTF-8.');
+  }
+}
 
 /**
  * Reads a JSON request body. No bytes is no body (SDKs send Content-Type on GET and DELETE); anything else

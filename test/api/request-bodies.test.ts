@@ -79,6 +79,21 @@ describe('request bodies', () => {
     assert.equal(shown.json().instance_backup_policy, null);
   });
 
+  it('refuses bytes that are not UTF-8 with DCS.4005 instead of storing U+FFFD', async () => {
+    for (const bad of [[0xff], [0xc3], [0xed, 0xa0, 0x80], [0xe2, 0x82]]) {
+      const payload = Buffer.concat([Buffer.from('{"remark":"a'), Buffer.from(bad), Buffer.from('b"}')]);
+      const response = await app.inject({
+        method: 'POST',
+        url: backups(),
+        headers: { 'content-type': 'application/json' },
+        payload,
+      });
+      assert.equal(response.statusCode, 400, payload.toString('hex'));
+      assert.equal(response.json().error_code, 'DCS.4005', payload.toString('hex'));
+    }
+    assert.equal(await recordCount(), 0);
+  });
+
   it('keeps a surrogate pair, escaped or not, as the character it encodes', async () => {
     const response = await send(backups(), '{"remark":"\\ud83d\\ude00 and 😀"}');
     assert.equal(response.statusCode, 200, response.body);
