@@ -54,6 +54,16 @@ describe('request bodies', () => {
     assert.equal(await recordCount(), 0);
   });
 
+  it('answers a body without a content type with DCS.4005 and one over 1 MiB with DCS.4904', async () => {
+    const untyped = await app.inject({ method: 'POST', url: backups(), payload: '{"remark":"x"}' });
+    assert.equal(untyped.statusCode, 400);
+    assert.equal(untyped.json().error_code, 'DCS.4005');
+    const huge = await send(backups(), JSON.stringify({ remark: 'x'.repeat(1024 * 1024) }));
+    assert.equal(huge.statusCode, 413);
+    assert.equal(huge.json().error_code, 'DCS.4904');
+    assert.equal(await recordCount(), 0);
+  });
+
   it('refuses a lone surrogate in any string with DCS.4800 naming the field, and stores nothing', async () => {
     const cases: [string, string, string][] = [
       [backups(), '{"remark":"before \\ud800 after"}', 'remark'],
