@@ -13,6 +13,26 @@ export interface ServiceConfig {
   schedule: ScheduleConfig;
   /** DCS_MASTER_KEY, when set; otherwise a key file in the data dir. */
   masterKey: string | undefined;
+  http: HttpConfig;
+  /**
+   * The URL clients reach the service at (DCS_PUBLIC_URL), without a trailing slash: download links are built
+   * from it. Unset, links use the address the service listens on; never the request's Host header.
+   */
+  publicUrl: string | undefined;
+  /** Certificate and key files (PEM) to serve HTTPS directly; unset, the service speaks plain HTTP. */
+  tls: { certFile: string; keyFile: string } | undefined;
+}
+
+/** Limits that keep slow or idle clients from holding connections (and shutdown) open. */
+export interface HttpConfig {
+  /** A client must have sent its request headers this long after connecting (or after its last request). */
+  headersTimeoutMs: number;
+  /** A client must have sent its whole request, body included, this long after it began. */
+  requestTimeoutMs: number;
+  /** A keep-alive connection with no request, or a connection silent both ways, is closed after this long. */
+  idleTimeoutMs: number;
+  /** Connections beyond this many open at once are closed as they arrive. */
+  maxConnections: number;
 }
 
 export interface JobConfig {
@@ -46,6 +66,9 @@ export interface ServiceOverrides {
   dataDir?: string;
   databaseUrl?: string;
   logLevel?: string;
+  publicUrl?: string;
+  tlsCert?: string;
+  tlsKey?: string;
 }
 
 export class ConfigError extends Error {}
@@ -92,7 +115,43 @@ export function loadServiceConfig(env: NodeJS.ProcessEnv, overrides: ServiceOver
     jobs,
     schedule,
     masterKey: env.DCS_MASTER_KEY,
+    http: httpConfig(env),
+    publicUrl: publicUrl(overrides.publicUrl ?? env.DCS_PUBLIC_URL),
+    tls: tlsFiles(overrides.tlsCert ?? env.DCS_TLS_CERT, overrides.tlsKey ?? env.DCS_TLS_KEY),
   };
+}
+
+function httpConfig(env: NodeJS.ProcessEnv): HttpConfig {
+  const http: HttpConfig = {
+    headersTimeoutMs: positiveInteger(env, 'DCS_HTTP_HEADERS_TIMEOUT_MS', 10_000),
+    requestTimeoutMs: positiveInteger(env, 'DCS_HTTP_REQUEST_TIMEOUT_MS', 30_000),
+    idleTimeoutMs: positiveInteger(env, 'DCS_HTTP_IDLE_TIMEOUT_MS', 65_000),
+    maxConnections: positiveInteger(env, 'DCS_HTTP_MAX_CONNECTIONS', 1024),
+  };
+  // Node refuses a headers timeout longer than the request timeout: the headers are part of the request.
+  if (http.headersTimeoutMs > http.requestTimeoutMs)
+    throw new ConfigError('DCS_HTTP_HEADERS_TIMEOUT_MS must not be larger than DCS_HTTP_REQUEST_TIMEOUT_MS');
+  return http;
+}
+
+function publicUrl(text: string | undefined): string | undefined {
+  if (text === undefined || text === '') return undefined;
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new ConfigError(`the public URL must be an absolute http:// or https:// URL, not "${text}"`);
+  }
+  if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.search || url.hash || url.username)
+    throw new ConfigError(`the public URL must be http:// or https:// without query or credentials`);
+  return url.href.replace(/\/+$/, '');
+}
+
+function tlsFiles(cert: string | undefined, key: string | undefined): ServiceConfig['tls'] {
+  if (!cert && !key) return undefined;
+  if (!cert || !key)
+    throw new ConfigError('HTTPS needs both a certificate and a key (--tls-cert and --tls-key)');
+  return { certFile: path.resolve(cert), keyFile: path.resolve(key) };
 }
 
 function positiveInteger(env: NodeJS.ProcessEnv, name: string, fallback: number): number {

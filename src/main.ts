@@ -12,6 +12,8 @@ import { TokenIssuer } from './core/auth/tokens.ts';
 import { Authenticator } from './api/auth/authenticator.ts';
 import { bootstrapAdmin } from './service/bootstrap-admin.ts';
 import { loadMasterKey } from './service/master-key.ts';
+import { readTlsFiles } from './service/tls-files.ts';
+import { listeningUrl } from './api/listening-url.ts';
 import { RespRedisProbe } from './engine/redis-probe.ts';
 import { ReaderInspector } from './engine/rdb/reader-inspector.ts';
 import { JobWorker } from './jobs/job-worker.ts';
@@ -37,6 +39,8 @@ export async function startService(config: ServiceConfig): Promise<RunningServic
       censor: '[redacted]',
     },
   });
+  // Read before anything else starts: a missing or mismatched certificate stops the start at once.
+  const tls = config.tls ? readTlsFiles(config.tls) : undefined;
   fs.mkdirSync(config.dataDir, { recursive: true });
   const master = loadMasterKey(config.masterKey, config.dataDir);
   const store = await KyselyMetadataStore.open(config.database, new SecretBox(master.key));
@@ -64,6 +68,7 @@ export async function startService(config: ServiceConfig): Promise<RunningServic
     onError: (error) => logger.error({ err: error }, 'job worker error'),
   });
   const tokens = new TokenIssuer(deriveKey(master.key, 'tokens'));
+  let url = '';
   const app = await buildApp(
     {
       store,
@@ -76,8 +81,9 @@ export async function startService(config: ServiceConfig): Promise<RunningServic
       auth: new Authenticator({ credentials: store.credentials, tokens, clock }),
       onQueued: () => worker.wake(),
       maxSaveDays: config.schedule.maxSaveDays,
+      linkBase: () => config.publicUrl ?? url,
     },
-    { logger },
+    { logger, server: { ...config.http, ...(tls ? { tls } : {}) } },
   );
   const scheduler = new BackupScheduler({
     store,
@@ -114,16 +120,16 @@ export async function startService(config: ServiceConfig): Promise<RunningServic
   worker.start();
   schedulerTask.start();
   cleanupTask.start();
-  const address = app.server.address();
-  const port = typeof address === 'object' && address ? address.port : config.port;
-  const host = config.host.includes(':') ? `[${config.host}]` : config.host;
-  const url = `http://${host}:${port}`;
+  url = listeningUrl(app.server, tls !== undefined, config.host);
   const admin = await bootstrapAdmin({ store, clock }, config.dataDir, url);
   if (admin) {
     logger.warn(
       { accessKey: admin.accessKey, file: admin.file },
       'first start: admin credential created (its secret key is in the file, mode 0600)',
     );
+  }
+  if (!config.publicUrl && (config.host === '0.0.0.0' || config.host === '::')) {
+    logger.warn({ url }, 'listening on every address without DCS_PUBLIC_URL: download links name this one');
   }
   logger.info(
     { url, metadata: describeDatabase(config.database), dataDir: config.dataDir, masterKey: master.source },

@@ -20,6 +20,11 @@ export interface AppDeps {
   tokens: TokenIssuer;
   /** The largest save_days a policy may ask for: DCS's 7 when omitted. */
   maxSaveDays?: number;
+  /**
+   * The base URL of download links: the configured public URL, or the address the service listens on. Never
+   * the request's Host header, which the client chooses. Omitted, the app's own listening address.
+   */
+  linkBase?: () => string;
   /** Called when a job was queued, so the local worker picks it up at once. */
   onQueued?: () => void;
 }

@@ -5,6 +5,12 @@ import type { AppDeps } from './app-deps.ts';
 import { FailureLimiter } from './auth/failure-limiter.ts';
 import { installAuth } from './auth/install-auth.ts';
 import { ReplayGuard } from './auth/replay-guard.ts';
+import { dcsClientErrorHandler } from './client-errors.ts';
+import { installClosingAnswer } from './closing-answer.ts';
+import { installHostRequirement } from './host-header.ts';
+import { drainServer, httpServerFactory, type HttpServerSettings } from './http-server.ts';
+import { decodeUtf8, parseJsonBody } from './json-body.ts';
+import { listeningUrl } from './listening-url.ts';
 import { installErrorHandling, sendDomainError } from './error-handling.ts';
 import { RouteTable } from './route-table.ts';
 import { registerAdminInstanceRoutes } from './routes/admin-instances.ts';
@@ -18,6 +24,8 @@ import { registerRestoreRoutes } from './routes/restores.ts';
 export interface AppOptions {
   /** A pino logger; omitted, the app logs nothing (tests). */
   logger?: FastifyBaseLogger;
+  /** Timeouts, connection cap and TLS of the server listen() opens; omitted, Node's defaults (tests). */
+  server?: HttpServerSettings;
 }
 
 /** Builds the HTTP app without listening, so tests drive it through inject() and the server through listen(). */
@@ -32,27 +40,37 @@ export async function buildApp(deps: AppDeps, options: AppOptions = {}): Promise
     bodyLimit: 1024 * 1024,
     // Unknown or mistyped fields are refused, not silently dropped or coerced.
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
-    frameworkErrors: (error, _request, reply) => {
+    frameworkErrors: (error, request, reply) => {
+      reply.header('X-Request-Id', request.id);
       void sendDomainError(reply, new DomainError('invalid_parameter', `Invalid request: ${error.message}`));
     },
+    // Errors Node meets before Fastify (bad HTTP, oversized headers, timeouts) and the 503 while closing are
+    // answered with DCS bodies too.
+    clientErrorHandler: dcsClientErrorHandler,
+    return503OnClosing: false,
+    ...(options.server ? { serverFactory: httpServerFactory(options.server) } : {}),
   });
+  // Only JSON bodies are read; text/plain would otherwise arrive as a string and fail as a parameter.
+  app.removeContentTypeParser('text/plain');
 
   // SDK clients send Content-Type: application/json on GET and DELETE with no body: that is no body, not bad JSON.
-  // Read as bytes: the signature covers the body's bytes, which a decoded string may not reproduce.
+  // Read as bytes: the signature covers the body's bytes, which a decoded string may not reproduce, and bytes
+  // that are not UTF-8 are refused rather than decoded to U+FFFD.
   app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, bytes, done) => {
     request.rawBody = bytes as Buffer;
-    const body = request.rawBody.toString('utf8');
-    if (body.trim() === '') return done(null, undefined);
     try {
-      done(null, JSON.parse(body));
-    } catch {
-      done(new DomainError('invalid_body', ''), undefined);
+      done(null, parseJsonBody(decodeUtf8(bytes as Buffer)));
+    } catch (error) {
+      done(error as Error, undefined);
     }
   });
 
   app.addHook('onRequest', async (request, reply) => {
     reply.header('X-Request-Id', request.id);
   });
+  installClosingAnswer(app);
+  installHostRequirement(app);
+  if (options.server) app.addHook('preClose', () => drainServer(app.server));
 
   app.addHook('onResponse', async (request, reply) => {
     if (request.log.level === 'debug' || request.log.level === 'trace') {
@@ -80,7 +98,10 @@ export async function buildApp(deps: AppDeps, options: AppOptions = {}): Promise
 
   registerListBackupRecords(app, deps);
   registerBackupRoutes(app, deps);
-  registerBackupLinkRoutes(app, deps);
+  registerBackupLinkRoutes(app, {
+    ...deps,
+    linkBase: deps.linkBase ?? (() => listeningUrl(app.server, options.server?.tls !== undefined)),
+  });
   registerRestoreRoutes(app, deps);
   registerInstanceRoutes(app, deps);
   registerAdminInstanceRoutes(app, deps);

@@ -113,4 +113,20 @@ export const ERROR_CATALOGUE: Record<DomainErrorCode, DcsErrorEntry> = {
     dcsCode: 'DCS.4911',
     message: 'Too many failed authentication attempts in progress; try again later.',
   },
+  request_timeout: {
+    status: 408,
+    dcsCode: 'DCS.4915',
+    message: 'The request was not received in time.',
+  },
+  headers_too_large: {
+    status: 431,
+    dcsCode: 'DCS.4916',
+    message: 'The request headers or URL are too large.',
+  },
+  malformed_request: { status: 400, dcsCode: 'DCS.4917', message: 'The request is not valid HTTP.' },
+  service_closing: {
+    status: 503,
+    dcsCode: 'DCS.4918',
+    message: 'The service is shutting down; send the request again.',
+  },
 };

@@ -84,3 +84,15 @@ export function firstOpenWindow(plan: BackupPlan, at: number): number {
 export function windowAfter(plan: BackupPlan, windowStart: number): number {
   return firstOpenWindow(plan, windowStart + HOUR_MS);
 }
+
+/**
+ * When the next automatic backup will start, as shown to clients: the start of the next window still open
+ * (a window that closed while no process ran is recorded as missed, not run), or `now` when that window has
+ * already begun (the scheduler starts it on its next tick). Never in the past; null when none is scheduled.
+ */
+export function nextBackupAt(stored: StoredPolicy, now: number): number | null {
+  const { plan, backupType } = stored.policy;
+  if (stored.nextWindowAt === null || plan === null || backupType !== 'auto') return null;
+  const window = stored.nextWindowAt > now ? stored.nextWindowAt : firstOpenWindow(plan, now);
+  return Math.max(window, now);
+}

@@ -39,6 +39,10 @@ export const DOMAIN_ERROR_CODES = [
   'internal',
   'request_replayed',
   'auth_throttled',
+  'request_timeout',
+  'headers_too_large',
+  'malformed_request',
+  'service_closing',
 ] as const;
 
 export type DomainErrorCode = (typeof DOMAIN_ERROR_CODES)[number];

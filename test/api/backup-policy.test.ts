@@ -214,6 +214,51 @@ for (const kind of STORE_KINDS) {
       assert.equal((await detail(auto.id)).expires_at, new Date(NOW + 4 * 86_400_000).toISOString());
     });
 
+    it('refuses a timezone_offset in the plan that is not a UTC offset, as at the policy level', async () => {
+      const before = await shown();
+      for (const offset of [
+        'not-a-tz',
+        '+25:00',
+        '+08:61',
+        '+08:20',
+        '-13:00',
+        'GMT+8',
+        '',
+        'Asia/Shanghai',
+      ]) {
+        const response = await put({ instance_backup_policy: autoPolicy({}, { timezone_offset: offset }) });
+        assert.equal(response.statusCode, 400, offset);
+        assert.equal(response.json().error_code, 'DCS.4800', offset);
+        assert.match(response.json().error_msg, /periodical_backup_plan\.timezone_offset/);
+      }
+      const policyLevel = await put({ instance_backup_policy: autoPolicy({ timezone_offset: '+08:00' }) });
+      assert.equal(policyLevel.json().error_code, 'DCS.4800');
+      assert.deepEqual(await shown(), before);
+      for (const offset of ['+08:00', 'GMT+08:00', 'GMT -12:00', 'UTC+05:45', '-03:30', '+14:00', '+0100']) {
+        const response = await put({ instance_backup_policy: autoPolicy({}, { timezone_offset: offset }) });
+        assert.equal(response.statusCode, 204, `${offset}: ${response.body}`);
+        assert.equal((await shown()).policy.periodical_backup_plan.timezone_offset, offset);
+      }
+    });
+
+    it('shows next_backup_at as the next backup that will run, never a time already past', async () => {
+      const saved = clock.current;
+      try {
+        // Monday 02:30, inside Monday's 02:00-03:00 window: that window still runs, from now.
+        clock.current = Date.UTC(2026, 10, 23, 2, 30);
+        await put({ instance_backup_policy: autoPolicy({}, { backup_at: [1] }) });
+        assert.equal((await shown()).next_backup_at, new Date(clock.current).toISOString());
+        // Nine days on with no scheduler tick (the service was down): the missed windows will not run; the
+        // next one that will is Monday 7 December's.
+        clock.current = Date.UTC(2026, 11, 2, 12, 0);
+        assert.equal((await shown()).next_backup_at, '2026-12-07T02:00:00.000Z');
+        const listed = (await app.inject(`/v2/${PROJECT}/instances`)).json();
+        assert.equal(listed.instances[0].instance_backup_policy.next_backup_at, '2026-12-07T02:00:00.000Z');
+      } finally {
+        clock.current = saved;
+      }
+    });
+
     it('answers DCS.3022 for an instance of another project', async () => {
       const response = await app.inject({
         method: 'PUT',

@@ -31,7 +31,7 @@ export async function startServiceProcess(
     }, 15_000);
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
-      const match = /"url":"(http:\/\/[^"]+)"/.exec(output);
+      const match = /"url":"(https?:\/\/[^"]+)"/.exec(output);
       if (match) {
         clearTimeout(timer);
         resolve(match[1]!);

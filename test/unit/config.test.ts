@@ -38,6 +38,64 @@ describe('service configuration', () => {
     );
   });
 
+  it('has HTTP timeouts and a connection cap, each settable by environment', () => {
+    assert.deepEqual(loadServiceConfig({}).http, {
+      headersTimeoutMs: 10_000,
+      requestTimeoutMs: 30_000,
+      idleTimeoutMs: 65_000,
+      maxConnections: 1024,
+    });
+    const set = loadServiceConfig({
+      DCS_HTTP_HEADERS_TIMEOUT_MS: '2000',
+      DCS_HTTP_REQUEST_TIMEOUT_MS: '4000',
+      DCS_HTTP_IDLE_TIMEOUT_MS: '6000',
+      DCS_HTTP_MAX_CONNECTIONS: '50',
+    }).http;
+    assert.deepEqual(set, {
+      headersTimeoutMs: 2000,
+      requestTimeoutMs: 4000,
+      idleTimeoutMs: 6000,
+      maxConnections: 50,
+    });
+    assert.throws(() => loadServiceConfig({ DCS_HTTP_MAX_CONNECTIONS: '0' }), ConfigError);
+    assert.throws(() => loadServiceConfig({ DCS_HTTP_IDLE_TIMEOUT_MS: '1s' }), ConfigError);
+    assert.throws(
+      () => loadServiceConfig({ DCS_HTTP_HEADERS_TIMEOUT_MS: '40000' }),
+      /DCS_HTTP_HEADERS_TIMEOUT_MS must not be larger than DCS_HTTP_REQUEST_TIMEOUT_MS/,
+    );
+  });
+
+  it('reads the public URL for links, flag over environment, and refuses what is not one', () => {
+    assert.equal(loadServiceConfig({}).publicUrl, undefined);
+    assert.equal(
+      loadServiceConfig({ DCS_PUBLIC_URL: 'https://backups.example.com/' }).publicUrl,
+      'https://backups.example.com',
+    );
+    assert.equal(
+      loadServiceConfig({ DCS_PUBLIC_URL: 'https://a.example' }, { publicUrl: 'http://b.example:8080/dcs/' })
+        .publicUrl,
+      'http://b.example:8080/dcs',
+    );
+    for (const bad of [
+      'backups.example.com',
+      'ftp://x.example',
+      'https://x.example/?a=1',
+      'https://u:p@x.example',
+    ]) {
+      assert.throws(() => loadServiceConfig({ DCS_PUBLIC_URL: bad }), ConfigError, bad);
+    }
+  });
+
+  it('serves HTTPS only with both a certificate and a key', () => {
+    assert.equal(loadServiceConfig({}).tls, undefined);
+    assert.deepEqual(loadServiceConfig({ DCS_TLS_CERT: 'c.pem' }, { tlsKey: 'k.pem' }).tls, {
+      certFile: path.resolve('c.pem'),
+      keyFile: path.resolve('k.pem'),
+    });
+    assert.throws(() => loadServiceConfig({ DCS_TLS_CERT: 'c.pem' }), /both a certificate and a key/);
+    assert.throws(() => loadServiceConfig({}, { tlsKey: 'k.pem' }), /both a certificate and a key/);
+  });
+
   it('describes a PostgreSQL location without its password', () => {
     assert.equal(
       describeDatabase({ kind: 'postgres', url: 'postgres://u:hunter2@db:5433/dcs' }),

@@ -55,7 +55,7 @@ export function registerAdminInstanceRoutes(app: FastifyInstance, deps: AppDeps)
         endpoint: parseRedisUrl(body.url, body.tls ?? false),
       });
       request.log.info({ instanceId: instance.id, projectId: instance.projectId }, 'instance attached');
-      return reply.code(201).send(instanceToAdminWire(instance));
+      return reply.code(201).send(instanceToAdminWire(instance, undefined, deps.clock.now()));
     },
   );
 
@@ -66,7 +66,7 @@ export function registerAdminInstanceRoutes(app: FastifyInstance, deps: AppDeps)
     const policies = await deps.store.policies.findMany(instances.map((i) => i.id));
     return {
       instance_num: instances.length,
-      instances: instances.map((i) => instanceToAdminWire(i, policies.get(i.id))),
+      instances: instances.map((i) => instanceToAdminWire(i, policies.get(i.id), deps.clock.now())),
     };
   });
 
@@ -76,7 +76,7 @@ export function registerAdminInstanceRoutes(app: FastifyInstance, deps: AppDeps)
     async (request) => {
       const instance = await deps.store.instances.findById(instanceIdFrom(request.params));
       if (!instance) throw new DomainError('instance_not_found', 'This DCS instance does not exist.');
-      return instanceToAdminWire(instance, await deps.store.policies.find(instance.id));
+      return instanceToAdminWire(instance, await deps.store.policies.find(instance.id), deps.clock.now());
     },
   );
 

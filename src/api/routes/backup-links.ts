@@ -16,7 +16,10 @@ const linksBody = {
 const BUCKET_NAME = 'dcs-backup';
 
 /** ListBackupFileLinks, and the download route its links point at. */
-export function registerBackupLinkRoutes(app: FastifyInstance, deps: AppDeps): void {
+export function registerBackupLinkRoutes(
+  app: FastifyInstance,
+  deps: AppDeps & { linkBase: () => string },
+): void {
   app.post(
     '/v2/:project_id/instances/:instance_id/backups/:backup_id/links',
     { schema: { body: linksBody } },
@@ -40,7 +43,7 @@ export function registerBackupLinkRoutes(app: FastifyInstance, deps: AppDeps): v
       const host = instance.endpoint.host.replace(/[^A-Za-z0-9.-]/g, '-');
       const fileName = `redis_${host}_${instance.endpoint.port}_${formatCompactUtc(record.createdAt)}.rdb`;
       const signature = deps.links.sign(record.id, fileName, expiresAt);
-      const base = `${request.protocol}://${request.host}`;
+      const base = deps.linkBase();
       return {
         file_path: `${instanceId}/${record.id}/`,
         bucket_name: BUCKET_NAME,

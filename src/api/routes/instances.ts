@@ -31,7 +31,7 @@ export function registerInstanceRoutes(app: FastifyInstance, deps: AppDeps): voi
       const policies = await deps.store.policies.findMany(instances.map((i) => i.id));
       return {
         instance_num: instances.length,
-        instances: instances.map((i) => instanceToWire(i, policies.get(i.id))),
+        instances: instances.map((i) => instanceToWire(i, policies.get(i.id), deps.clock.now())),
       };
     },
   );
@@ -42,7 +42,7 @@ export function registerInstanceRoutes(app: FastifyInstance, deps: AppDeps): voi
     async (request) => {
       const projectId = projectIdFrom(request.params);
       const instance = await requireInstance(deps.store, projectId, instanceIdFrom(request.params));
-      return instanceToWire(instance, await deps.store.policies.find(instance.id));
+      return instanceToWire(instance, await deps.store.policies.find(instance.id), deps.clock.now());
     },
   );
 

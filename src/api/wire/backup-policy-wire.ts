@@ -1,6 +1,7 @@
 import {
   type BackupPlan,
   MAX_KEEP_COUNT,
+  nextBackupAt,
   POLICY_BACKUP_TYPES,
   type StoredPolicy,
   parseWindowLabel,
@@ -9,6 +10,7 @@ import {
 import { isOneOf } from '../../core/backup-record.ts';
 import { DomainError, invalidParameter } from '../../core/errors.ts';
 import { formatIsoUtc } from '../../core/time-format.ts';
+import { isTimezoneOffset } from '../../core/timezone-offset.ts';
 import type { PolicyRequest } from '../../core/use-cases/set-backup-policy.ts';
 
 const POLICY = 'instance_backup_policy';
@@ -90,8 +92,11 @@ function planFromWire(wire: unknown): BackupPlan {
     );
   }
   const offset = wire.timezone_offset;
-  if (offset !== undefined && offset !== null && (typeof offset !== 'string' || offset.length > 32)) {
-    throw invalidParameter(`${PLAN}.timezone_offset`);
+  if (offset !== undefined && offset !== null && (typeof offset !== 'string' || !isTimezoneOffset(offset))) {
+    throw invalidParameter(
+      `${PLAN}.timezone_offset`,
+      `Invalid ${PLAN}.timezone_offset in the request: give a UTC offset from -12:00 to +14:00, such as "+08:00" or "GMT+08:00".`,
+    );
   }
   return {
     weekdays: [...(days as number[])].sort((a, b) => a - b),
@@ -101,8 +106,11 @@ function planFromWire(wire: unknown): BackupPlan {
   };
 }
 
-/** The DCS InstanceBackupPolicy shown on an instance (keep_last and max_backups are this service's). */
-export function policyToWire(stored: StoredPolicy | undefined) {
+/**
+ * The DCS InstanceBackupPolicy shown on an instance (keep_last, max_backups and next_backup_at are this
+ * service's); `now` places next_backup_at.
+ */
+export function policyToWire(stored: StoredPolicy | undefined, now: number) {
   if (!stored) return null;
   const { policy } = stored;
   return {
@@ -122,9 +130,11 @@ export function policyToWire(stored: StoredPolicy | undefined) {
       keep_last: policy.keepLast,
       max_backups: policy.maxBackups,
     },
-    next_backup_at: stored.nextWindowAt === null ? null : formatIsoUtc(stored.nextWindowAt),
+    next_backup_at: formatNullable(nextBackupAt(stored, now)),
   };
 }
+
+const formatNullable = (at: number | null) => (at === null ? null : formatIsoUtc(at));
 
 const nullableInteger = { type: ['integer', 'null'] } as const;
 const nullableString = { type: ['string', 'null'] } as const;

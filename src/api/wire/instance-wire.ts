@@ -11,8 +11,11 @@ const CACHE_MODE: Record<InstanceType, string> = {
   cluster: 'cluster',
 };
 
-/** The DCS instance fields that apply to an attached server. No credential ever leaves through here. */
-export function instanceToWire(instance: Instance, policy?: StoredPolicy) {
+/**
+ * The DCS instance fields that apply to an attached server. No credential ever leaves through here. `now`
+ * places the policy's next backup.
+ */
+export function instanceToWire(instance: Instance, policy: StoredPolicy | undefined, now: number) {
   const { endpoint } = instance;
   return {
     instance_id: instance.id,
@@ -28,15 +31,15 @@ export function instanceToWire(instance: Instance, policy?: StoredPolicy) {
     no_password_access: endpoint.password === null ? 'true' : 'false',
     access_user: endpoint.username,
     enable_ssl: endpoint.tls,
-    instance_backup_policy: policyToWire(policy),
+    instance_backup_policy: policyToWire(policy, now),
     created_at: formatIsoUtc(instance.createdAt),
   };
 }
 
 /** The admin view adds what an operator attached: the shape and the endpoint without its password. */
-export function instanceToAdminWire(instance: Instance, policy?: StoredPolicy) {
+export function instanceToAdminWire(instance: Instance, policy: StoredPolicy | undefined, now: number) {
   return {
-    ...instanceToWire(instance, policy),
+    ...instanceToWire(instance, policy, now),
     type: instance.type,
     db: instance.endpoint.db,
     url: describeEndpoint(instance.endpoint),

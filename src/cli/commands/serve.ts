@@ -16,6 +16,12 @@ export function registerServe(program: Command): void {
       '--log-level <level>',
       'fatal|error|warn|info|debug|trace|silent (env DCS_LOG_LEVEL, default info)',
     )
+    .option(
+      '--public-url <url>',
+      'the URL clients reach the service at, for download links (env DCS_PUBLIC_URL)',
+    )
+    .option('--tls-cert <file>', 'PEM certificate: serve HTTPS (env DCS_TLS_CERT; needs --tls-key)')
+    .option('--tls-key <file>', 'PEM private key of that certificate (env DCS_TLS_KEY)')
     .action(async (options: Record<string, string | undefined>) => {
       const config = loadServiceConfig(process.env, options);
       const service = await startService(config);

@@ -1,0 +1,15 @@
+// "+08:00", "-05:30", "GMT+08:00", "UTC -03:00", "+0800": what DCS's "GMT -12:00 to +12:00" is written as.
+const OFFSET = /^(?:(?:GMT|UTC) ?)?([+-])(\d{2}):?(\d{2})$/;
+
+/**
+ * Whether a plan's timezone_offset is a UTC offset that exists: -12:00 to +14:00, minutes 00, 15, 30 or 45.
+ * DCS no longer uses the field and neither does the schedule (windows are UTC), but it is kept and shown, so
+ * it must at least be an offset.
+ */
+export function isTimezoneOffset(text: string): boolean {
+  const match = OFFSET.exec(text);
+  if (!match) return false;
+  const minutes = Number(match[2]) * 60 + Number(match[3]);
+  if (Number(match[3]) % 15 !== 0) return false;
+  return match[1] === '+' ? minutes <= 14 * 60 : minutes <= 12 * 60;
+}
