@@ -181,9 +181,10 @@ export async function restoreRdb(options: RestoreOptions): Promise<RestoreReport
           }
           const rewrite = rewriteKey(
             record.key,
-            decodeValue(record.type, record.value),
+            decodeValue(record.type, record.value, content.magic ?? 'REDIS'),
             record.expireAtMs,
             target.rdbVersion,
+            options.now(),
           );
           for (const command of rewrite.commands) {
             const wait = pipeline.send(command, `${String(command[0])} of key "${printable(record.key)}"`);
