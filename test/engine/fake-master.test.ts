@@ -194,8 +194,15 @@ describe('the replication client against a scripted master', () => {
 
   it('lets keepalives before the RDB starts wait longer than the idle timeout', async () => {
     const { bytes } = await fetchFrom(
-      [...keepalives(1), Buffer.from(`$EOF:${MARK}\r\n`), RDB, Buffer.from(MARK)],
-      { idleTimeoutMs: 300 },
+      [
+        Buffer.from(`+FULLRESYNC ${'b'.repeat(40)} 0\r\n`),
+        // A disk-based or delayed sync: the master keeps the link alive while it prepares the snapshot.
+        ...keepalives(2),
+        Buffer.from(`$EOF:${MARK}\r\n`),
+        RDB,
+        Buffer.from(MARK),
+      ],
+      { idleTimeoutMs: 500 },
     );
     assert.deepEqual(bytes, RDB);
   });
@@ -207,7 +214,7 @@ describe('the replication client against a scripted master', () => {
     ]).flat();
     await assert.rejects(
       fetchFrom([Buffer.from(`$EOF:${MARK}\r\n`), ...trickle], {
-        idleTimeoutMs: 300,
+        idleTimeoutMs: 5000,
         transferTimeoutMs: 600,
       }),
       (error: unknown) =>

@@ -97,7 +97,10 @@ export type RdbMagic = 'REDIS' | 'VALKEY';
 
 /** The newest Redis RDB version this reader understands (Redis 7.4 to 8.4 write 12). */
 export const MAX_REDIS_RDB_VERSION = 12;
-/** Valkey 9.0 writes VALKEY080. */
+/**
+ * Valkey 9.0 writes VALKEY080. Raising this means reading a newer Valkey format: raise the replica version the
+ * service announces (ANNOUNCED_REPLICA_VERSION) with it, so sources send that format.
+ */
 export const MAX_VALKEY_RDB_VERSION = 80;
 
 export function typeInfo(magic: RdbMagic, type: number): TypeInfo | undefined {
