@@ -43,6 +43,8 @@ export interface JobConfig {
   pollMs: number;
   /** How long a source may send nothing during a transfer before the backup fails as timed out. */
   syncIdleTimeoutMs: number;
+  /** How long a whole transfer may take, keepalives included, before the backup fails as timed out. */
+  syncMaxDurationMs: number;
   /**
    * The address restore targets use to reach this process (DCS_RESTORE_REPLICATION_HOST): set, a restore first
    * offers the target the backup as its replication master; unset, restores write commands only.
@@ -91,6 +93,7 @@ export function loadServiceConfig(env: NodeJS.ProcessEnv, overrides: ServiceOver
     leaseMs: positiveInteger(env, 'DCS_JOB_LEASE_MS', 30_000),
     pollMs: positiveInteger(env, 'DCS_JOB_POLL_MS', 1_000),
     syncIdleTimeoutMs: positiveInteger(env, 'DCS_SYNC_IDLE_TIMEOUT_MS', 60_000),
+    syncMaxDurationMs: positiveInteger(env, 'DCS_SYNC_MAX_DURATION_MS', 12 * 3_600_000),
   };
   const advertiseHost = env.DCS_RESTORE_REPLICATION_HOST;
   if (advertiseHost) {

@@ -62,6 +62,7 @@ export async function startService(config: ServiceConfig): Promise<RunningServic
       inspector,
       clock,
       idleTimeoutMs: config.jobs.syncIdleTimeoutMs,
+      transferTimeoutMs: config.jobs.syncMaxDurationMs,
       restoreTimeoutMs: config.jobs.syncIdleTimeoutMs,
       ...(config.jobs.restoreFastPath ? { restoreFastPath: config.jobs.restoreFastPath } : {}),
     }),

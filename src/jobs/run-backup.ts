@@ -15,6 +15,8 @@ export interface BackupRunnerDeps {
   clock: Clock;
   /** How long the source may stay silent during the transfer before the backup times out. */
   idleTimeoutMs: number;
+  /** How long a whole transfer may take; unbounded when absent. */
+  transferTimeoutMs?: number;
 }
 
 /** How engine failures show in the record's DCS error code (documented in docs/errors.md). */
@@ -99,6 +101,7 @@ export async function runBackupJob(deps: BackupRunnerDeps, job: Job, signal: Abo
       endpoint: instance.endpoint,
       sink: writer.stream,
       idleTimeoutMs: deps.idleTimeoutMs,
+      ...(deps.transferTimeoutMs ? { transferTimeoutMs: deps.transferTimeoutMs } : {}),
       onProgress,
       signal,
     });

@@ -2,7 +2,11 @@ import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { after, describe, it } from 'node:test';
 import type { RedisEndpoint } from '../../src/core/instance.ts';
-import { fetchRdb, type FetchRdbResult } from '../../src/engine/replication/replication-client.ts';
+import {
+  ANNOUNCED_REPLICA_VERSION,
+  fetchRdb,
+  type FetchRdbResult,
+} from '../../src/engine/replication/replication-client.ts';
 import { RedisWireError } from '../../src/engine/resp/redis-wire-error.ts';
 import { startFakeMaster, type FakeMaster, type Step } from '../support/fake-master.ts';
 import { makeRdb, noise } from '../support/rdb-bytes.ts';
@@ -28,7 +32,12 @@ function collector() {
 
 async function fetchFrom(
   afterSync: Step[],
-  options: { replies?: Record<string, string>; password?: string; idleTimeoutMs?: number } = {},
+  options: {
+    replies?: Record<string, string>;
+    password?: string;
+    idleTimeoutMs?: number;
+    transferTimeoutMs?: number;
+  } = {},
 ): Promise<{ result: FetchRdbResult; bytes: Buffer; master: FakeMaster }> {
   const master = await startFakeMaster({ afterSync, replies: options.replies });
   masters.push(master);
@@ -37,6 +46,7 @@ async function fetchFrom(
     endpoint: endpoint(master.port, options.password ?? null),
     sink,
     idleTimeoutMs: options.idleTimeoutMs,
+    transferTimeoutMs: options.transferTimeoutMs,
   });
   return { result, bytes: bytes(), master };
 }
@@ -54,7 +64,15 @@ describe('the replication client against a scripted master', () => {
     });
     assert.deepEqual(
       master.commands.map((c) => c.join(' ')),
-      ['AUTH pw', 'PING', 'REPLCONF capa eof', 'REPLCONF capa psync2', 'REPLCONF rdb-only 1', 'PSYNC ? -1'],
+      [
+        'AUTH pw',
+        'PING',
+        'REPLCONF capa eof',
+        'REPLCONF capa psync2',
+        'REPLCONF rdb-only 1',
+        `REPLCONF version ${ANNOUNCED_REPLICA_VERSION}`,
+        'PSYNC ? -1',
+      ],
     );
   });
 
@@ -155,5 +173,66 @@ describe('the replication client against a scripted master', () => {
       fetchFrom([Buffer.from(`$EOF:${MARK}\r\n`), RDB.subarray(0, 100), pause(5000)], { idleTimeoutMs: 200 }),
       (error: unknown) => error instanceof RedisWireError && error.kind === 'timeout',
     );
+  });
+
+  /** A newline every 20 ms for `seconds`: a source that keeps the link alive but sends nothing else. */
+  const keepalives = (seconds: number): Step[] =>
+    Array.from({ length: seconds * 50 }, () => [Buffer.from('\n'), pause(20)]).flat();
+
+  it('fails a transfer that receives only keepalives once the RDB started, with the reason', async () => {
+    await assert.rejects(
+      fetchFrom([Buffer.from(`$EOF:${MARK}\r\n`), RDB.subarray(0, 9000), ...keepalives(60)], {
+        idleTimeoutMs: 300,
+      }),
+      (error: unknown) =>
+        error instanceof RedisWireError &&
+        error.kind === 'timeout' &&
+        /only keepalive newlines/.test(error.message) &&
+        /after \d+ bytes of the RDB/.test(error.message),
+    );
+  });
+
+  it('lets keepalives before the RDB starts wait longer than the idle timeout', async () => {
+    const { bytes } = await fetchFrom(
+      [
+        Buffer.from(`+FULLRESYNC ${'b'.repeat(40)} 0\r\n`),
+        // A disk-based or delayed sync: the master keeps the link alive while it prepares the snapshot.
+        ...keepalives(2),
+        Buffer.from(`$EOF:${MARK}\r\n`),
+        RDB,
+        Buffer.from(MARK),
+      ],
+      { idleTimeoutMs: 500 },
+    );
+    assert.deepEqual(bytes, RDB);
+  });
+
+  it('bounds the whole transfer, even while data keeps coming', async () => {
+    const trickle = Array.from({ length: 500 }, (_, i) => [
+      RDB.subarray(i * 10, i * 10 + 10),
+      pause(20),
+    ]).flat();
+    await assert.rejects(
+      fetchFrom([Buffer.from(`$EOF:${MARK}\r\n`), ...trickle], {
+        idleTimeoutMs: 5000,
+        transferTimeoutMs: 600,
+      }),
+      (error: unknown) =>
+        error instanceof RedisWireError &&
+        error.kind === 'timeout' &&
+        /did not end within 600 ms/.test(error.message),
+    );
+  });
+
+  it('ends a corrupted diskless transfer at its mark, with the reason, though keepalives follow', async () => {
+    const flipped = Buffer.from(RDB);
+    flipped[3000] = flipped[3000]! ^ 0x04;
+    const { result } = await fetchFrom([
+      Buffer.from(`$EOF:${MARK}\r\n`),
+      flipped,
+      Buffer.from(MARK),
+      ...keepalives(60),
+    ]);
+    assert.match(result.summary.problem ?? '', /CRC-64 checksum does not match/);
   });
 });

@@ -5,6 +5,7 @@ import { inspectRdb } from '../../src/engine/rdb/rdb-inspector.ts';
 import { type RdbEvent, RdbParser } from '../../src/engine/rdb/rdb-reader.ts';
 import { decodeValue, type LogicalValue } from '../../src/engine/rdb/value-decoder.ts';
 import { fixturePath, fixturesAvailable } from '../support/fixtures.ts';
+import { crc64 } from '../../src/engine/rdb/crc64.ts';
 import { makeRdb, noise } from '../support/rdb-bytes.ts';
 import {
   emptyCollectionKeys,
@@ -407,5 +408,85 @@ describe('the RDB reader against the shared fixtures', { skip: !fixturesAvailabl
       const inspection = await inspectRdb([rdbWithKeys([key])]);
       assert.match(inspection.problem ?? 'no problem', problem);
     }
+  });
+});
+
+describe("the RDB reader on Valkey 9's own format (VALKEY080)", () => {
+  const str = (text: string) => Buffer.concat([Buffer.from([text.length]), Buffer.from(text)]);
+  const ms = (value: number) => {
+    const out = Buffer.alloc(8);
+    out.writeBigInt64LE(BigInt(value));
+    return out;
+  };
+  const withTrailer = (header: string, body: Buffer) => {
+    const withoutCrc = Buffer.concat([Buffer.from(header), body, Buffer.from([0xff])]);
+    return Buffer.concat([withoutCrc, crc64(withoutCrc).digest()]);
+  };
+  const EXPIRES = Date.UTC(2030, 0, 1);
+  // What rdb.c writes: a slot import in progress (cluster nodes), then a hash with field expiry (type 22):
+  // field, value and each field's expiry, -1 for a field without one.
+  const body = Buffer.concat([
+    Buffer.from([0xfa]),
+    str('valkey-ver'),
+    str('9.1.2'),
+    Buffer.from([0xf3]),
+    str('a'.repeat(40)),
+    Buffer.from([0x01, 0x00, 0x40, 0x64]),
+    Buffer.from([0xfe, 0x00, 0xfb, 0x02, 0x00]),
+    Buffer.from([22]),
+    str('h'),
+    Buffer.from([0x03]),
+    str('f1'),
+    str('v1'),
+    ms(EXPIRES),
+    str('f2'),
+    str('v2'),
+    ms(-1),
+    str('f3'),
+    Buffer.from([0xc0, 0x07]),
+    ms(EXPIRES + 1),
+    Buffer.from([0x00]),
+    str('s'),
+    str('plain'),
+  ]);
+  const file = withTrailer('VALKEY080', body);
+
+  it('reads hashes with field expiry and passes over slot imports, however the bytes arrive', async () => {
+    const expected = [
+      { field: 'f1', value: 'v1', expireAtMs: EXPIRES },
+      { field: 'f2', value: 'v2', expireAtMs: null },
+      { field: 'f3', value: '7', expireAtMs: EXPIRES + 1 },
+    ];
+    for (const chunks of [[file], [...file].map((b) => Buffer.from([b])), randomSplits(file, 5)]) {
+      const parser = new RdbParser();
+      const keys = [...chunks.flatMap((c) => parser.push(c)), ...parser.finish()].flatMap((e) =>
+        e.kind === 'key' ? [e.record] : [],
+      );
+      assert.deepEqual(
+        keys.map((k) => [k.key.toString(), k.type]),
+        [
+          ['h', 22],
+          ['s', 0],
+        ],
+      );
+      const hash = decodeValue(22, keys[0]!.value!, 'VALKEY');
+      assert.equal(hash.kind, 'hash');
+      assert.deepEqual(
+        hash.kind === 'hash'
+          ? hash.fields.map((f) => ({ field: text(f.field), value: text(f.value), expireAtMs: f.expireAtMs }))
+          : null,
+        expected,
+      );
+    }
+    const inspection = await inspectRdb([file], { deep: true });
+    assert.equal(inspection.problem, null);
+    assert.deepEqual(inspection.keysPerType, { 'hash-2': 1, string: 1 });
+  });
+
+  it('gives 22 and 243 their Redis meanings under a REDIS header, and refuses Valkey formats it does not know', async () => {
+    const asRedis = await inspectRdb([withTrailer('REDIS0012', body)]);
+    assert.match(asRedis.problem!, /unknown opcode 243/);
+    const newer = await inspectRdb([withTrailer('VALKEY081', body)]);
+    assert.match(newer.problem!, /VALKEY RDB version 81 is not one this reader knows/);
   });
 });

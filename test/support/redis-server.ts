@@ -23,12 +23,18 @@ export async function freePort(): Promise<number> {
   });
 }
 
-/** Starts a private redis-server on a free loopback port; extra arguments are config directives. */
-export async function startRedisServer(extraArgs: string[] = []): Promise<RedisServer> {
+/**
+ * Starts a private redis-server on a free loopback port; extra arguments are config directives. `binary` runs
+ * another build instead (a Valkey or another Redis version, same flags).
+ */
+export async function startRedisServer(
+  extraArgs: string[] = [],
+  binary = 'redis-server',
+): Promise<RedisServer> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dcs-redis-'));
   const port = await freePort();
   const child: ChildProcess = spawn(
-    'redis-server',
+    binary,
     [
       '--port',
       String(port),

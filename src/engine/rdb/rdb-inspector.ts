@@ -104,7 +104,7 @@ export async function inspectRdb(
             record.valueLength,
           );
           if (options.deep && record.value) {
-            const value = decodeValue(record.type, record.value);
+            const value = decodeValue(record.type, record.value, found.magic ?? 'REDIS');
             if (value.kind === 'module') modules.add(value.moduleName);
           }
           break;

@@ -69,22 +69,6 @@ export class RdbIntegrity {
     this.#pending = Buffer.concat([this.#pending.subarray(fromPending), chunk.subarray(chunkCut)]);
   }
 
-  /**
-   * Whether the stream would be a complete, valid RDB if it ended after `extra` (bytes not yet pushed).
-   * Used to accept an end-of-stream mark only where the RDB really ends.
-   */
-  wouldEndValidly(extra: Buffer): boolean {
-    const all = Buffer.concat([this.#pending, extra]);
-    if (all.length < TRAILER) return false;
-    const cut = all.length - TRAILER;
-    const opcode = cut > 0 ? all[cut - 1]! : this.#lastCrcByte;
-    if (opcode !== EOF_OPCODE) return false;
-    const trailer = all.subarray(cut);
-    return (
-      trailer.every((b) => b === 0) || this.#crc.clone().update(all.subarray(0, cut)).digest().equals(trailer)
-    );
-  }
-
   finish(): RdbSummary {
     const header = parseHeader(this.#header);
     const trailer = this.#pending;
@@ -102,7 +86,7 @@ export class RdbIntegrity {
     else if (header.version > MAX_RDB_VERSION && header.magic === 'REDIS')
       problem = `RDB version ${header.version} is newer than this service understands (${MAX_RDB_VERSION})`;
     else if (header.version < 5) problem = `RDB version ${header.version} carries no checksum`;
-    else if (!endsWithEofOpcode) problem = 'the RDB does not end with the EOF opcode (truncated?)';
+    else if (!endsWithEofOpcode) problem = 'the RDB ended without its EOF opcode (truncated?)';
     else if (checksum === 'mismatch') problem = 'the CRC-64 checksum does not match the content';
     return {
       sizeBytes: this.#size,

@@ -8,6 +8,7 @@ import {
   type RdbMagic,
   TYPE,
   typeInfo,
+  VALKEY_HASH_2,
 } from './rdb-types.ts';
 
 /** One key as the file stores it: enough to restore it (DUMP payload) or decode it. */
@@ -466,6 +467,16 @@ export class RdbParser {
           yield NEED_SKIP_LEN;
           yield NEED_SKIP_LEN;
           break;
+        case OP.VALKEY_SLOT_IMPORT: {
+          // Redis gives 243 another meaning (KEY_META, RDB 13), which this reader refuses with the version.
+          if (this.#magic !== 'VALKEY')
+            throw new RdbFormatError(`unknown opcode ${op} at byte ${this.offset - 1}`);
+          // The import job's name, then its slot ranges (start, end): cluster state, nothing to restore.
+          yield NEED_SKIP_STR;
+          const ranges = (yield NEED_LEN) as number;
+          for (let i = 0; i < 2 * ranges; i++) yield NEED_SKIP_LEN;
+          break;
+        }
         case OP.EOF: {
           const checksum = this.#version >= 5 ? Buffer.from((yield this.#bytes(8)) as Buffer) : null;
           this.#events.push({ kind: 'end', checksum });
@@ -533,6 +544,16 @@ export class RdbParser {
    * intset or zipmap, a quicklist node of no bytes, a NaN score, an empty stream node.
    */
   *#value(type: number): ValueGrammar {
+    if (this.#magic === 'VALKEY' && type === VALKEY_HASH_2) {
+      // Valkey 9: a hash with field expiry is field, value, then each field's 8-byte expiry (-1 for none).
+      const n = (yield NEED_LEN) as number;
+      for (let i = 0; i < n; i++) {
+        yield NEED_SKIP_STR;
+        yield NEED_SKIP_STR;
+        yield this.#skip(8);
+      }
+      return n === 0;
+    }
     switch (type) {
       case TYPE.STRING:
         yield NEED_SKIP_STR;

@@ -1,5 +1,7 @@
 /** Opcodes that introduce something other than a key (src/rdb.h). */
 export const OP = {
+  /** Valkey 9 only (VALKEY magic): a slot import in progress, written by cluster nodes. Redis 8.6 uses 243 otherwise. */
+  VALKEY_SLOT_IMPORT: 0xf3,
   SLOT_INFO: 0xf4,
   FUNCTION2: 0xf5,
   FUNCTION_PRE_GA: 0xf6,
@@ -46,6 +48,8 @@ export const TYPE = {
 
 /** Valkey 9 (magic VALKEY, version 80) uses 22 for hashes with field expiry. */
 export const VALKEY_HASH_2 = 22;
+/** From this code on, a VALKEY file's type codes are Valkey's own (rdb.h RDB_FOREIGN_TYPE_MIN). */
+const VALKEY_OWN_TYPES_FROM = 22;
 
 /** The logical kind each type code stores. */
 export type ValueKind = 'string' | 'list' | 'set' | 'zset' | 'hash' | 'stream' | 'module';
@@ -84,17 +88,30 @@ const REDIS_TYPES: Record<number, TypeInfo> = {
   25: { name: 'hash-listpack-ex', kind: 'hash', minRdbVersion: 12 },
 };
 
+/** Valkey's own codes (VALKEY magic): 22 holds hashes with at least one field expiry (RDB 80, Valkey 9.0). */
+const VALKEY_TYPES: Record<number, TypeInfo> = {
+  22: { name: 'hash-2', kind: 'hash', minRdbVersion: 80 },
+};
+
 export type RdbMagic = 'REDIS' | 'VALKEY';
 
 /** The newest Redis RDB version this reader understands (Redis 7.4 to 8.4 write 12). */
 export const MAX_REDIS_RDB_VERSION = 12;
-/** Valkey 9.0 writes VALKEY080. */
+/**
+ * Valkey 9.0 writes VALKEY080. Raising this means reading a newer Valkey format: raise the replica version the
+ * service announces (ANNOUNCED_REPLICA_VERSION) with it, so sources send that format.
+ */
 export const MAX_VALKEY_RDB_VERSION = 80;
 
 export function typeInfo(magic: RdbMagic, type: number): TypeInfo | undefined {
-  // Valkey 9 gives 22 and up meanings of its own (22 = hashes with field expiry) this reader does not read.
-  if (magic === 'VALKEY' && type >= VALKEY_HASH_2) return undefined;
+  // Valkey 9 gives 22 and up meanings of its own: the same number is a different type in a REDIS file.
+  if (magic === 'VALKEY' && type >= VALKEY_OWN_TYPES_FROM) return VALKEY_TYPES[type];
   return REDIS_TYPES[type];
+}
+
+/** Whether a type code is one only Valkey's own RDB versions (80 on) know, not a Redis one. */
+export function isValkeyOwnType(magic: RdbMagic, type: number): boolean {
+  return magic === 'VALKEY' && type >= VALKEY_OWN_TYPES_FROM;
 }
 
 /** The name a type code goes by in reports ("set-listpack"), or "type-N" for codes the reader does not know. */

@@ -1,12 +1,12 @@
 import { lzfDecompress } from './lzf.ts';
 import { decodeIntset, decodeListpack, decodeZiplist, decodeZipmap } from './packed-encodings.ts';
 import { lengthFieldSize, lengthFieldValue, RdbFormatError, safeNumber } from './rdb-length.ts';
-import { TYPE } from './rdb-types.ts';
+import { type RdbMagic, TYPE, VALKEY_HASH_2 } from './rdb-types.ts';
 
 export interface HashField {
   field: Buffer;
   value: Buffer;
-  /** Absolute field expiry in unix ms (Redis 7.4+ hash field TTL), or null. */
+  /** Absolute field expiry in unix ms (Redis 7.4+ and Valkey 9 hash field TTL), or null. */
   expireAtMs: number | null;
 }
 
@@ -152,13 +152,17 @@ function pairs<T>(items: Buffer[], make: (a: Buffer, b: Buffer) => T): T[] {
   return out;
 }
 
+/** What a Valkey 9 hash stores as the expiry of a field that has none (EXPIRY_NONE). */
+const VALKEY_NO_EXPIRY = -1;
+
 /**
  * Decodes a value's bytes (as RdbKeyRecord.value holds them) into its content. Throws RdbFormatError (or a
- * PackedEncodingError) on anything malformed, and when the bytes hold more than the value.
+ * PackedEncodingError) on anything malformed, and when the bytes hold more than the value. The file's magic
+ * matters from type 22 on, where Valkey's codes and Redis's differ.
  */
-export function decodeValue(type: number, raw: Buffer): LogicalValue {
+export function decodeValue(type: number, raw: Buffer, magic: RdbMagic = 'REDIS'): LogicalValue {
   const c = new Cursor(raw);
-  const value = decodeWith(type, c);
+  const value = magic === 'VALKEY' && type === VALKEY_HASH_2 ? decodeValkeyHash2(c) : decodeWith(type, c);
   if (c.pos !== raw.length) throw new RdbFormatError('bytes remain after the value');
   return value;
 }
@@ -289,6 +293,19 @@ function decodeWith(type: number, c: Cursor): LogicalValue {
     default:
       throw new RdbFormatError(`value type ${type} is not supported`);
   }
+}
+
+/** Valkey 9's hash with field expiry: n × (field, value, 8-byte LE expiry in unix ms, -1 for none). */
+function decodeValkeyHash2(c: Cursor): LogicalValue {
+  const n = c.length();
+  const fields: HashField[] = [];
+  for (let i = 0; i < n; i++) {
+    const field = c.string();
+    const value = c.string();
+    const expireAt = c.int64LE();
+    fields.push({ field, value, expireAtMs: expireAt === VALKEY_NO_EXPIRY ? null : expireAt });
+  }
+  return { kind: 'hash', fields };
 }
 
 function moduleNameOfKind(moduleId: bigint) {

@@ -5,6 +5,7 @@ import { authenticate } from '../resp/authenticate.ts';
 import { RedisWireError } from '../resp/redis-wire-error.ts';
 import { RespConnection } from '../resp/resp-connection.ts';
 import { ReplicationProtocolError, SyncStreamParser, type SyncStreamInfo } from './sync-stream.ts';
+import { TransferWatch } from './transfer-watch.ts';
 
 export interface FetchRdbOptions {
   endpoint: RedisEndpoint;
@@ -14,8 +15,13 @@ export interface FetchRdbOptions {
   diskless?: boolean;
   /** Time allowed for the connection and each handshake reply. */
   handshakeTimeoutMs?: number;
-  /** Time allowed without a single byte once the sync started (masters send a newline each second while busy). */
+  /**
+   * Time allowed without progress once the sync started: masters send a newline each second while they prepare
+   * the snapshot, but once the RDB started only its own bytes count.
+   */
   idleTimeoutMs?: number;
+  /** Time allowed for the whole transfer, from the sync command to the end of the RDB; unbounded by default. */
+  transferTimeoutMs?: number;
   /** Called after every chunk; the caller decides how often to act on it. */
   onProgress?(bytesReceived: number, announcedLength: number | null): void;
   signal?: AbortSignal;
@@ -27,7 +33,16 @@ export interface FetchRdbResult {
 }
 
 /**
- * Takes a snapshot the way a replica does (as redis-cli --rdb): AUTH, PING, REPLCONF capa eof and rdb-only,
+ * The version this service gives when it introduces itself as a replica (REPLCONF version). Valkey 9 and later
+ * choose the RDB format of a diskless transfer from it: a replica that says nothing (as Redis replicas never do)
+ * gets RDB 11, and keys RDB 11 cannot hold (hashes with field expiry) make the transfer fail on the master. So
+ * the service says which Valkey release's format it reads: each source then sends its own newest format up to
+ * that one (Valkey 9.0 and 9.1: VALKEY080). Redis and older Valkey answer -ERR or ignore it.
+ */
+export const ANNOUNCED_REPLICA_VERSION = '9.1.2';
+
+/**
+ * Takes a snapshot the way a replica does (as redis-cli --rdb): AUTH, REPLCONF capa eof, rdb-only and version,
  * then PSYNC ? -1 (or SYNC where PSYNC is unknown), and streams the RDB into the sink. Each command waits for
  * its reply, since a master refuses a sync with replies still pending. Failures are RedisWireErrors.
  */
@@ -45,6 +60,7 @@ export async function fetchRdb(options: FetchRdbOptions): Promise<FetchRdbResult
     if (options.diskless !== false) await connection.call('REPLCONF', 'capa', 'eof');
     await connection.call('REPLCONF', 'capa', 'psync2');
     await connection.call('REPLCONF', 'rdb-only', '1');
+    await connection.call('REPLCONF', 'version', ANNOUNCED_REPLICA_VERSION);
     return await streamSnapshot(connection, options);
   } catch (error) {
     if (error instanceof ReplicationProtocolError) {
@@ -75,18 +91,30 @@ async function streamSnapshot(connection: RespConnection, options: FetchRdbOptio
     await connection.readLine();
     connection.send(['SYNC']);
   }
-  socket.setTimeout(options.idleTimeoutMs ?? 60_000);
-  for (;;) {
-    const chunk = await connection.nextChunk();
-    if (chunk === null) {
-      throw new RedisWireError(
-        'disconnected',
-        `the connection closed after ${integrity.sizeBytes} bytes, before the RDB ended`,
-      );
+  // The watch replaces the socket's own timeout, which any keepalive newline would reset.
+  socket.setTimeout(0);
+  const watch = new TransferWatch({
+    idleTimeoutMs: options.idleTimeoutMs ?? 60_000,
+    totalTimeoutMs: options.transferTimeoutMs ?? null,
+    onExpired: (error) => connection.fail(error),
+  });
+  try {
+    for (;;) {
+      const chunk = await connection.nextChunk();
+      if (chunk === null) {
+        throw new RedisWireError(
+          'disconnected',
+          `the connection closed after ${integrity.sizeBytes} bytes, before the RDB ended`,
+        );
+      }
+      const payloadStarted = parser.info.framing !== null;
+      parser.feed(chunk);
+      watch.chunk(chunk, payloadStarted, integrity.sizeBytes);
+      onProgress?.(integrity.sizeBytes, parser.announcedLength);
+      if (parser.done) break;
     }
-    parser.feed(chunk);
-    onProgress?.(integrity.sizeBytes, parser.announcedLength);
-    if (parser.done) break;
+  } finally {
+    watch.stop();
   }
   return { summary: integrity.finish(), stream: parser.info };
 }

@@ -12,9 +12,8 @@ export class ReplicationProtocolError extends Error {
   }
 }
 
+/** The diskless end mark; the last this many bytes stay unconsumed until we know they are not the mark. */
 const MARK_LENGTH = 40;
-/** The mark, plus the CRC trailer that precedes it, must stay unconsumed until we know where the RDB ends. */
-const HOLDBACK = MARK_LENGTH + 8;
 const MAX_PREAMBLE_LINE = 1024;
 
 export interface SyncStreamInfo {
@@ -122,38 +121,41 @@ export class SyncStreamParser {
   }
 
   /**
-   * Diskless framing: the RDB ends where the 40-byte mark follows. The mark is searched across chunk boundaries
-   * and accepted only where the bytes before it end a valid RDB (EOF opcode and matching CRC), so neither a mark
-   * split over two reads nor the same 40 bytes inside the data can end the stream early.
+   * Diskless framing: the transfer ends where the 40-byte mark first appears, as a replica reads it, whatever the
+   * bytes before it hold; judging them (EOF opcode, CRC-64) is the integrity check's job once the stream is done.
+   * So a corrupted or truncated RDB followed by its mark ends the transfer at once instead of waiting for a valid
+   * end that never comes. The mark is 40 random hex characters chosen per transfer: it cannot plausibly occur
+   * inside the data. It is searched across chunk boundaries (the last 40 bytes are held back until more arrive),
+   * and anything after it (keepalives, a command stream) is ignored.
    */
   #markPayload(data: Buffer): Buffer {
     const mark = this.#mark!;
     const tail = this.#tail;
-    // Marks that start in the held-back tail: search a small window, so the chunk itself is never copied.
-    const boundary = Buffer.concat([tail, data.subarray(0, MARK_LENGTH - 1)]);
-    const candidates: number[] = [];
-    for (let at = boundary.indexOf(mark); at >= 0 && at < tail.length; at = boundary.indexOf(mark, at + 1)) {
-      candidates.push(at);
+    let at = -1;
+    if (tail.length > 0) {
+      // A mark that starts in the held-back tail: search a small window, so the chunk itself is never copied.
+      const boundary = Buffer.concat([tail, data.subarray(0, MARK_LENGTH - 1)]);
+      const found = boundary.indexOf(mark);
+      if (found >= 0 && found < tail.length) at = found;
     }
-    for (let at = data.indexOf(mark); at >= 0; at = data.indexOf(mark, at + 1))
-      candidates.push(tail.length + at);
-    for (const at of candidates) {
-      const before =
-        at <= tail.length ? tail.subarray(0, at) : Buffer.concat([tail, data.subarray(0, at - tail.length)]);
-      if (this.#integrity.wouldEndValidly(before)) {
-        this.#emit(before);
-        this.#done = true;
-        this.#tail = Buffer.alloc(0);
-        return Buffer.alloc(0);
-      }
+    if (at < 0) {
+      const found = data.indexOf(mark);
+      if (found >= 0) at = tail.length + found;
     }
-    if (data.length >= HOLDBACK) {
+    if (at >= 0) {
+      this.#emit(at <= tail.length ? tail.subarray(0, at) : tail);
+      if (at > tail.length) this.#emit(data.subarray(0, at - tail.length));
+      this.#done = true;
+      this.#tail = Buffer.alloc(0);
+      return Buffer.alloc(0);
+    }
+    if (data.length >= MARK_LENGTH) {
       this.#emit(tail);
-      this.#emit(data.subarray(0, data.length - HOLDBACK));
-      this.#tail = Buffer.from(data.subarray(data.length - HOLDBACK));
+      this.#emit(data.subarray(0, data.length - MARK_LENGTH));
+      this.#tail = Buffer.from(data.subarray(data.length - MARK_LENGTH));
     } else {
       const window = Buffer.concat([tail, data]);
-      const keep = Math.min(HOLDBACK, window.length);
+      const keep = Math.min(MARK_LENGTH, window.length);
       this.#emit(window.subarray(0, window.length - keep));
       this.#tail = window.subarray(window.length - keep);
     }

@@ -1,15 +1,19 @@
-import type { LogicalValue, StreamValue } from '../rdb/value-decoder.ts';
+import type { HashField, LogicalValue, StreamValue } from '../rdb/value-decoder.ts';
 import type { Arg } from './resp-command.ts';
 
 /** Elements per command: small enough for any target's limits, large enough to keep round trips few. */
 const CHUNK = 1000;
 /** XSETID ENTRIESADDED/MAXDELETEDID and XGROUP CREATE ENTRIESREAD exist from Redis 7.0 (RDB 10). */
 const STREAM_V2_SINCE_RDB = 10;
+/** Hash field expiry (HPEXPIREAT) exists in Redis 7.4+ (RDB 12) and Valkey 9+ (RDB 80). */
+export const FIELD_EXPIRY_SINCE_RDB = 12;
 
 export interface Rewrite {
   commands: Arg[][];
   /** What could not be carried over (field expiry on a target without it), for the report. */
   droppedFieldExpiries: number;
+  /** Fields left out because their own expiry had passed (a target without field expiry would keep them). */
+  expiredFields: number;
 }
 
 function chunked<T>(items: readonly T[], size: number): T[][] {
@@ -27,16 +31,19 @@ function scoreText(score: number): string {
 
 /**
  * Rebuilds a key with ordinary commands, for a target whose RDB version does not know the key's type code.
- * The target was flushed first, so commands add to nothing; the expiry is set last.
+ * The target was flushed first, so commands add to nothing; the expiry is set last. `nowMs` is the time against
+ * which field expiries are judged when the target cannot keep them.
  */
 export function rewriteKey(
   key: Buffer,
   value: LogicalValue,
   expireAtMs: number | null,
   targetRdb: number,
+  nowMs?: number,
 ): Rewrite {
   const commands: Arg[][] = [];
   let droppedFieldExpiries = 0;
+  let expiredFields = 0;
   switch (value.kind) {
     case 'string':
       commands.push(['SET', key, value.value]);
@@ -52,12 +59,20 @@ export function rewriteKey(
         commands.push(['ZADD', key, ...part.flatMap((e) => [scoreText(e.score), e.member])]);
       }
       break;
-    case 'hash':
-      for (const part of chunked(value.fields, CHUNK)) {
+    case 'hash': {
+      const fieldExpiry = targetRdb >= FIELD_EXPIRY_SINCE_RDB;
+      // Without field expiry on the target a field past its expiry would live on: leave it out, as a load would.
+      const fields = fieldExpiry
+        ? value.fields
+        : value.fields.filter((f) => f.expireAtMs === null || nowMs === undefined || f.expireAtMs > nowMs);
+      expiredFields = value.fields.length - fields.length;
+      for (const part of chunked(fields, CHUNK)) {
         commands.push(['HSET', key, ...part.flatMap((f) => [f.field, f.value])]);
       }
-      droppedFieldExpiries = value.fields.filter((f) => f.expireAtMs !== null).length;
+      if (fieldExpiry) commands.push(...fieldExpiryCommands(key, fields));
+      else droppedFieldExpiries = fields.filter((f) => f.expireAtMs !== null).length;
       break;
+    }
     case 'stream':
       commands.push(...streamCommands(key, value.stream, targetRdb));
       break;
@@ -65,7 +80,25 @@ export function rewriteKey(
       throw new Error('module values cannot be rebuilt with commands');
   }
   if (expireAtMs !== null) commands.push(['PEXPIREAT', key, expireAtMs]);
-  return { commands, droppedFieldExpiries };
+  return { commands, droppedFieldExpiries, expiredFields };
+}
+
+/** HPEXPIREAT per distinct expiry time, for the fields that have one (a time already past removes the field). */
+function fieldExpiryCommands(key: Buffer, fields: readonly HashField[]): Arg[][] {
+  const byTime = new Map<number, Buffer[]>();
+  for (const { field, expireAtMs } of fields) {
+    if (expireAtMs === null) continue;
+    const same = byTime.get(expireAtMs);
+    if (same) same.push(field);
+    else byTime.set(expireAtMs, [field]);
+  }
+  const commands: Arg[][] = [];
+  for (const [at, names] of byTime) {
+    for (const part of chunked(names, CHUNK)) {
+      commands.push(['HPEXPIREAT', key, at, 'FIELDS', part.length, ...part]);
+    }
+  }
+  return commands;
 }
 
 /**

@@ -63,9 +63,10 @@ export async function loadKeys(
         }
         const rewrite = rewriteKey(
           record.key,
-          decodeValue(record.type, record.value),
+          decodeValue(record.type, record.value, prepared.content.magic ?? 'REDIS'),
           record.expireAtMs,
           target.rdbVersion,
+          options.now(),
         );
         for (const command of rewrite.commands) {
           const wait = pipeline.send(command, `${String(command[0])} of key "${printable(record.key)}"`);

@@ -1,5 +1,6 @@
 import { emptyKeysWarning } from '../../core/empty-keys.ts';
-import { typeInfo, typeName } from '../rdb/rdb-types.ts';
+import { isValkeyOwnType, typeInfo, typeName } from '../rdb/rdb-types.ts';
+import { FIELD_EXPIRY_SINCE_RDB } from './command-rewrite.ts';
 import type { TargetInfo } from './target-probe.ts';
 
 /**
@@ -82,8 +83,11 @@ export function planRestore(
       );
       continue;
     }
-    if (info.minRdbVersion <= knownUpTo)
-      routes.set(type, footerVersion === fileVersion ? 'restore' : 'relabel');
+    // Valkey's own codes (22 on in a VALKEY file) mean other things to Redis: only Valkey 9+ knows them.
+    const known = isValkeyOwnType(magic, type)
+      ? valkeyTarget && info.minRdbVersion <= target.rdbVersion
+      : info.minRdbVersion <= knownUpTo;
+    if (known) routes.set(type, footerVersion === fileVersion ? 'restore' : 'relabel');
     else {
       routes.set(type, 'rewrite');
       // A key rebuilt with commands is decoded whole in memory first: refuse one too large before anything is written.
@@ -93,7 +97,7 @@ export function planRestore(
           `a ${info.name} value of ${largest} bytes must be rebuilt with commands for this target and is larger than restore holds in memory (${limits.rewriteHoldBytes} bytes)`,
         );
       }
-      if (info.kind === 'hash') {
+      if (info.kind === 'hash' && target.rdbVersion < FIELD_EXPIRY_SINCE_RDB) {
         warnings.push(
           `hashes stored as ${info.name} are rebuilt with HSET; per-field expiry times are not carried over (the target, RDB ${target.rdbVersion}, has no field expiry)`,
         );
