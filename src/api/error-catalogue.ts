@@ -103,4 +103,14 @@ export const ERROR_CATALOGUE: Record<DomainErrorCode, DcsErrorEntry> = {
     message: 'The credential does not exist or is revoked.',
   },
   body_too_large: { status: 413, dcsCode: 'DCS.4904', message: 'The request body is too large.' },
+  storage_full: {
+    status: 507,
+    dcsCode: 'DCS.5002',
+    message: 'The service storage is full: the change was not saved.',
+  },
+  storage_read_only: {
+    status: 503,
+    dcsCode: 'DCS.5003',
+    message: 'The metadata database is read-only: the change was not saved.',
+  },
 };

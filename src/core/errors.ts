@@ -37,6 +37,8 @@ export const DOMAIN_ERROR_CODES = [
   'route_not_found',
   'method_not_allowed',
   'internal',
+  'storage_full',
+  'storage_read_only',
 ] as const;
 
 export type DomainErrorCode = (typeof DOMAIN_ERROR_CODES)[number];

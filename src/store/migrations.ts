@@ -4,6 +4,7 @@ import { backupDetailAndJobs } from './migrations/0002-backup-detail-and-jobs.ts
 import { credentials } from './migrations/0003-credentials.ts';
 import { backupPolicies } from './migrations/0004-backup-policies.ts';
 import { restores } from './migrations/0005-restores.ts';
+import { jobRequestIds } from './migrations/0007-job-request-ids.ts';
 
 /**
  * One set of migrations for both engines. Append new ones; never edit one that has shipped.
@@ -15,6 +16,7 @@ const migrations: Record<string, Migration> = {
   '0003-credentials': credentials,
   '0004-backup-policies': backupPolicies,
   '0005-restores': restores,
+  '0007-job-request-ids': jobRequestIds,
 };
 
 export const migrationProvider: MigrationProvider = {
