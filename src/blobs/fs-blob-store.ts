@@ -38,6 +38,12 @@ export class FsBlobStore implements BlobStore {
       stream.once('open', () => resolve());
       stream.once('error', reject);
     });
+    // A write error (ENOSPC, EIO) may come after the writer's user stopped listening: keep it for commit()
+    // rather than let it escape as an uncaught 'error' event.
+    let failure: Error | undefined;
+    stream.on('error', (error) => {
+      failure ??= error;
+    });
     const dir = this.dir;
     let settled = false;
     return {
@@ -47,6 +53,7 @@ export class FsBlobStore implements BlobStore {
         stream.end();
         // Rejects with the write error (ENOSPC, EIO) if any write failed, even one reported before now.
         await finished(stream);
+        if (failure) throw failure;
         const handle = await fs.promises.open(partial, 'r+');
         try {
           await handle.sync();
