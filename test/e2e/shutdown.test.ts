@@ -59,7 +59,8 @@ describe('stopping the service', () => {
   /** A service whose backup of the trickling source is under way. */
   async function backingUp(graceMs: number): Promise<Running> {
     const { service, dataDir } = await start(graceMs);
-    const cli = (...args: string[]) => runCli(['--endpoint', service.url, ...args], { DCS_DATA_DIR: dataDir });
+    const cli = (...args: string[]) =>
+      runCli(['--endpoint', service.url, ...args], { DCS_DATA_DIR: dataDir });
     const attached = await cli(
       'instance',
       'attach',

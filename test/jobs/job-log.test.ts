@@ -26,7 +26,7 @@ for (const kind of STORE_KINDS) {
       fs.rmSync(blobs.dir, { recursive: true, force: true });
     });
 
-    it('logs the reaping of a dead worker's backup with its ids and the request that queued it', async () => {
+    it('logs the reaping of the backup of a dead worker with its ids and the request that queued it', async () => {
       const clock = new ManualClock(NOW);
       const instance = makeInstance();
       await opened.store.instances.insert(instance);
