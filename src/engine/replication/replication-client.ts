@@ -39,6 +39,8 @@ export async function fetchRdb(options: FetchRdbOptions): Promise<FetchRdbResult
     // The cause keeps the file system's code (ENOSPC, EROFS) for the record's reason.
     connection.fail(new RedisWireError('sink', `cannot store the RDB: ${error.message}`, { cause: error }));
   signal?.addEventListener('abort', onAbort, { once: true });
+  // Aborted before it began (a job cancelled while it was still probing): no 'abort' event will come.
+  if (signal?.aborted) onAbort();
   sink.on('error', onSinkError);
   try {
     await authenticate(connection, endpoint);
