@@ -4,13 +4,17 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { FsBlobStore } from '../../src/blobs/fs-blob-store.ts';
+import { HOUR_MS } from '../../src/core/backup-policy.ts';
 import { queuedJob } from '../../src/core/job.ts';
+import { setBackupPolicy } from '../../src/core/use-cases/set-backup-policy.ts';
+import { BackupScheduler } from '../../src/jobs/backup-scheduler.ts';
 import { JobWorker } from '../../src/jobs/job-worker.ts';
 import { ManualClock } from '../support/app.ts';
 import { makeBackup, makeInstance } from '../support/records.ts';
 import { STORE_KINDS, type OpenedStore } from '../support/stores.ts';
 
 const NOW = Date.UTC(2024, 8, 1);
+const MONDAY = Date.UTC(2026, 10, 23);
 
 for (const kind of STORE_KINDS) {
   describe(`job log lines on ${kind.name}`, () => {
@@ -68,6 +72,25 @@ for (const kind of STORE_KINDS) {
         errorCode: 'dcs.08.0002',
         reason: 'the process running this backup stopped before it ended',
       });
+    });
+
+    it('queues automatic backups as requested by the scheduler', async () => {
+      const { store } = opened;
+      const clock = new ManualClock(MONDAY);
+      const instance = makeInstance();
+      await store.instances.insert(instance);
+      await setBackupPolicy({ store, clock, maxSaveDays: 7 }, instance.projectId, instance.id, {
+        backupType: 'auto',
+        saveDays: 7,
+        plan: { weekdays: [1], periodType: 'weekly', beginHour: 2, timezoneOffset: null },
+      });
+      clock.current = MONDAY + 2 * HOUR_MS + 60_000;
+      const report = await new BackupScheduler({ store, blobs, clock }).tick();
+      assert.equal(report.started, 1);
+      const claimed = await store.jobs.claim('test', clock.now() + 60_000);
+      assert.equal(claimed?.instanceId, instance.id);
+      assert.equal(claimed?.requestId, 'scheduler');
+      await store.jobs.finish(claimed!.id, clock.now());
     });
   });
 }
