@@ -29,6 +29,7 @@ interface RunningJob {
   job: Job;
   done: Promise<void>;
   abort: AbortController;
+  heartbeat: NodeJS.Timeout;
   /** Cancelled by shutdown: its ending is logged as a cancellation. */
   cancelled: boolean;
 }
@@ -101,7 +102,9 @@ export class JobWorker {
     }
     if (await settlesWithin(this.#allDone(), cancelWaitMs)) return;
     const { store, clock, logger } = this.#options;
-    for (const { job } of [...this.#running.values()]) {
+    for (const { job, heartbeat } of [...this.#running.values()]) {
+      // The job is given up on: its claim is no longer renewed.
+      clearInterval(heartbeat);
       try {
         await reapJob(this.#options, job, cancelled);
         await store.jobs.finish(job.id, clock.now());
@@ -149,7 +152,7 @@ export class JobWorker {
       },
       Math.max(10, Math.floor(leaseMs / 3)),
     );
-    const entry: RunningJob = { job, done: Promise.resolve(), abort, cancelled: false };
+    const entry: RunningJob = { job, done: Promise.resolve(), abort, heartbeat, cancelled: false };
     entry.done = run(job, abort.signal)
       .catch((error) => this.#options.onError?.(error))
       .then(() => store.jobs.finish(job.id, clock.now()))
