@@ -13,6 +13,8 @@ export interface ServiceConfig {
   schedule: ScheduleConfig;
   /** DCS_MASTER_KEY, when set; otherwise a key file in the data dir. */
   masterKey: string | undefined;
+  /** On SIGTERM/SIGINT, how long running jobs and requests may go on before they are cancelled and cut off. */
+  shutdownGraceMs: number;
   http: HttpConfig;
   /**
    * The URL clients reach the service at (DCS_PUBLIC_URL), without a trailing slash: download links are built
@@ -118,6 +120,7 @@ export function loadServiceConfig(env: NodeJS.ProcessEnv, overrides: ServiceOver
     jobs,
     schedule,
     masterKey: env.DCS_MASTER_KEY,
+    shutdownGraceMs: positiveInteger(env, 'DCS_SHUTDOWN_GRACE_MS', 30_000),
     http: httpConfig(env),
     publicUrl: publicUrl(overrides.publicUrl ?? env.DCS_PUBLIC_URL),
     tls: tlsFiles(overrides.tlsCert ?? env.DCS_TLS_CERT, overrides.tlsKey ?? env.DCS_TLS_KEY),

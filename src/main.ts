@@ -1,5 +1,3 @@
-import fs from 'node:fs';
-import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { pino } from 'pino';
 import { buildApp } from './api/app.ts';
@@ -14,6 +12,8 @@ import { bootstrapAdmin } from './service/bootstrap-admin.ts';
 import { loadMasterKey } from './service/master-key.ts';
 import { readTlsFiles } from './service/tls-files.ts';
 import { listeningUrl } from './api/listening-url.ts';
+import { backupsDir, prepareDataDir } from './service/data-dir.ts';
+import { settlesWithin } from './jobs/settles-within.ts';
 import { RespRedisProbe } from './engine/redis-probe.ts';
 import { ReaderInspector } from './engine/rdb/reader-inspector.ts';
 import { JobWorker } from './jobs/job-worker.ts';
@@ -27,8 +27,18 @@ export interface RunningService {
   app: FastifyInstance;
   /** The address it listens on, e.g. http://127.0.0.1:8080. */
   url: string;
+  /**
+   * Bounded shutdown: stops listening and claiming jobs, gives running jobs and requests the grace period
+   * (DCS_SHUTDOWN_GRACE_MS), then cancels the jobs and cuts the remaining connections, and closes the store.
+   * Ends within the grace period plus SHUTDOWN_MARGIN_MS.
+   */
   close(): Promise<void>;
 }
+
+/** How long cancelled jobs get to write their records once the grace period is over. */
+const CANCEL_WAIT_MS = 2_000;
+/** What shutdown may take beyond the grace period: the cancel wait, then closing sockets and the store. */
+export const SHUTDOWN_MARGIN_MS = 3 * CANCEL_WAIT_MS + 2_000;
 
 /** Composition root: picks the metadata store, builds the app, starts the worker and listens. */
 export async function startService(config: ServiceConfig): Promise<RunningService> {
@@ -41,10 +51,15 @@ export async function startService(config: ServiceConfig): Promise<RunningServic
   });
   // Read before anything else starts: a missing or mismatched certificate stops the start at once.
   const tls = config.tls ? readTlsFiles(config.tls) : undefined;
-  fs.mkdirSync(config.dataDir, { recursive: true });
+  for (const open of prepareDataDir(config.dataDir)) {
+    logger.warn(
+      open,
+      'data directory readable by other local users: it holds backups, the metadata and keys; chmod 700 it',
+    );
+  }
   const master = loadMasterKey(config.masterKey, config.dataDir);
   const store = await KyselyMetadataStore.open(config.database, new SecretBox(master.key));
-  const blobs = new FsBlobStore(path.join(config.dataDir, 'backups'));
+  const blobs = new FsBlobStore(backupsDir(config.dataDir));
   const probe = new RespRedisProbe();
   const clock = systemClock;
   const inspector = new ReaderInspector();
@@ -67,6 +82,7 @@ export async function startService(config: ServiceConfig): Promise<RunningServic
       ...(config.jobs.restoreFastPath ? { restoreFastPath: config.jobs.restoreFastPath } : {}),
     }),
     onError: (error) => logger.error({ err: error }, 'job worker error'),
+    logger,
   });
   const tokens = new TokenIssuer(deriveKey(master.key, 'tokens'));
   let url = '';
@@ -140,11 +156,25 @@ export async function startService(config: ServiceConfig): Promise<RunningServic
     app,
     url,
     async close() {
-      await app.close();
-      await schedulerTask.stop();
-      await cleanupTask.stop();
-      await worker.stop({ abort: true });
+      const graceMs = config.shutdownGraceMs;
+      const deadline = Date.now() + graceMs;
+      logger.info(
+        { graceMs },
+        'shutting down: no new connections or jobs; running ones have the grace period',
+      );
+      // Stops listening and closes idle keep-alive sockets; resolves once the requests in flight are answered.
+      const httpClosed = app.close();
+      const tasksStopped = Promise.all([schedulerTask.stop(), cleanupTask.stop()]);
+      await worker.shutdown({ graceMs, cancelWaitMs: CANCEL_WAIT_MS });
+      // A client still sending its request (or never reading the answer) has had the grace period: cut it off.
+      if (!(await settlesWithin(httpClosed, Math.max(0, deadline - Date.now())))) {
+        logger.warn({}, 'shutting down: closing connections still open after the grace period');
+        app.server.closeAllConnections();
+      }
+      await settlesWithin(httpClosed, CANCEL_WAIT_MS);
+      await settlesWithin(tasksStopped, CANCEL_WAIT_MS);
       await store.close();
+      logger.info({}, 'dcs-backup stopped');
     },
   };
 }

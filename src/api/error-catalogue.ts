@@ -129,4 +129,14 @@ export const ERROR_CATALOGUE: Record<DomainErrorCode, DcsErrorEntry> = {
     dcsCode: 'DCS.4918',
     message: 'The service is shutting down; send the request again.',
   },
+  storage_full: {
+    status: 507,
+    dcsCode: 'DCS.5002',
+    message: 'The service storage is full: the change was not saved.',
+  },
+  storage_read_only: {
+    status: 503,
+    dcsCode: 'DCS.5003',
+    message: 'The metadata database is read-only: the change was not saved.',
+  },
 };

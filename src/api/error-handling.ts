@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError, invalidParameter } from '../core/errors.ts';
+import { storageFailureOf } from '../core/storage-failure.ts';
 import type { DcsErrorBody } from './dcs-error-body.ts';
 import { ERROR_CATALOGUE } from './error-catalogue.ts';
 import type { RouteTable } from './route-table.ts';
@@ -19,7 +20,11 @@ export function sendDomainError(reply: FastifyReply, error: DomainError): Fastif
 export function installErrorHandling(app: FastifyInstance, routes: RouteTable): void {
   app.setErrorHandler((error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
     const domain = toDomainError(error, request);
-    if (domain.code === 'internal') {
+    if (domain.code === 'storage_full' || domain.code === 'storage_read_only') {
+      // The underlying code (SQLITE_FULL, ENOSPC, SQLITE_READONLY, EROFS) is what the operator needs.
+      const cause = storageFailureOf(error)?.code;
+      request.log.error({ err: error, cause, reqId: request.id }, `storage refused a write: ${cause}`);
+    } else if (domain.code === 'internal') {
       request.log.error({ err: error, reqId: request.id }, 'unexpected error');
     }
     return sendDomainError(reply, domain);
@@ -54,6 +59,8 @@ function toDomainError(error: FastifyError, request: FastifyRequest): DomainErro
       return new DomainError('body_too_large', '');
   }
   if (error instanceof SyntaxError) return new DomainError('invalid_body', '');
+  const storage = storageFailureOf(error);
+  if (storage) return new DomainError(storage.kind === 'full' ? 'storage_full' : 'storage_read_only', '');
   if (typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500) {
     return new DomainError('invalid_parameter', 'Invalid request.');
   }

@@ -10,6 +10,7 @@ const KEY = /^[A-Za-z0-9_.-]+$/;
 /**
  * One file per blob in a directory. A write goes to "<key>.partial", is fsynced, renamed into place and the
  * directory fsynced, so a crash leaves either the whole file or a partial one the clean-up pass removes.
+ * Backups hold customer data: the directory is created 0700 and every file 0600, whatever the umask.
  */
 export class FsBlobStore implements BlobStore {
   /** Where the files are; for operators and tests, never for clients. */
@@ -17,7 +18,7 @@ export class FsBlobStore implements BlobStore {
 
   constructor(dir: string) {
     this.dir = dir;
-    fs.mkdirSync(dir, { recursive: true });
+    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
   }
 
   #path(key: string): string {
@@ -28,10 +29,20 @@ export class FsBlobStore implements BlobStore {
   async create(key: string): Promise<BlobWriter> {
     const final = this.#path(key);
     const partial = final + PARTIAL;
-    const stream = fs.createWriteStream(partial, { flags: 'w', highWaterMark: 1024 * 1024 });
+    const stream = fs.createWriteStream(partial, {
+      flags: 'w',
+      mode: 0o600,
+      highWaterMark: 1024 * 1024,
+    });
     await new Promise<void>((resolve, reject) => {
       stream.once('open', () => resolve());
       stream.once('error', reject);
+    });
+    // A write error (ENOSPC, EIO) may come after the writer's user stopped listening: keep it for commit()
+    // rather than let it escape as an uncaught 'error' event.
+    let failure: Error | undefined;
+    stream.on('error', (error) => {
+      failure ??= error;
     });
     const dir = this.dir;
     let settled = false;
@@ -42,6 +53,7 @@ export class FsBlobStore implements BlobStore {
         stream.end();
         // Rejects with the write error (ENOSPC, EIO) if any write failed, even one reported before now.
         await finished(stream);
+        if (failure) throw failure;
         const handle = await fs.promises.open(partial, 'r+');
         try {
           await handle.sync();

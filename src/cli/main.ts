@@ -28,7 +28,7 @@ const client = () => {
 };
 
 registerServe(program);
-registerInstance(program, client);
+registerInstance(program, client, process.env);
 registerBackup(program, client);
 registerPolicy(program, client);
 registerRestore(program, client);

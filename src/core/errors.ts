@@ -43,6 +43,8 @@ export const DOMAIN_ERROR_CODES = [
   'headers_too_large',
   'malformed_request',
   'service_closing',
+  'storage_full',
+  'storage_read_only',
 ] as const;
 
 export type DomainErrorCode = (typeof DOMAIN_ERROR_CODES)[number];

@@ -18,10 +18,18 @@ export interface Job {
   leaseUntil: number | null;
   createdAt: number;
   finishedAt: number | null;
+  /** The request that queued it (its X-Request-Id), or `scheduler` for automatic backups: for the job's log lines. */
+  requestId?: string | null;
 }
 
-/** A job waiting to be claimed, for the record `recordId` of an instance. */
-export function queuedJob(kind: JobKind, instanceId: string, recordId: string, now: number): Job {
+/** A job waiting to be claimed, for the record `recordId` of an instance, queued by `requestId`. */
+export function queuedJob(
+  kind: JobKind,
+  instanceId: string,
+  recordId: string,
+  now: number,
+  requestId: string | null = null,
+): Job {
   return {
     id: newId(),
     kind,
@@ -32,5 +40,6 @@ export function queuedJob(kind: JobKind, instanceId: string, recordId: string, n
     leaseUntil: null,
     createdAt: now,
     finishedAt: null,
+    requestId,
   };
 }

@@ -92,7 +92,7 @@ export class BackupScheduler {
   async #start(stored: StoredPolicy, window: number, now: number) {
     const { store } = this.#deps;
     const record = autoRecord(stored, window, now, 'waiting');
-    const job = queuedJob('backup', stored.instanceId, record.id, now);
+    const job = queuedJob('backup', stored.instanceId, record.id, now, 'scheduler');
     const outcome = await store.backups.insertScheduled(record, job);
     if (outcome === 'inserted') {
       this.#deps.onEvent?.({

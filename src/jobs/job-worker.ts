@@ -3,7 +3,10 @@ import { hostname } from 'node:os';
 import type { Clock } from '../core/clock.ts';
 import type { Job } from '../core/job.ts';
 import type { BlobStore, MetadataStore } from '../core/ports.ts';
+import { JobCancelled } from './job-cancelled.ts';
+import { type JobLogger, jobFields, logJobEnding } from './job-log.ts';
 import { reapJob } from './reap-job.ts';
+import { settlesWithin } from './settles-within.ts';
 
 export interface JobWorkerOptions {
   store: MetadataStore;
@@ -18,6 +21,17 @@ export interface JobWorkerOptions {
   /** How often to look for queued jobs and expired leases when nothing wakes the worker. */
   pollMs: number;
   onError?(error: unknown): void;
+  /** Where each job's start, end, reaping and cancellation are logged, with its ids. */
+  logger?: JobLogger;
+}
+
+interface RunningJob {
+  job: Job;
+  done: Promise<void>;
+  abort: AbortController;
+  heartbeat: NodeJS.Timeout;
+  /** Cancelled by shutdown: its ending is logged as a cancellation. */
+  cancelled: boolean;
 }
 
 /**
@@ -27,7 +41,7 @@ export interface JobWorkerOptions {
 export class JobWorker {
   readonly owner = `${hostname()}/${process.pid}/${randomUUID().slice(0, 8)}`;
   readonly #options: JobWorkerOptions;
-  readonly #running = new Map<string, { done: Promise<void>; abort: AbortController }>();
+  readonly #running = new Map<string, RunningJob>();
   #timer: NodeJS.Timeout | null = null;
   #stopped = true;
   #ticking: Promise<void> | null = null;
@@ -70,6 +84,41 @@ export class JobWorker {
     await Promise.all([...this.#running.values()].map((r) => r.done));
   }
 
+  /**
+   * Shutdown: stops claiming, lets the jobs in hand run for up to graceMs, then cancels them (their records end
+   * failed, "cancelled: the service stopped") and waits up to cancelWaitMs more. A job that still has not
+   * ended gets its record ended and its lease released from here, so no other process takes it for the job of
+   * a dead worker. Resolves within graceMs + cancelWaitMs plus a few store writes.
+   */
+  async shutdown({ graceMs, cancelWaitMs }: { graceMs: number; cancelWaitMs: number }): Promise<void> {
+    this.#stopped = true;
+    if (this.#timer) clearInterval(this.#timer);
+    await this.#ticking;
+    if (await settlesWithin(this.#allDone(), graceMs)) return;
+    const cancelled = new JobCancelled();
+    for (const running of this.#running.values()) {
+      running.cancelled = true;
+      running.abort.abort(cancelled);
+    }
+    if (await settlesWithin(this.#allDone(), cancelWaitMs)) return;
+    const { store, clock, logger } = this.#options;
+    for (const { job, heartbeat } of [...this.#running.values()]) {
+      // The job is given up on: its claim is no longer renewed.
+      clearInterval(heartbeat);
+      try {
+        await reapJob(this.#options, job, cancelled);
+        await store.jobs.finish(job.id, clock.now());
+        if (logger) await logJobEnding(store, logger, job, 'cancelled');
+      } catch (error) {
+        this.#options.onError?.(error);
+      }
+    }
+  }
+
+  #allDone(): Promise<unknown> {
+    return Promise.all([...this.#running.values()].map((r) => r.done));
+  }
+
   /** Resolves when no job is running or queued in this process's hands (for tests and shutdown). */
   async idle(): Promise<void> {
     while (this.#ticking || this.#running.size > 0) {
@@ -89,7 +138,8 @@ export class JobWorker {
   }
 
   #start(job: Job): void {
-    const { store, clock, leaseMs, run } = this.#options;
+    const { store, clock, leaseMs, run, logger } = this.#options;
+    logger?.info(jobFields(job), `${job.kind} started`);
     const abort = new AbortController();
     const heartbeat = setInterval(
       () => {
@@ -102,20 +152,25 @@ export class JobWorker {
       },
       Math.max(10, Math.floor(leaseMs / 3)),
     );
-    const done = run(job, abort.signal)
+    const entry: RunningJob = { job, done: Promise.resolve(), abort, heartbeat, cancelled: false };
+    entry.done = run(job, abort.signal)
       .catch((error) => this.#options.onError?.(error))
       .then(() => store.jobs.finish(job.id, clock.now()))
+      .then(() => logger && logJobEnding(store, logger, job, entry.cancelled ? 'cancelled' : 'ended'))
       .catch((error) => this.#options.onError?.(error))
       .finally(() => {
         clearInterval(heartbeat);
         this.#running.delete(job.id);
         this.wake();
       });
-    this.#running.set(job.id, { done, abort });
+    this.#running.set(job.id, entry);
   }
 
   async #reap(): Promise<void> {
     const { store, clock } = this.#options;
-    for (const job of await store.jobs.reapExpired(clock.now())) await reapJob(this.#options, job);
+    for (const job of await store.jobs.reapExpired(clock.now())) {
+      await reapJob(this.#options, job);
+      if (this.#options.logger) await logJobEnding(store, this.#options.logger, job, 'reaped');
+    }
   }
 }

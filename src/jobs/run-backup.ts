@@ -2,10 +2,12 @@ import { PROGRESS_COMPLETE, type RecordErrorCode } from '../core/backup-record.t
 import type { Clock } from '../core/clock.ts';
 import type { Job } from '../core/job.ts';
 import type { BlobStore, MetadataStore, RdbInspector, RedisProbe } from '../core/ports.ts';
+import { describeStorageFailure } from '../core/storage-failure.ts';
 import { applyStoredRetention } from '../core/use-cases/apply-retention.ts';
 import { recordBackupContent } from '../core/use-cases/record-backup-content.ts';
 import { fetchRdb } from '../engine/replication/replication-client.ts';
 import { RedisWireError, type RedisWireFailure } from '../engine/resp/redis-wire-error.ts';
+import { cancellationOf } from './job-cancelled.ts';
 
 export interface BackupRunnerDeps {
   store: MetadataStore;
@@ -71,7 +73,10 @@ export async function runBackupJob(deps: BackupRunnerDeps, job: Job, signal: Abo
   try {
     writer = await blobs.create(key);
   } catch (error) {
-    await fail('dcs.08.0001', `cannot create the backup file: ${(error as Error).message}`);
+    await fail(
+      'dcs.08.0001',
+      `cannot create the backup file: ${describeStorageFailure(error) ?? (error as Error).message}`,
+    );
     return;
   }
 
@@ -136,7 +141,11 @@ export async function runBackupJob(deps: BackupRunnerDeps, job: Job, signal: Abo
   } catch (error) {
     await progressWrite;
     await writer.abort().catch(() => undefined);
-    if (error instanceof RedisWireError) await fail(RECORD_CODE[error.kind], error.message);
+    const cancelled = cancellationOf(signal);
+    const storage = describeStorageFailure(error);
+    if (cancelled) await fail(cancelled.recordCode, cancelled.message);
+    else if (storage) await fail('dcs.08.0001', `cannot write the backup file: ${storage}`);
+    else if (error instanceof RedisWireError) await fail(RECORD_CODE[error.kind], error.message);
     else await fail('dcs.08.0001', `the backup stopped: ${(error as Error).message}`);
   }
 }

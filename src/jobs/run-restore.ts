@@ -8,6 +8,7 @@ import { type BackupContent, describeRoutes } from '../engine/restore/restore-pl
 import type { BackupDetail } from '../core/backup-detail.ts';
 import { restoreRdb, RestoreRefused, type RestoreReport } from '../engine/restore/restore-engine.ts';
 import { RedisWireError } from '../engine/resp/redis-wire-error.ts';
+import { cancellationOf } from './job-cancelled.ts';
 
 export interface RestoreRunnerDeps {
   store: MetadataStore;
@@ -103,7 +104,10 @@ export async function runRestoreJob(deps: RestoreRunnerDeps, job: Job, signal: A
   } catch (error) {
     await progressWrite;
     const message = (error as Error).message;
-    if (error instanceof RestoreRefused) {
+    const cancelled = cancellationOf(signal);
+    if (cancelled) {
+      await fail(cancelled.recordCode, `${cancelled.message}; the target's data may be incomplete`, outcome);
+    } else if (error instanceof RestoreRefused) {
       await fail('dcs.08.0001', `refused before anything was written to the target: ${message}`);
     } else if (error instanceof RedisWireError && outcome === null) {
       await fail('dcs.08.0001', `cannot use the target: ${message}`);

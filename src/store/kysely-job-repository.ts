@@ -52,7 +52,8 @@ export class KyselyJobRepository implements JobRepository {
   async finish(jobId: string, now: number): Promise<void> {
     await this.#db
       .updateTable('jobs')
-      .set({ state: 'finished', finished_at: now })
+      // The lease goes with it: nobody holds the job any more, and it is never reaped or run again.
+      .set({ state: 'finished', finished_at: now, lease_until: null })
       .where('id', '=', jobId)
       .where('finished_at', 'is', null)
       .execute();

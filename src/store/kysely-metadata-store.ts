@@ -47,6 +47,11 @@ export class KyselyMetadataStore implements MetadataStore {
     return new KyselyMetadataStore(await openDatabase(location), secrets);
   }
 
+  /** A store over a database already opened (and migrated) with openDatabase: for tests that set pragmas. */
+  static over(db: Kysely<Database>, secrets: SecretBox): KyselyMetadataStore {
+    return new KyselyMetadataStore(db, secrets);
+  }
+
   async close(): Promise<void> {
     await this.#db.destroy();
   }

@@ -5,6 +5,7 @@ import { credentials } from './migrations/0003-credentials.ts';
 import { backupPolicies } from './migrations/0004-backup-policies.ts';
 import { restores } from './migrations/0005-restores.ts';
 import { seenSignatures } from './migrations/0006-seen-signatures.ts';
+import { jobRequestIds } from './migrations/0007-job-request-ids.ts';
 
 /**
  * One set of migrations for both engines. Append new ones; never edit one that has shipped.
@@ -17,6 +18,7 @@ const migrations: Record<string, Migration> = {
   '0004-backup-policies': backupPolicies,
   '0005-restores': restores,
   '0006-seen-signatures': seenSignatures,
+  '0007-job-request-ids': jobRequestIds,
 };
 
 export const migrationProvider: MigrationProvider = {

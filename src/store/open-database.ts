@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect } from 'kysely';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, type SqliteStatement } from 'kysely';
 import { migrationProvider } from './migrations.ts';
 import type { Database } from './schema.ts';
 
@@ -28,7 +28,7 @@ async function dialectFor(location: DatabaseLocation) {
     pg.types.setTypeParser(20, Number);
     return new PostgresDialect({ pool: new pg.Pool({ connectionString: location.url, max: 10 }) });
   }
-  if (location.file !== ':memory:') fs.mkdirSync(path.dirname(location.file), { recursive: true });
+  if (location.file !== ':memory:') createPrivately(location.file);
   const sqlite = new SqliteDatabase(location.file);
   sqlite.pragma('journal_mode = WAL');
   // FULL: a committed status change survives a power cut, not only a process crash.
@@ -41,6 +41,15 @@ async function dialectFor(location: DatabaseLocation) {
   return new SqliteDialect({ database: withStatementCache(sqlite) });
 }
 
+/**
+ * Creates the database file 0600 (its directory 0700) before SQLite opens it: SQLite gives its -wal, -shm and
+ * journal files the database file's own mode, so the metadata is private whatever the umask.
+ */
+function createPrivately(file: string): void {
+  fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+  fs.closeSync(fs.openSync(file, 'a', 0o600));
+}
+
 const STATEMENT_CACHE_SIZE = 256;
 
 /**
@@ -50,17 +59,39 @@ const STATEMENT_CACHE_SIZE = 256;
  */
 function withStatementCache(sqlite: SqliteDatabase.Database) {
   const cache = new Map<string, SqliteDatabase.Statement>();
+  const cached = (sql: string) => {
+    let statement = cache.get(sql);
+    if (!statement) {
+      statement = sqlite.prepare(sql);
+      if (cache.size >= STATEMENT_CACHE_SIZE) cache.delete(cache.keys().next().value!);
+      cache.set(sql, statement);
+    }
+    return statement;
+  };
   return {
     close: () => sqlite.close(),
-    prepare(sql: string) {
-      let statement = cache.get(sql);
-      if (!statement) {
-        statement = sqlite.prepare(sql);
-        if (cache.size >= STATEMENT_CACHE_SIZE) cache.delete(cache.keys().next().value!);
-        cache.set(sql, statement);
-      }
-      return statement;
+    prepare(sql: string): SqliteStatement {
+      return sql === 'rollback' ? rollbackIfOpen(sqlite, cached) : cached(sql);
     },
+  };
+}
+
+/**
+ * Kysely's ROLLBACK after a failed statement or COMMIT. On SQLITE_FULL, SQLITE_IOERR and the like SQLite has
+ * already rolled the transaction back itself, so a plain ROLLBACK fails with "cannot rollback - no transaction
+ * is active", and Kysely throws that instead of the error that mattered. With no transaction open, the
+ * rollback does nothing: the original error (SQLITE_FULL…) is what reaches the caller and the log.
+ */
+function rollbackIfOpen(
+  sqlite: SqliteDatabase.Database,
+  cached: (sql: string) => SqliteDatabase.Statement,
+): SqliteStatement {
+  return {
+    reader: false,
+    all: () => [],
+    iterate: () => [][Symbol.iterator](),
+    run: (parameters) =>
+      sqlite.inTransaction ? cached('rollback').run(parameters) : { changes: 0, lastInsertRowid: 0 },
   };
 }
 

@@ -172,6 +172,7 @@ export function jobToRow(job: Job): JobsTable {
     lease_until: job.leaseUntil,
     created_at: job.createdAt,
     finished_at: job.finishedAt,
+    created_request_id: job.requestId ?? null,
   };
 }
 
@@ -186,5 +187,6 @@ export function rowToJob(row: JobsTable): Job {
     leaseUntil: row.lease_until === null ? null : Number(row.lease_until),
     createdAt: Number(row.created_at),
     finishedAt: row.finished_at === null ? null : Number(row.finished_at),
+    requestId: row.created_request_id,
   };
 }

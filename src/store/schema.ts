@@ -82,6 +82,7 @@ export interface JobsTable {
   lease_until: number | null;
   created_at: number;
   finished_at: number | null;
+  created_request_id: string | null;
 }
 
 export interface CredentialsTable {

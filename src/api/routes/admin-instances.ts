@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
-import { DomainError } from '../../core/errors.ts';
-import { INSTANCE_TYPES, type InstanceType } from '../../core/instance.ts';
+import { DomainError, invalidParameter } from '../../core/errors.ts';
+import { INSTANCE_TYPES, type InstanceType, type RedisEndpoint } from '../../core/instance.ts';
 import { parseRedisUrl } from '../../core/redis-url.ts';
 import { attachInstance } from '../../core/use-cases/attach-instance.ts';
 import { detachInstance } from '../../core/use-cases/detach-instance.ts';
@@ -14,6 +14,8 @@ interface AttachBody {
   url: string;
   type?: InstanceType;
   tls?: boolean;
+  /** The password apart from the URL (the CLI's --password-stdin, --password-file, DCS_REDIS_PASSWORD). */
+  password?: string;
 }
 
 const attachBodySchema = {
@@ -26,6 +28,7 @@ const attachBodySchema = {
     url: { type: 'string', maxLength: 2048 },
     type: { type: 'string', enum: [...INSTANCE_TYPES] },
     tls: { type: 'boolean' },
+    password: { type: 'string', minLength: 1, maxLength: 1024 },
   },
 } as const;
 
@@ -52,7 +55,7 @@ export function registerAdminInstanceRoutes(app: FastifyInstance, deps: AppDeps)
         projectId: body.project_id,
         name: body.name,
         type: body.type ?? 'single',
-        endpoint: parseRedisUrl(body.url, body.tls ?? false),
+        endpoint: withPassword(parseRedisUrl(body.url, body.tls ?? false), body.password),
       });
       request.log.info({ instanceId: instance.id, projectId: instance.projectId }, 'instance attached');
       return reply.code(201).send(instanceToAdminWire(instance, undefined, deps.clock.now()));
@@ -94,4 +97,16 @@ export function registerAdminInstanceRoutes(app: FastifyInstance, deps: AppDeps)
     request.log.info({ instanceId }, 'instance detached');
     return reply.code(204).send();
   });
+}
+
+/** The endpoint with the password given apart from the URL; one place only, so neither silently wins. */
+function withPassword(endpoint: RedisEndpoint, password: string | undefined): RedisEndpoint {
+  if (password === undefined) return endpoint;
+  if (endpoint.password !== null) {
+    throw invalidParameter(
+      'password',
+      'Invalid password in the request: the url already holds one; give it in one place only.',
+    );
+  }
+  return { ...endpoint, password };
 }

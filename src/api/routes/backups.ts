@@ -39,6 +39,7 @@ export function registerBackupRoutes(app: FastifyInstance, deps: AppDeps): void 
         instanceId,
         remark: body.remark ?? null,
         format: body.backup_format ?? 'rdb',
+        requestId: request.id,
       });
       request.log.info({ instanceId, backupId: record.id }, 'backup queued');
       return { backup_id: record.id };

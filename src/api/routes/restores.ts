@@ -40,6 +40,7 @@ export function registerRestoreRoutes(app: FastifyInstance, deps: AppDeps): void
         instanceId,
         backupId: body.backup_id,
         remark: body.remark ?? null,
+        requestId: request.id,
       });
       request.log.info({ instanceId, restoreId: record.id, backupId: record.backupId }, 'restore queued');
       return { restore_id: record.id };

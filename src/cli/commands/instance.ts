@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { renderTable, formatTime } from '../format.ts';
+import { readRedisPassword } from '../redis-password.ts';
 import type { ServiceClient } from '../service-client.ts';
 
 interface AdminInstance {
@@ -12,7 +13,11 @@ interface AdminInstance {
   created_at: string;
 }
 
-export function registerInstance(program: Command, client: () => ServiceClient): void {
+export function registerInstance(
+  program: Command,
+  client: () => ServiceClient,
+  env: NodeJS.ProcessEnv,
+): void {
   const instance = program.command('instance').description('attach, list and detach Redis servers');
 
   instance
@@ -25,17 +30,33 @@ export function registerInstance(program: Command, client: () => ServiceClient):
     .option('--type <type>', 'single|master_standby|cluster', 'single')
     .option('--tls', 'connect with TLS')
     .option('--json', 'print the instance as JSON')
+    .option('--password-stdin', 'read the Redis password from the first line of stdin')
+    .option('--password-file <file>', 'read the Redis password from the first line of a file')
+    .addHelpText(
+      'after',
+      '\nWithout a password in the URL or an option, DCS_REDIS_PASSWORD is used when set.',
+    )
     .action(
       async (
         url: string,
-        options: { project: string; name: string; type: string; tls?: boolean; json?: boolean },
+        options: {
+          project: string;
+          name: string;
+          type: string;
+          tls?: boolean;
+          json?: boolean;
+          passwordStdin?: boolean;
+          passwordFile?: string;
+        },
       ) => {
+        const password = await readRedisPassword(options, env, urlHasPassword(url));
         const created = await client().post<AdminInstance>('/admin/v1/instances', {
           project_id: options.project,
           name: options.name,
           url,
           type: options.type,
           tls: options.tls ?? false,
+          ...(password === undefined ? {} : { password }),
         });
         console.log(options.json ? JSON.stringify(created, null, 2) : created.instance_id);
       },
@@ -82,4 +103,13 @@ export function registerInstance(program: Command, client: () => ServiceClient):
       });
       console.log(`detached ${instanceId}`);
     });
+}
+
+/** Whether the URL carries a password; a URL that does not parse is left for the service to refuse. */
+function urlHasPassword(url: string): boolean {
+  try {
+    return new URL(url).password !== '';
+  } catch {
+    return false;
+  }
 }

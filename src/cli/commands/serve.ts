@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { loadServiceConfig } from '../../config.ts';
-import { startService } from '../../main.ts';
+import { SHUTDOWN_MARGIN_MS, startService } from '../../main.ts';
 
 export function registerServe(program: Command): void {
   program
@@ -26,9 +26,12 @@ export function registerServe(program: Command): void {
       const config = loadServiceConfig(process.env, options);
       const service = await startService(config);
       let stopping = false;
-      const stop = () => {
-        if (stopping) return;
+      const stop = (signal: NodeJS.Signals) => {
+        // A second signal: the operator does not want to wait for the grace period.
+        if (stopping) process.exit(128 + (signal === 'SIGINT' ? 2 : 15));
         stopping = true;
+        // Whatever holds shutdown up (a store that does not answer), it ends within the bound.
+        setTimeout(() => process.exit(1), config.shutdownGraceMs + SHUTDOWN_MARGIN_MS).unref();
         service.close().then(
           () => process.exit(0),
           () => process.exit(1),

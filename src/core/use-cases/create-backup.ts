@@ -12,6 +12,8 @@ export interface CreateBackupRequest {
   instanceId: string;
   remark: string | null;
   format: BackupFormat;
+  /** The request asking for it, kept on the job for its log lines. */
+  requestId?: string;
 }
 
 export interface CreateBackupDeps {
@@ -52,7 +54,7 @@ export async function createBackup(
     updatedAt: null,
     executionAt: now,
   };
-  const job = queuedJob('backup', request.instanceId, record.id, now);
+  const job = queuedJob('backup', request.instanceId, record.id, now, request.requestId ?? null);
   await deps.store.backups.insertQueued(record, job);
   deps.onQueued?.();
   return record;

@@ -14,6 +14,8 @@ export interface CreateRestoreRequest {
   /** A backup of any instance of the same project (restoring into another instance is an extension). */
   backupId: string;
   remark: string | null;
+  /** The request asking for it, kept on the job for its log lines. */
+  requestId?: string;
 }
 
 /**
@@ -61,7 +63,7 @@ export async function createRestore(
     },
     detail: { sourceInstanceId: record.instanceId, errorMessage: null, startedAt: null, report: null },
   };
-  const job = queuedJob('restore', request.instanceId, stored.record.id, now);
+  const job = queuedJob('restore', request.instanceId, stored.record.id, now, request.requestId ?? null);
   await store.restores.insertQueued(stored, job);
   deps.onQueued?.();
   return stored;

@@ -51,8 +51,11 @@ export async function fetchRdb(options: FetchRdbOptions): Promise<FetchRdbResult
   const connection = await RespConnection.open(endpoint, options.handshakeTimeoutMs ?? 10_000);
   const onAbort = () => connection.fail(new RedisWireError('sink', 'cancelled'));
   const onSinkError = (error: Error) =>
-    connection.fail(new RedisWireError('sink', `cannot store the RDB: ${error.message}`));
+    // The cause keeps the file system's code (ENOSPC, EROFS) for the record's reason.
+    connection.fail(new RedisWireError('sink', `cannot store the RDB: ${error.message}`, { cause: error }));
   signal?.addEventListener('abort', onAbort, { once: true });
+  // Aborted before it began (a job cancelled while it was still probing): no 'abort' event will come.
+  if (signal?.aborted) onAbort();
   sink.on('error', onSinkError);
   try {
     await authenticate(connection, endpoint);
