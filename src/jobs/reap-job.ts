@@ -1,11 +1,14 @@
 import type { Clock } from '../core/clock.ts';
 import type { Job } from '../core/job.ts';
 import type { BlobStore, MetadataStore } from '../core/ports.ts';
+import { recordCode } from '../core/record-codes.ts';
+import { ACTIVE_BACKUP_STATUSES, ACTIVE_RESTORE_STATUSES } from '../core/record-states.ts';
 import { backupFileKey } from './run-backup.ts';
 
 /**
  * Ends the record of a job whose worker died (its lease ran out): a backup fails and its file goes, a restore
- * fails saying the target's data may be incomplete.
+ * fails saying the target's data may be incomplete. The record moves only out of its active states, so a
+ * record the job had already ended keeps its outcome.
  */
 export async function reapJob(
   deps: { store: MetadataStore; blobs: BlobStore; clock: Clock },
@@ -13,29 +16,21 @@ export async function reapJob(
 ): Promise<void> {
   const { store, blobs, clock } = deps;
   if (job.kind === 'restore') {
-    const restore = await store.restores.findById(job.backupId);
-    if (restore && (restore.record.status === 'waiting' || restore.record.status === 'restoring')) {
-      await store.restores.update(job.backupId, {
-        status: 'failed',
-        errorCode: 'dcs.08.0002',
-        errorMessage:
-          'the process running this restore stopped before it ended; the target data may be incomplete',
-        updatedAt: clock.now(),
-      });
-    }
-    return;
-  }
-  const stored = await store.backups.findById(job.backupId);
-  if (stored && (stored.record.status === 'waiting' || stored.record.status === 'backuping')) {
-    await store.backups.update(job.backupId, {
-      status: 'failed',
-      errorCode: 'dcs.08.0002',
-      errorMessage: 'the process running this backup stopped before it ended',
-      restorable: false,
+    await store.restores.transition(job.backupId, ACTIVE_RESTORE_STATUSES, 'failed', {
+      errorCode: recordCode('timedOut'),
+      errorMessage:
+        'the process running this restore stopped before it ended; the target data may be incomplete',
       updatedAt: clock.now(),
     });
-    // The file may even have been committed just before the worker died: unverified, so it goes too.
-    await blobs.remove(backupFileKey(job.backupId));
+    return;
   }
+  const failed = await store.backups.transition(job.backupId, ACTIVE_BACKUP_STATUSES, 'failed', {
+    errorCode: recordCode('timedOut'),
+    errorMessage: 'the process running this backup stopped before it ended',
+    restorable: false,
+    updatedAt: clock.now(),
+  });
+  // The file may even have been committed just before the worker died: unverified, so it goes too.
+  if (failed) await blobs.remove(backupFileKey(job.backupId));
   await blobs.removePartial(backupFileKey(job.backupId));
 }
