@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/api/app.ts';
 import type { AppDeps } from '../../src/api/app-deps.ts';
 import type { Clock } from '../../src/core/clock.ts';
-import type { MetadataStore } from '../../src/core/ports.ts';
+import type { BlobStore, MetadataStore } from '../../src/core/ports.ts';
 import { JobWorker } from '../../src/jobs/job-worker.ts';
 import { jobRunner } from '../../src/jobs/run-job.ts';
 import { asAdmin, testDeps } from './app.ts';
@@ -18,9 +18,16 @@ export interface BackupHarness {
 export async function startBackupHarness(
   store: MetadataStore,
   clock: Clock,
-  options: { leaseMs?: number; idleTimeoutMs?: number; autoStart?: boolean } = {},
+  options: {
+    leaseMs?: number;
+    idleTimeoutMs?: number;
+    autoStart?: boolean;
+    /** Wraps the blob store the app and the worker use (to watch or hold its calls). */
+    wrapBlobs?: (blobs: BlobStore) => BlobStore;
+  } = {},
 ): Promise<BackupHarness> {
   const deps = testDeps(store, clock);
+  if (options.wrapBlobs) deps.blobs = options.wrapBlobs(deps.blobs);
   const worker = new JobWorker({
     store,
     blobs: deps.blobs,
