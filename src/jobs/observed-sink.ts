@@ -1,4 +1,5 @@
 import { Writable } from 'node:stream';
+import { finished } from 'node:stream/promises';
 
 /**
  * A sink that shows every chunk to `observe` on its way into `target`, in order: how a backup's structure is
@@ -29,8 +30,8 @@ export class ObservedSink extends Writable {
 
   /** Ends this sink (not the target) and waits until every chunk written so far reached the target. */
   settled(): Promise<void> {
-    return new Promise((resolve, reject) => {
-      this.end((error?: Error | null) => (error ? reject(error) : resolve()));
-    });
+    this.end();
+    // Rejects when the target fails first, even while a write waits for a drain that will never come.
+    return finished(this);
   }
 }
