@@ -1,5 +1,5 @@
 import type { BackupRecord } from './backup-record.ts';
-import type { RdbFindings } from './ports.ts';
+import type { RdbFindings } from './rdb-findings.ts';
 
 /** What the service knows about a backup beyond the DCS record: for the detail view and for restore. */
 export interface BackupDetail {
@@ -53,11 +53,8 @@ export const EMPTY_DETAIL: BackupDetail = {
   content: null,
 };
 
-/** The fields a running or finishing backup may change. */
+/** The fields a running or finishing backup may change; its status moves only by a transition (record-states.ts). */
 export type BackupChange = Partial<
-  Pick<
-    BackupRecord,
-    'status' | 'errorCode' | 'sizeBytes' | 'progressHundredths' | 'restorable' | 'updatedAt'
-  > &
+  Pick<BackupRecord, 'errorCode' | 'sizeBytes' | 'progressHundredths' | 'restorable' | 'updatedAt'> &
     BackupDetail
 >;

@@ -1,3 +1,4 @@
+import type { RecordErrorCode } from './record-codes.ts';
 import { formatCompactUtc } from './time-format.ts';
 
 export const BACKUP_STATUSES = ['waiting', 'backuping', 'succeed', 'failed', 'expired', 'deleted'] as const;
@@ -9,18 +10,8 @@ export type BackupType = (typeof BACKUP_TYPES)[number];
 export const BACKUP_FORMATS = ['rdb', 'aof'] as const;
 export type BackupFormat = (typeof BACKUP_FORMATS)[number];
 
-/** Record-level failure codes, as DCS reports them in a record's error_code. */
-export const RECORD_ERROR_CODES = [
-  'dcs.08.0001',
-  'dcs.08.0002',
-  'dcs.08.0003',
-  'dcs.08.0004',
-  'dcs.08.0005',
-  'dcs.08.0006',
-  'dcs.08.0007',
-  'dcs.08.0008',
-] as const;
-export type RecordErrorCode = (typeof RECORD_ERROR_CODES)[number];
+// The record codes have their own catalogue; re-exported here, where records have always found them.
+export { RECORD_ERROR_CODES, type RecordErrorCode } from './record-codes.ts';
 
 /** Progress is kept in hundredths of a percent so "99.99" and "100.00" are exact. */
 export const PROGRESS_COMPLETE = 10_000;

@@ -5,7 +5,10 @@ import type { Instance, RedisEndpoint } from './instance.ts';
 import type { Job } from './job.ts';
 import type { StoredPolicy } from './backup-policy.ts';
 import type { RetainedBackup } from './retention.ts';
-import type { RestoreChange, RestoreRecord, StoredRestore } from './restore-record.ts';
+import type { RestoreChange, RestoreRecord, RestoreStatus, StoredRestore } from './restore-record.ts';
+import type { RdbFindings, RdbWalk } from './rdb-findings.ts';
+
+export type { RdbFindings, RdbWalk } from './rdb-findings.ts';
 
 /** A filter over one instance's backup records; every field but instanceId, limit and offset is optional. */
 export interface BackupQuery {
@@ -45,7 +48,20 @@ export interface BackupRepository {
   /** How many of an instance's records are in one of the given states. */
   countByStatus(instanceId: string, statuses: readonly BackupStatus[]): Promise<number>;
   findById(id: string): Promise<StoredBackup | undefined>;
+  /** Changes fields whatever the record's status (never the status itself: see transition). */
   update(id: string, change: BackupChange): Promise<void>;
+  /**
+   * Compare-and-set: moves the record to `to` with the change only if its status is one of `from` (edges of
+   * BACKUP_TRANSITIONS); false when it was not. Leaving an active state (waiting, backuping) also finishes
+   * the record's job in the same transaction, at change.updatedAt: the instance is free the moment the
+   * record's outcome shows.
+   */
+  transition(
+    id: string,
+    from: readonly BackupStatus[],
+    to: BackupStatus,
+    change?: BackupChange,
+  ): Promise<boolean>;
   /**
    * Inserts a waiting record and the job that will fill it, together. Throws DomainError backup_in_progress or
    * restore_in_progress when the instance already has an unfinished job.
@@ -60,7 +76,11 @@ export interface BackupRepository {
    * the instance already has a record for that window (another process got there first); "busy" when a
    * job is given and the instance already has an unfinished one (nothing is inserted then).
    */
-  insertScheduled(record: BackupRecord, job: Job | null): Promise<'inserted' | 'duplicate' | 'busy'>;
+  insertScheduled(
+    record: BackupRecord,
+    job: Job | null,
+    errorMessage?: string | null,
+  ): Promise<'inserted' | 'duplicate' | 'busy'>;
   /** The instance's successful automatic backups, newest first: what retention decides over. */
   retainedAutoBackups(instanceId: string): Promise<RetainedBackup[]>;
   setExpiries(expiries: ReadonlyMap<string, number | null>): Promise<void>;
@@ -94,7 +114,15 @@ export interface RestoreRepository {
   /** Inserts a waiting restore and its job together; DomainError backup_in_progress / restore_in_progress when busy. */
   insertQueued(stored: StoredRestore, job: Job): Promise<void>;
   findById(id: string): Promise<StoredRestore | undefined>;
+  /** Changes fields whatever the record's status (never the status itself: see transition). */
   update(id: string, change: RestoreChange): Promise<void>;
+  /** Compare-and-set along RESTORE_TRANSITIONS, as BackupRepository.transition. */
+  transition(
+    id: string,
+    from: readonly RestoreStatus[],
+    to: RestoreStatus,
+    change?: RestoreChange,
+  ): Promise<boolean>;
   list(query: RestoreQuery): Promise<RestorePage>;
 }
 
@@ -188,32 +216,6 @@ export interface BlobStore {
   list(): Promise<{ committed: string[]; partial: string[] }>;
 }
 
-/** What reading a whole RDB file found (the engine's RDB reader behind a port). */
-export interface RdbFindings {
-  /** The first thing wrong with the file, or null. */
-  problem: string | null;
-  magic: 'REDIS' | 'VALKEY' | null;
-  rdbVersion: number | null;
-  /** Value type codes present. */
-  typeCodes: number[];
-  largestValueBytes: number;
-  largestValueByType: Record<string, number>;
-  /** used-mem as the source wrote it in the file's AUX fields, or null. */
-  usedMemory: number | null;
-  sha256: string;
-  checksum: 'ok' | 'absent' | 'mismatch';
-  keysPerDb: Record<string, number>;
-  keysPerType: Record<string, number>;
-  keysWithExpiry: number;
-  /**
-   * Keys holding an empty collection, left out of the counts above: Redis skips them when it loads the file.
-   * Absent from what was recorded before they were counted.
-   */
-  emptyKeys?: number;
-  functions: number;
-  modules: string[];
-}
-
 /** Reads a stored backup file through the RDB reader, value by value, without writing anywhere. */
 export interface RdbInspector {
   /** deep: decode every value, not only walk the structure; checksums: compute the CRC-64 and SHA-256 too. */
@@ -221,4 +223,6 @@ export interface RdbInspector {
     file: import('node:stream').Readable,
     options: { deep: boolean; checksums: boolean },
   ): Promise<RdbFindings>;
+  /** A structure walk to feed as bytes arrive (see RdbWalk). */
+  walk(): RdbWalk;
 }

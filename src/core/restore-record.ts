@@ -1,4 +1,4 @@
-import type { RecordErrorCode } from './backup-record.ts';
+import type { RecordErrorCode } from './record-codes.ts';
 import { formatCompactUtc } from './time-format.ts';
 
 export const RESTORE_STATUSES = ['waiting', 'restoring', 'succeed', 'failed'] as const;
@@ -50,8 +50,9 @@ export interface StoredRestore {
   detail: RestoreDetail;
 }
 
+/** The fields a restore's job may change; its status moves only by a transition (record-states.ts). */
 export type RestoreChange = Partial<
-  Pick<RestoreRecord, 'status' | 'progressHundredths' | 'errorCode' | 'updatedAt'> &
+  Pick<RestoreRecord, 'progressHundredths' | 'errorCode' | 'updatedAt'> &
     Pick<RestoreDetail, 'errorMessage' | 'startedAt' | 'report'>
 >;
 

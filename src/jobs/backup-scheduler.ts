@@ -1,4 +1,5 @@
-import { type BackupRecord, backupNameFor, type RecordErrorCode } from '../core/backup-record.ts';
+import { type BackupRecord, backupNameFor } from '../core/backup-record.ts';
+import { recordCode, type RecordErrorCode } from '../core/record-codes.ts';
 import { DAY_MS, HOUR_MS, type StoredPolicy, windowAfter, windowLabel } from '../core/backup-policy.ts';
 import type { Clock } from '../core/clock.ts';
 import { newId } from '../core/ids.ts';
@@ -109,7 +110,7 @@ export class BackupScheduler {
       stored,
       window,
       now,
-      'dcs.08.0008',
+      recordCode('instanceBusy'),
       'the instance was running a backup or restore when its automatic backup was due',
     );
     if (failed)
@@ -128,7 +129,7 @@ export class BackupScheduler {
       stored,
       window,
       this.#deps.clock.now(),
-      'dcs.08.0002',
+      recordCode('timedOut'),
       `the service was not running during the backup window ${windowLabel(stored.policy.plan!.beginHour)} UTC on ${day}`,
     );
     if (id)
@@ -146,8 +147,8 @@ export class BackupScheduler {
   ): Promise<string | null> {
     const { store } = this.#deps;
     const record = { ...autoRecord(stored, window, now, 'failed'), errorCode: code, updatedAt: now };
-    if ((await store.backups.insertScheduled(record, null)) !== 'inserted') return null;
-    await store.backups.update(record.id, { errorMessage: reason });
+    // Inserted already failed, with its reason, in one step: no status is set after the fact.
+    if ((await store.backups.insertScheduled(record, null, reason)) !== 'inserted') return null;
     return record.id;
   }
 

@@ -1,11 +1,11 @@
-import type { RecordErrorCode } from '../core/backup-record.ts';
+import { recordCode, type RecordErrorCode } from '../core/record-codes.ts';
 
 /**
  * The abort reason a worker gives a job it cancels (the service is stopping and the grace period ran out).
  * A job aborted with it ends its record with this code and reason rather than as a transfer failure.
  */
 export class JobCancelled extends Error {
-  readonly recordCode: RecordErrorCode = 'dcs.08.0002';
+  readonly recordCode: RecordErrorCode = recordCode('timedOut');
 
   constructor(message = 'cancelled: the service stopped') {
     super(message);

@@ -1,13 +1,17 @@
-import { PROGRESS_COMPLETE, type RecordErrorCode } from '../core/backup-record.ts';
+import { PROGRESS_COMPLETE } from '../core/backup-record.ts';
+import type { ContentSummary } from '../core/backup-detail.ts';
 import type { Clock } from '../core/clock.ts';
 import type { Job } from '../core/job.ts';
-import type { BlobStore, MetadataStore, RdbInspector, RedisProbe } from '../core/ports.ts';
+import type { BlobStore, MetadataStore, RdbFindings, RdbInspector, RedisProbe } from '../core/ports.ts';
+import { recordCode, type RecordErrorCode } from '../core/record-codes.ts';
+import { ACTIVE_BACKUP_STATUSES } from '../core/record-states.ts';
 import { describeStorageFailure } from '../core/storage-failure.ts';
 import { applyStoredRetention } from '../core/use-cases/apply-retention.ts';
-import { recordBackupContent } from '../core/use-cases/record-backup-content.ts';
+import { summaryOf } from '../core/use-cases/verify-backup.ts';
 import { fetchRdb } from '../engine/replication/replication-client.ts';
 import { RedisWireError, type RedisWireFailure } from '../engine/resp/redis-wire-error.ts';
 import { cancellationOf } from './job-cancelled.ts';
+import { ObservedSink } from './observed-sink.ts';
 
 export interface BackupRunnerDeps {
   store: MetadataStore;
@@ -23,14 +27,14 @@ export interface BackupRunnerDeps {
 
 /** How engine failures show in the record's DCS error code (documented in docs/errors.md). */
 const RECORD_CODE: Record<RedisWireFailure | 'integrity', RecordErrorCode> = {
-  connect: 'dcs.08.0001',
-  auth: 'dcs.08.0001',
-  refused: 'dcs.08.0001',
-  protocol: 'dcs.08.0001',
-  disconnected: 'dcs.08.0001',
-  sink: 'dcs.08.0001',
-  integrity: 'dcs.08.0001',
-  timeout: 'dcs.08.0002',
+  connect: recordCode('toolFailed'),
+  auth: recordCode('toolFailed'),
+  refused: recordCode('toolFailed'),
+  protocol: recordCode('toolFailed'),
+  disconnected: recordCode('toolFailed'),
+  sink: recordCode('toolFailed'),
+  integrity: recordCode('toolFailed'),
+  timeout: recordCode('timedOut'),
 };
 
 const PROGRESS_WRITE_INTERVAL_MS = 1000;
@@ -40,8 +44,11 @@ const PROGRESS_CEILING = PROGRESS_COMPLETE - 1;
 export const backupFileKey = (backupId: string) => `${backupId}.rdb`;
 
 /**
- * Runs one backup job to its end: streams the snapshot into a blob, verifies it, makes it durable, and only
- * then marks the record succeed. Any failure ends the record failed with its partial file removed. Never throws.
+ * Runs one backup job to its end: streams the snapshot into a blob while checking its checksum and walking
+ * its structure, makes it durable, and only then marks the record succeed, with what the file holds, in one
+ * step. Any failure ends the record failed with its partial file removed. Every status change is a
+ * compare-and-set from the state this job put the record in, so a job that was reaped meanwhile (its record
+ * already failed) changes nothing and leaves no file. Never throws.
  */
 export async function runBackupJob(deps: BackupRunnerDeps, job: Job, signal: AbortSignal): Promise<void> {
   const { store, blobs, clock } = deps;
@@ -49,8 +56,7 @@ export async function runBackupJob(deps: BackupRunnerDeps, job: Job, signal: Abo
   const instance = await store.instances.findById(job.instanceId);
   if (!stored || !instance || stored.record.status !== 'waiting') return;
   const fail = async (code: RecordErrorCode, message: string) => {
-    await store.backups.update(job.backupId, {
-      status: 'failed',
+    await store.backups.transition(job.backupId, ACTIVE_BACKUP_STATUSES, 'failed', {
       errorCode: code,
       errorMessage: message,
       restorable: false,
@@ -61,12 +67,12 @@ export async function runBackupJob(deps: BackupRunnerDeps, job: Job, signal: Abo
   const source = await deps.probe.probe(instance.endpoint).catch(() => undefined);
   const previous = await store.backups.latestSucceededSize(instance.id);
   let estimate = previous ?? source?.usedMemoryBytes ?? null;
-  await store.backups.update(job.backupId, {
-    status: 'backuping',
+  const started = await store.backups.transition(job.backupId, ['waiting'], 'backuping', {
     startedAt: clock.now(),
     sourceVersion: source?.engineVersion ?? instance.engineVersion,
     estimatedBytes: estimate,
   });
+  if (!started) return;
 
   const key = backupFileKey(job.backupId);
   let writer;
@@ -74,14 +80,14 @@ export async function runBackupJob(deps: BackupRunnerDeps, job: Job, signal: Abo
     writer = await blobs.create(key);
   } catch (error) {
     await fail(
-      'dcs.08.0001',
+      recordCode('toolFailed'),
       `cannot create the backup file: ${describeStorageFailure(error) ?? (error as Error).message}`,
     );
     return;
   }
 
   let lastWrite = 0;
-  let progressWrite: Promise<void> = Promise.resolve();
+  let progressWrite: Promise<unknown> = Promise.resolve();
   const onProgress = (bytes: number, announced: number | null) => {
     if (announced !== null) estimate = announced;
     const now = clock.now();
@@ -92,7 +98,7 @@ export async function runBackupJob(deps: BackupRunnerDeps, job: Job, signal: Abo
       : 0;
     progressWrite = progressWrite.then(() =>
       store.backups
-        .update(job.backupId, {
+        .transition(job.backupId, ['backuping'], 'backuping', {
           bytesReceived: bytes,
           progressHundredths: hundredths,
           estimatedBytes: estimate,
@@ -101,51 +107,74 @@ export async function runBackupJob(deps: BackupRunnerDeps, job: Job, signal: Abo
     );
   };
 
+  // The structure is walked on the bytes as they arrive: the record says what the file holds the moment it
+  // is stored, and the file is never read back.
+  const walk = deps.inspector.walk();
+  const sink = new ObservedSink(writer.stream, (chunk) => walk.push(chunk));
   try {
     const { summary, stream } = await fetchRdb({
       endpoint: instance.endpoint,
-      sink: writer.stream,
+      sink,
       idleTimeoutMs: deps.idleTimeoutMs,
       ...(deps.transferTimeoutMs ? { transferTimeoutMs: deps.transferTimeoutMs } : {}),
       onProgress,
       signal,
     });
+    await sink.settled();
     await progressWrite;
     if (summary.problem) {
       await writer.abort();
       await fail(RECORD_CODE.integrity, `the snapshot failed its integrity check: ${summary.problem}`);
       return;
     }
+    const found = walk.finish();
+    const content = contentOf({ ...found, sha256: summary.sha256, checksum: summary.checksum }, clock.now());
     await writer.commit();
-    await store.backups.update(job.backupId, {
-      status: 'succeed',
+    // A file whose checksum could not be checked (rdbchecksum no), or that the reader cannot walk, is kept
+    // but not offered for restore.
+    const errorMessage =
+      found.problem !== null
+        ? `the RDB reader cannot read the file: ${found.problem}`
+        : summary.checksum === 'ok'
+          ? null
+          : 'the source writes RDB files without a checksum';
+    const succeeded = await store.backups.transition(job.backupId, ['backuping'], 'succeed', {
       sizeBytes: summary.sizeBytes,
       bytesReceived: summary.sizeBytes,
       progressHundredths: PROGRESS_COMPLETE,
-      // A file whose checksum could not be checked (rdbchecksum no) is kept but not offered for restore.
-      restorable: summary.checksum === 'ok',
-      errorMessage: summary.checksum === 'ok' ? null : 'the source writes RDB files without a checksum',
+      restorable: errorMessage === null,
+      errorMessage,
       sha256: summary.sha256,
       rdbVersion: summary.rdbVersion,
       replicationId: stream.replicationId,
       replicationOffset: stream.replicationOffset,
       fileKey: key,
+      content,
       updatedAt: clock.now(),
     });
-    // What the file holds, for the detail view and for planning restores; the record is already succeed.
-    await recordBackupContent(deps, job.backupId, key).catch(() => undefined);
+    if (!succeeded) {
+      // Reaped while it ran: the record's outcome stands, and no record owns this file.
+      await blobs.remove(key).catch(() => undefined);
+      return;
+    }
     // A new automatic backup may push an older one past keep_last or max_backups.
     if (stored.record.type === 'auto') {
       await applyStoredRetention(store, instance.id, clock.now()).catch(() => undefined);
     }
   } catch (error) {
+    sink.destroy();
     await progressWrite;
     await writer.abort().catch(() => undefined);
     const cancelled = cancellationOf(signal);
     const storage = describeStorageFailure(error);
     if (cancelled) await fail(cancelled.recordCode, cancelled.message);
-    else if (storage) await fail('dcs.08.0001', `cannot write the backup file: ${storage}`);
+    else if (storage) await fail(recordCode('toolFailed'), `cannot write the backup file: ${storage}`);
     else if (error instanceof RedisWireError) await fail(RECORD_CODE[error.kind], error.message);
-    else await fail('dcs.08.0001', `the backup stopped: ${(error as Error).message}`);
+    else await fail(recordCode('toolFailed'), `the backup stopped: ${(error as Error).message}`);
   }
+}
+
+/** The structure walked during the transfer, as the record keeps it (the read after a backup: not deep). */
+function contentOf(findings: RdbFindings, at: number): ContentSummary {
+  return summaryOf(findings, { deep: false, at, sha256Matches: null, problem: findings.problem });
 }

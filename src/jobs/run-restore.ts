@@ -1,4 +1,6 @@
-import { PROGRESS_COMPLETE, type RecordErrorCode } from '../core/backup-record.ts';
+import { PROGRESS_COMPLETE } from '../core/backup-record.ts';
+import { recordCode, type RecordErrorCode } from '../core/record-codes.ts';
+import { ACTIVE_RESTORE_STATUSES } from '../core/record-states.ts';
 import type { Clock } from '../core/clock.ts';
 import type { Job } from '../core/job.ts';
 import type { BlobStore, MetadataStore } from '../core/ports.ts';
@@ -33,29 +35,29 @@ export async function runRestoreJob(deps: RestoreRunnerDeps, job: Job, signal: A
   if (!restore || restore.record.status !== 'waiting') return;
   const id = restore.record.id;
   const fail = (code: RecordErrorCode, message: string, report: RestoreOutcome | null = null) =>
-    store.restores.update(id, {
-      status: 'failed',
+    store.restores.transition(id, ACTIVE_RESTORE_STATUSES, 'failed', {
       errorCode: code,
       errorMessage: message,
       report,
       updatedAt: clock.now(),
     });
 
-  await store.restores.update(id, { status: 'restoring', startedAt: clock.now() });
+  // From waiting only: a restore reaped before it began stays failed.
+  if (!(await store.restores.transition(id, ['waiting'], 'restoring', { startedAt: clock.now() }))) return;
   const target = await store.instances.findById(restore.record.instanceId);
   const backup = await store.backups.findById(restore.record.backupId);
   const fileKey = backup?.detail.fileKey ?? null;
   const size = fileKey === null ? undefined : await blobs.size(fileKey);
   if (!target || !backup || backup.record.status !== 'succeed' || fileKey === null || size === undefined) {
     await fail(
-      'dcs.08.0001',
+      recordCode('toolFailed'),
       'the backup or its file is gone (deleted or expired since the restore was asked for)',
     );
     return;
   }
 
   let lastWrite = 0;
-  let progressWrite: Promise<void> = Promise.resolve();
+  let progressWrite: Promise<unknown> = Promise.resolve();
   let outcome: RestoreOutcome | null = null;
   try {
     const report = await restoreRdb({
@@ -90,13 +92,15 @@ export async function runRestoreJob(deps: RestoreRunnerDeps, job: Job, signal: A
           Math.floor((bytes * PROGRESS_COMPLETE) / Math.max(1, total)),
         );
         progressWrite = progressWrite.then(() =>
-          store.restores.update(id, { progressHundredths: hundredths }).catch(() => undefined),
+          store.restores
+            .transition(id, ['restoring'], 'restoring', { progressHundredths: hundredths })
+            .catch(() => undefined),
         );
       },
     });
     await progressWrite;
-    await store.restores.update(id, {
-      status: 'succeed',
+    // A restore reaped meanwhile keeps its failed outcome: its target was written by a job nobody watched.
+    await store.restores.transition(id, ['restoring'], 'succeed', {
       progressHundredths: PROGRESS_COMPLETE,
       report: outcomeOf(report, outcome),
       updatedAt: clock.now(),
@@ -108,23 +112,27 @@ export async function runRestoreJob(deps: RestoreRunnerDeps, job: Job, signal: A
     if (cancelled) {
       await fail(cancelled.recordCode, `${cancelled.message}; the target's data may be incomplete`, outcome);
     } else if (error instanceof RestoreRefused) {
-      await fail('dcs.08.0001', `refused before anything was written to the target: ${message}`);
+      await fail(recordCode('toolFailed'), `refused before anything was written to the target: ${message}`);
     } else if (error instanceof RedisWireError && outcome === null) {
-      await fail('dcs.08.0001', `cannot use the target: ${message}`);
+      await fail(recordCode('toolFailed'), `cannot use the target: ${message}`);
     } else if (error instanceof RedisWireError && error.kind === 'timeout') {
       await fail(
-        'dcs.08.0002',
+        recordCode('timedOut'),
         `the target stopped answering mid-restore; its data is incomplete: ${message}`,
         outcome,
       );
     } else if (error instanceof CommandRefused || error instanceof RedisWireError) {
       await fail(
-        'dcs.08.0007',
+        recordCode('restoreSyncFailed'),
         `the data could not be written; the target's data is incomplete: ${message}`,
         outcome,
       );
     } else {
-      await fail('dcs.08.0007', `the restore stopped; the target's data is incomplete: ${message}`, outcome);
+      await fail(
+        recordCode('restoreSyncFailed'),
+        `the restore stopped; the target's data is incomplete: ${message}`,
+        outcome,
+      );
     }
   }
 }

@@ -4,6 +4,13 @@ import type { BackupRecord, BackupStatus } from '../core/backup-record.ts';
 import type { Job } from '../core/job.ts';
 import type { RetainedBackup } from '../core/retention.ts';
 import type { BackupPage, BackupQuery, BackupRepository } from '../core/ports.ts';
+import {
+  ACTIVE_BACKUP_STATUSES,
+  BACKUP_TRANSITIONS,
+  checkTransition,
+  endsJob,
+} from '../core/record-states.ts';
+import { finishRecordJob } from './finish-record-job.ts';
 import { insertWithJob } from './insert-with-job.ts';
 import { isUniqueViolation } from './unique-violation.ts';
 import {
@@ -45,6 +52,31 @@ export class KyselyBackupRepository implements BackupRepository {
     await this.#db.updateTable('backups').set(row).where('id', '=', id).execute();
   }
 
+  async transition(
+    id: string,
+    from: readonly BackupStatus[],
+    to: BackupStatus,
+    change: BackupChange = {},
+  ): Promise<boolean> {
+    checkTransition(BACKUP_TRANSITIONS, from, to);
+    const row = { ...changeToRow(change), status: to };
+    const move = async (db: Kysely<Database>) => {
+      const result = await db
+        .updateTable('backups')
+        .set(row)
+        .where('id', '=', id)
+        .where('status', 'in', [...from])
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows) === 1;
+    };
+    if (!endsJob(ACTIVE_BACKUP_STATUSES, from, to)) return move(this.#db);
+    return this.#db.transaction().execute(async (tx) => {
+      const moved = await move(tx);
+      if (moved) await finishRecordJob(tx, 'backups', id, change.updatedAt);
+      return moved;
+    });
+  }
+
   async insertQueued(record: BackupRecord, job: Job): Promise<void> {
     await insertWithJob(this.#db, job, (tx) => insertBackups(tx, [record]));
   }
@@ -71,11 +103,22 @@ export class KyselyBackupRepository implements BackupRepository {
     return row === undefined ? undefined : Number(row.size_bytes);
   }
 
-  async insertScheduled(record: BackupRecord, job: Job | null): Promise<'inserted' | 'duplicate' | 'busy'> {
+  async insertScheduled(
+    record: BackupRecord,
+    job: Job | null,
+    errorMessage: string | null = null,
+  ): Promise<'inserted' | 'duplicate' | 'busy'> {
     try {
       await this.#db.transaction().execute(async (tx) => {
         // The record first: its window key tells a duplicate apart from a busy instance.
         await insertBackups(tx, [record]);
+        if (errorMessage !== null) {
+          await tx
+            .updateTable('backups')
+            .set({ error_message: errorMessage })
+            .where('id', '=', record.id)
+            .execute();
+        }
         if (job) {
           try {
             await tx.insertInto('jobs').values(jobToRow(job)).execute();
@@ -134,13 +177,7 @@ export class KyselyBackupRepository implements BackupRepository {
   }
 
   async expire(id: string): Promise<boolean> {
-    const result = await this.#db
-      .updateTable('backups')
-      .set({ status: 'expired', restorable: 0, file_key: null, expires_at: null })
-      .where('id', '=', id)
-      .where('status', '=', 'succeed')
-      .executeTakeFirst();
-    return Number(result.numUpdatedRows) === 1;
+    return this.transition(id, ['succeed'], 'expired', { restorable: false, fileKey: null, expiresAt: null });
   }
 
   async markFileMissing(id: string, reason: string): Promise<boolean> {

@@ -9,6 +9,13 @@ import type {
   RestoreStatus,
   StoredRestore,
 } from '../core/restore-record.ts';
+import {
+  ACTIVE_RESTORE_STATUSES,
+  checkTransition,
+  endsJob,
+  RESTORE_TRANSITIONS,
+} from '../core/record-states.ts';
+import { finishRecordJob } from './finish-record-job.ts';
 import { insertWithJob } from './insert-with-job.ts';
 import type { Database, RestoresTable } from './schema.ts';
 
@@ -31,17 +38,34 @@ export class KyselyRestoreRepository implements RestoreRepository {
   }
 
   async update(id: string, change: RestoreChange): Promise<void> {
-    const row: Partial<RestoresTable> = {};
-    if (change.status !== undefined) row.status = change.status;
-    if (change.progressHundredths !== undefined) row.progress = change.progressHundredths;
-    if (change.errorCode !== undefined) row.error_code = change.errorCode;
-    if (change.updatedAt !== undefined) row.updated_at = change.updatedAt;
-    if (change.errorMessage !== undefined) row.error_message = change.errorMessage;
-    if (change.startedAt !== undefined) row.started_at = change.startedAt;
-    if (change.report !== undefined)
-      row.report = change.report === null ? null : JSON.stringify(change.report);
+    const row = changeToRow(change);
     if (Object.keys(row).length === 0) return;
     await this.#db.updateTable('restores').set(row).where('id', '=', id).execute();
+  }
+
+  async transition(
+    id: string,
+    from: readonly RestoreStatus[],
+    to: RestoreStatus,
+    change: RestoreChange = {},
+  ): Promise<boolean> {
+    checkTransition(RESTORE_TRANSITIONS, from, to);
+    const row = { ...changeToRow(change), status: to };
+    const move = async (db: Kysely<Database>) => {
+      const result = await db
+        .updateTable('restores')
+        .set(row)
+        .where('id', '=', id)
+        .where('status', 'in', [...from])
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows) === 1;
+    };
+    if (!endsJob(ACTIVE_RESTORE_STATUSES, from, to)) return move(this.#db);
+    return this.#db.transaction().execute(async (tx) => {
+      const moved = await move(tx);
+      if (moved) await finishRecordJob(tx, 'restores', id, change.updatedAt);
+      return moved;
+    });
   }
 
   async list(query: RestoreQuery): Promise<RestorePage> {
@@ -60,6 +84,17 @@ export class KyselyRestoreRepository implements RestoreRepository {
       .execute();
     return { total, records: rows.map((row) => fromRow(row).record) };
   }
+}
+
+function changeToRow(change: RestoreChange): Partial<RestoresTable> {
+  const row: Partial<RestoresTable> = {};
+  if (change.progressHundredths !== undefined) row.progress = change.progressHundredths;
+  if (change.errorCode !== undefined) row.error_code = change.errorCode;
+  if (change.updatedAt !== undefined) row.updated_at = change.updatedAt;
+  if (change.errorMessage !== undefined) row.error_message = change.errorMessage;
+  if (change.startedAt !== undefined) row.started_at = change.startedAt;
+  if (change.report !== undefined) row.report = change.report === null ? null : JSON.stringify(change.report);
+  return row;
 }
 
 function toRow(stored: StoredRestore): RestoresTable {

@@ -130,7 +130,6 @@ export function rowToDetail(row: Selectable<BackupsTable>): BackupDetail {
 }
 
 const CHANGE_COLUMNS: { [K in keyof Required<BackupChange>]: keyof BackupsTable } = {
-  status: 'status',
   errorCode: 'error_code',
   sizeBytes: 'size_bytes',
   progressHundredths: 'progress',

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { FsBlobStore } from '../../src/blobs/fs-blob-store.ts';
 import type { BackupChange } from '../../src/core/backup-detail.ts';
+import type { BackupStatus } from '../../src/core/backup-record.ts';
 import type { Clock } from '../../src/core/clock.ts';
 import type { MetadataStore } from '../../src/core/ports.ts';
 import { newId } from '../../src/core/ids.ts';
@@ -64,13 +65,13 @@ describe('backup progress', () => {
       policies: opened.store.policies,
       restores: opened.store.restores,
       seenSignatures: opened.store.seenSignatures,
-      // The real repository, with its updates recorded on the way through.
+      // The real repository, with its status-keeping writes recorded on the way through.
       backups: new Proxy(opened.store.backups, {
         get(target, key) {
-          if (key === 'update') {
-            return (id: string, change: BackupChange) => {
+          if (key === 'transition') {
+            return (id: string, from: BackupStatus[], to: BackupStatus, change: BackupChange = {}) => {
               changes.push(change);
-              return target.update(id, change);
+              return target.transition(id, from, to, change);
             };
           }
           const value = Reflect.get(target, key);

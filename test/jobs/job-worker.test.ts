@@ -85,7 +85,7 @@ for (const kind of STORE_KINDS) {
       // A process claims the job, starts writing, and dies: no heartbeat ever comes.
       const claimed = await opened.store.jobs.claim('dead-process', NOW + 30_000);
       assert.equal(claimed?.backupId, record.id);
-      await opened.store.backups.update(record.id, { status: 'backuping' });
+      await opened.store.backups.transition(record.id, ['waiting'], 'backuping');
       const writer = await blobs.create(backupFileKey(record.id));
       writer.stream.write(Buffer.alloc(1000));
       assert.deepEqual((await blobs.list()).partial, [backupFileKey(record.id)]);

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/api/app.ts';
 import type { AppDeps } from '../../src/api/app-deps.ts';
 import type { Clock } from '../../src/core/clock.ts';
-import type { MetadataStore } from '../../src/core/ports.ts';
+import type { BlobStore, MetadataStore } from '../../src/core/ports.ts';
 import { JobWorker } from '../../src/jobs/job-worker.ts';
 import { jobRunner } from '../../src/jobs/run-job.ts';
 import { asAdmin, testDeps } from './app.ts';
@@ -24,9 +24,12 @@ export async function startBackupHarness(
     autoStart?: boolean;
     /** Restores try the replication fast path, targets reaching this process at this address. */
     restoreFastPath?: { advertiseHost: string };
+    /** Wraps the blob store the app and the worker use (to watch or hold its calls). */
+    wrapBlobs?: (blobs: BlobStore) => BlobStore;
   } = {},
 ): Promise<BackupHarness> {
   const deps = testDeps(store, clock);
+  if (options.wrapBlobs) deps.blobs = options.wrapBlobs(deps.blobs);
   const worker = new JobWorker({
     store,
     blobs: deps.blobs,

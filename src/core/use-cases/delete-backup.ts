@@ -13,20 +13,33 @@ export async function deleteBackup(
   backupId: string,
 ): Promise<void> {
   const { record, detail } = await findBackup(deps.store, projectId, instanceId, backupId);
-  if (record.status === 'deleted') {
-    throw new DomainError('backup_not_found', 'The backup does not exist or has been deleted.');
-  }
-  if (record.status === 'waiting' || record.status === 'backuping') {
-    throw new DomainError(
-      'backup_in_progress',
-      'the instance is backuping: wait for the backup to end before deleting it.',
-    );
-  }
-  await deps.store.backups.update(backupId, {
-    status: 'deleted',
+  if (record.status === 'deleted') throw gone();
+  if (record.status === 'waiting' || record.status === 'backuping') throw running();
+  // Only from the state just read: a backup that expired or was deleted meanwhile keeps its own outcome,
+  // and the file named is the one this record still owned.
+  const moved = await deps.store.backups.transition(backupId, [record.status], 'deleted', {
     restorable: false,
     fileKey: null,
     expiresAt: null,
   });
+  if (!moved) {
+    // It expired between the read and the delete: delete it from there (its file went with the expiry).
+    const now = (await deps.store.backups.findById(backupId))?.record.status;
+    if (now !== 'expired' || !(await deps.store.backups.transition(backupId, ['expired'], 'deleted'))) {
+      throw gone();
+    }
+    return;
+  }
   if (detail.fileKey) await deps.blobs.remove(detail.fileKey);
+}
+
+function gone(): DomainError {
+  return new DomainError('backup_not_found', 'The backup does not exist or has been deleted.');
+}
+
+function running(): DomainError {
+  return new DomainError(
+    'backup_in_progress',
+    'the instance is backuping: wait for the backup to end before deleting it.',
+  );
 }

@@ -38,7 +38,18 @@ export async function verifyBackup(
   const restorable = problem === null && findings.checksum === 'ok';
   const errorMessage =
     problem ?? (findings.checksum === 'ok' ? null : 'the source writes RDB files without a checksum');
-  await deps.store.backups.update(backupId, { content: summary, restorable, errorMessage });
+  // Only onto a backup still stored: one deleted or expired during the read keeps its state and flags.
+  const stillStored = await deps.store.backups.transition(backupId, ['succeed'], 'succeed', {
+    content: summary,
+    restorable,
+    errorMessage,
+  });
+  if (!stillStored) {
+    throw new DomainError(
+      'backup_not_ready',
+      'The backup was deleted or expired while it was being verified.',
+    );
+  }
   return {
     stored: { record: { ...record, restorable }, detail: { ...detail, content: summary, errorMessage } },
     summary,

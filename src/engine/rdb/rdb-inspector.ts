@@ -3,8 +3,8 @@ import { type RdbEvent, RdbParser } from './rdb-reader.ts';
 import { type RdbMagic, typeName } from './rdb-types.ts';
 import { decodeValue, moduleNameOf } from './value-decoder.ts';
 
-/** What a whole read of an RDB file found: what restore needs to know before it touches a target. */
-export interface RdbInspection {
+/** What a walk of an RDB's structure found, apart from the checksums. */
+export interface RdbStructure {
   magic: RdbMagic | null;
   rdbVersion: number | null;
   /** AUX fields the source wrote (redis-ver, used-mem, ctime…). */
@@ -25,11 +25,15 @@ export interface RdbInspection {
   largestValueBytes: number;
   /** The largest value of each type code present. */
   largestValueByType: Record<string, number>;
+  /** The first thing wrong with the structure, or null when it read cleanly to its end. */
+  problem: string | null;
+}
+
+/** What a whole read of an RDB file found: what restore needs to know before it touches a target. */
+export interface RdbInspection extends RdbStructure {
   sizeBytes: number;
   sha256: string;
   checksum: 'ok' | 'absent' | 'mismatch';
-  /** The first thing wrong with the file, or null when it read cleanly to its checksum. */
-  problem: string | null;
 }
 
 export interface InspectOptions {
@@ -41,17 +45,14 @@ export interface InspectOptions {
 }
 
 /**
- * Reads an RDB stream to its end without writing anywhere: structure (every opcode and value boundary), the
- * CRC-64 over the same bytes, and with `deep` the content of every value. Never throws for bad data: the
- * problem is reported.
+ * Walks an RDB's structure (every opcode and value boundary) as its bytes are pushed, in chunks split
+ * anywhere, and tallies what it holds. Never throws for bad data: the first problem is kept and the walk
+ * stops trusting the structure there. Checksums are not its business (RdbIntegrity reads the same bytes).
  */
-export async function inspectRdb(
-  source: AsyncIterable<Buffer> | Iterable<Buffer>,
-  options: InspectOptions = {},
-): Promise<RdbInspection> {
-  const integrity = new RdbIntegrity({ sha256: options.sha256 !== false });
-  const parser = new RdbParser({ captureLimit: options.captureLimit ?? 64 * 1024 * 1024 });
-  const found: RdbInspection = {
+export class RdbStructureWalker {
+  readonly #deep: boolean;
+  readonly #parser: RdbParser;
+  readonly #found: RdbStructure = {
     magic: null,
     rdbVersion: null,
     aux: {},
@@ -64,14 +65,42 @@ export async function inspectRdb(
     modules: [],
     largestValueBytes: 0,
     largestValueByType: {},
-    sizeBytes: 0,
-    sha256: '',
-    checksum: 'mismatch',
     problem: null,
   };
-  const types = new Set<number>();
-  const modules = new Set<string>();
-  const take = (events: RdbEvent[]) => {
+  readonly #types = new Set<number>();
+  readonly #modules = new Set<string>();
+
+  constructor(options: { deep?: boolean; captureLimit?: number } = {}) {
+    this.#deep = options.deep === true;
+    // Only a deep walk decodes values; a structure walk keeps none of them.
+    this.#parser = new RdbParser({
+      captureLimit: options.captureLimit ?? (this.#deep ? 64 * 1024 * 1024 : 0),
+    });
+  }
+
+  push(chunk: Buffer): void {
+    this.#attempt(() => this.#take(this.#parser.push(chunk)));
+  }
+
+  /** Ends the walk: a file that stopped before its end is a problem. */
+  finish(): RdbStructure {
+    this.#attempt(() => this.#take(this.#parser.finish()));
+    this.#found.typeCodes = [...this.#types].sort((a, b) => a - b);
+    this.#found.modules = [...this.#modules].sort();
+    return this.#found;
+  }
+
+  #attempt(work: () => void): void {
+    if (this.#found.problem !== null) return;
+    try {
+      work();
+    } catch (error) {
+      this.#found.problem = (error as Error).message;
+    }
+  }
+
+  #take(events: RdbEvent[]): void {
+    const found = this.#found;
     for (const event of events) {
       switch (event.kind) {
         case 'header':
@@ -85,7 +114,7 @@ export async function inspectRdb(
           found.functions++;
           break;
         case 'module-aux':
-          modules.add(moduleNameOf(event.moduleId).name);
+          this.#modules.add(moduleNameOf(event.moduleId).name);
           break;
         case 'key': {
           const { record } = event;
@@ -96,42 +125,50 @@ export async function inspectRdb(
           const name = typeName(found.magic ?? 'REDIS', record.type);
           found.keysPerDb[record.db] = (found.keysPerDb[record.db] ?? 0) + 1;
           found.keysPerType[name] = (found.keysPerType[name] ?? 0) + 1;
-          types.add(record.type);
+          this.#types.add(record.type);
           if (record.expireAtMs !== null) found.keysWithExpiry++;
           found.largestValueBytes = Math.max(found.largestValueBytes, record.valueLength);
           found.largestValueByType[record.type] = Math.max(
             found.largestValueByType[record.type] ?? 0,
             record.valueLength,
           );
-          if (options.deep && record.value) {
+          if (this.#deep && record.value) {
             const value = decodeValue(record.type, record.value, found.magic ?? 'REDIS');
-            if (value.kind === 'module') modules.add(value.moduleName);
+            if (value.kind === 'module') this.#modules.add(value.moduleName);
           }
           break;
         }
       }
     }
-  };
-  const attempt = (work: () => void) => {
-    if (found.problem !== null) return;
-    try {
-      work();
-    } catch (error) {
-      // The structure is not trusted past a problem, but the bytes still count for the size and checksum.
-      found.problem = (error as Error).message;
-    }
-  };
-  for await (const chunk of source) {
-    integrity.push(chunk);
-    attempt(() => take(parser.push(chunk)));
   }
-  attempt(() => take(parser.finish()));
+}
+
+/**
+ * Reads an RDB stream to its end without writing anywhere: structure (every opcode and value boundary), the
+ * CRC-64 over the same bytes, and with `deep` the content of every value. Never throws for bad data: the
+ * problem is reported.
+ */
+export async function inspectRdb(
+  source: AsyncIterable<Buffer> | Iterable<Buffer>,
+  options: InspectOptions = {},
+): Promise<RdbInspection> {
+  const integrity = new RdbIntegrity({ sha256: options.sha256 !== false });
+  const walker = new RdbStructureWalker({
+    deep: options.deep === true,
+    captureLimit: options.captureLimit ?? 64 * 1024 * 1024,
+  });
+  for await (const chunk of source) {
+    // The structure is not trusted past a problem, but the bytes still count for the size and checksum.
+    integrity.push(chunk);
+    walker.push(chunk);
+  }
+  const structure = walker.finish();
   const summary = integrity.finish();
-  found.sizeBytes = summary.sizeBytes;
-  found.sha256 = summary.sha256;
-  found.checksum = summary.checksum;
-  found.problem ??= summary.problem;
-  found.typeCodes = [...types].sort((a, b) => a - b);
-  found.modules = [...modules].sort();
-  return found;
+  return {
+    ...structure,
+    sizeBytes: summary.sizeBytes,
+    sha256: summary.sha256,
+    checksum: summary.checksum,
+    problem: structure.problem ?? summary.problem,
+  };
 }

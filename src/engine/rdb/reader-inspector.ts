@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
-import type { RdbFindings, RdbInspector } from '../../core/ports.ts';
-import { inspectRdb } from './rdb-inspector.ts';
+import type { RdbFindings, RdbInspector, RdbWalk } from '../../core/ports.ts';
+import { inspectRdb, RdbStructureWalker, type RdbStructure } from './rdb-inspector.ts';
 
 /** The RDB reader as the core's inspector. */
 export class ReaderInspector implements RdbInspector {
@@ -10,23 +10,33 @@ export class ReaderInspector implements RdbInspector {
       sha256: options.checksums,
       ...(options.deep ? {} : { captureLimit: 0 }),
     });
-    const usedMemory = Number(found.aux['used-mem']);
+    return { ...findingsOf(found), sha256: found.sha256, checksum: found.checksum };
+  }
+
+  walk(): RdbWalk {
+    const walker = new RdbStructureWalker({ deep: false, captureLimit: 0 });
     return {
-      magic: found.magic,
-      rdbVersion: found.rdbVersion,
-      typeCodes: found.typeCodes,
-      largestValueBytes: found.largestValueBytes,
-      largestValueByType: found.largestValueByType,
-      usedMemory: Number.isFinite(usedMemory) ? usedMemory : null,
-      sha256: found.sha256,
-      checksum: found.checksum,
-      keysPerDb: found.keysPerDb,
-      keysPerType: found.keysPerType,
-      keysWithExpiry: found.keysWithExpiry,
-      emptyKeys: found.emptyKeys,
-      functions: found.functions,
-      modules: found.modules,
-      problem: found.problem,
+      push: (chunk) => walker.push(chunk),
+      finish: () => findingsOf(walker.finish()),
     };
   }
+}
+
+function findingsOf(found: RdbStructure): Omit<RdbFindings, 'sha256' | 'checksum'> {
+  const usedMemory = Number(found.aux['used-mem']);
+  return {
+    magic: found.magic,
+    rdbVersion: found.rdbVersion,
+    typeCodes: found.typeCodes,
+    largestValueBytes: found.largestValueBytes,
+    largestValueByType: found.largestValueByType,
+    usedMemory: Number.isFinite(usedMemory) ? usedMemory : null,
+    keysPerDb: found.keysPerDb,
+    keysPerType: found.keysPerType,
+    keysWithExpiry: found.keysWithExpiry,
+    emptyKeys: found.emptyKeys,
+    functions: found.functions,
+    modules: found.modules,
+    problem: found.problem,
+  };
 }
