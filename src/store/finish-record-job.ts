@@ -15,7 +15,7 @@ export async function finishRecordJob(
   if (typeof now !== 'number') throw new Error('a transition that ends a job must say when (updatedAt)');
   await tx
     .updateTable('jobs')
-    .set({ state: 'finished', finished_at: now })
+    .set({ state: 'finished', finished_at: now, lease_until: null })
     // By instance first: the partial index of unfinished jobs per instance finds the row without a scan.
     .where('instance_id', '=', (eb) => eb.selectFrom(table).select('instance_id').where('id', '=', recordId))
     .where('finished_at', 'is', null)
