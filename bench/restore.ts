@@ -24,6 +24,7 @@ import { encodeBinaryCommand } from '../src/engine/restore/resp-command.ts';
 import { fileSource, snapshotToFile } from '../test/support/rdb-files.ts';
 import { command } from '../test/support/redis-inspect.ts';
 import { startRedisServer } from '../test/support/redis-server.ts';
+import { localEndpoint } from '../test/support/replica-pair.ts';
 import { fillWithBenchmarkData } from './fill-redis.ts';
 
 const { values: args } = parseArgs({
@@ -31,14 +32,7 @@ const { values: args } = parseArgs({
 });
 const SIZE = Number(args.size);
 const ROUNDS = Number(args.rounds);
-const endpoint = (port: number) => ({
-  host: '127.0.0.1',
-  port,
-  db: 0,
-  username: null,
-  password: null,
-  tls: false,
-});
+const endpoint = localEndpoint;
 
 /** The commands our restore sends, written once: SELECT per database, RESTORE … REPLACE [ABSTTL] per key. */
 async function writeCommands(rdb: string, out: string, version: number): Promise<number> {

@@ -7,8 +7,8 @@ import { startBackupHarness, type BackupHarness } from '../support/backup-harnes
 import { keyEntry, rdbString, rdbWithKeys, stringKey } from '../support/empty-collections-rdb.ts';
 import { startFakeMaster, type FakeMaster } from '../support/fake-master.ts';
 import { makeInstance } from '../support/records.ts';
-import { command } from '../support/redis-inspect.ts';
-import { startRedisServer, type RedisServer } from '../support/redis-server.ts';
+import type { RedisServer } from '../support/redis-server.ts';
+import { startPrimaryWithReplica } from '../support/replica-pair.ts';
 import { STORE_KINDS, type OpenedStore } from '../support/stores.ts';
 
 const PROJECT = 'project-a';
@@ -39,14 +39,7 @@ describe('a restore that falls back from the fast path and then fails', () => {
     master = await startFakeMaster({
       afterSync: [Buffer.from(`+FULLRESYNC ${'b'.repeat(40)} 0\r\n$${rdb.length}\r\n`), rdb],
     });
-    primary = await startRedisServer();
-    replica = await startRedisServer();
-    await command(replica.port, 'REPLICAOF', '127.0.0.1', String(primary.port));
-    for (let i = 0; i < 100; i++) {
-      const info = await command(primary.port, 'INFO', 'replication');
-      if (/connected_slaves:1/.test(String(info.value))) break;
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
+    ({ primary, replica } = await startPrimaryWithReplica());
     opened = await STORE_KINDS[0]!.open();
     harness = await startBackupHarness(opened.store, new ManualClock(NOW), {
       restoreFastPath: { advertiseHost: '127.0.0.1' },

@@ -8,7 +8,8 @@ import { startFakeMaster, type FakeMaster } from '../support/fake-master.ts';
 import { makeRdb, noise } from '../support/rdb-bytes.ts';
 import { fillSampleData } from '../support/redis-data.ts';
 import { startRedisServer, type RedisServer } from '../support/redis-server.ts';
-import { runCli, startServiceProcess, type ServiceProcess } from '../support/service-process.ts';
+import { startCliSession, type CliSession } from '../support/cli-session.ts';
+import { startServiceProcess, type ServiceProcess } from '../support/service-process.ts';
 
 // The service inherits this: a usual umask that would leave files 0644 and directories 0755, so the modes
 // checked below are the ones the service sets itself.
@@ -22,41 +23,29 @@ describe('files the service creates', () => {
   let dataDir: string;
   let redis: RedisServer;
   let master: FakeMaster;
+  let session: CliSession;
   let service: ServiceProcess;
-  const cli = (...args: string[]) => runCli(['--endpoint', service.url, ...args], { DCS_DATA_DIR: dataDir });
+  const cli = (...args: string[]) => session.cli(...args);
+  const attach = (port: number, name: string) => session.attach(port, name);
 
   before(async () => {
     root = fs.mkdtempSync(path.join(os.tmpdir(), 'dcs-modes-'));
-    dataDir = path.join(root, 'data');
     redis = await startRedisServer(['--repl-diskless-sync-delay', '0']);
     await fillSampleData(redis.port);
     const rdb = makeRdb(noise(200_000));
     master = await startFakeMaster({
       afterSync: [Buffer.from(`$${rdb.length}\r\n`), rdb.subarray(0, 100_000), { pauseMs: 60_000 }],
     });
-    service = await startServiceProcess(['--data-dir', dataDir], ENV);
+    session = await startCliSession('dcs-modes-data-', ENV, { serviceCreatesDataDir: true });
+    ({ service, dataDir } = session);
   });
 
   after(async () => {
-    await service.stop();
+    await session.close();
     await master.close();
     await redis.stop();
     fs.rmSync(root, { recursive: true, force: true });
   });
-
-  const attach = async (port: number, name: string) => {
-    const attached = await cli(
-      'instance',
-      'attach',
-      `redis://127.0.0.1:${port}`,
-      '--project',
-      'p1',
-      '--name',
-      name,
-    );
-    assert.equal(attached.code, 0, attached.stderr);
-    return attached.stdout.trim();
-  };
 
   it('keeps the data directory 0700 and the database, keys and credentials 0600', async () => {
     assert.equal(modeOf(dataDir), '700');

@@ -8,6 +8,7 @@ import { fixturePath, fixturesAvailable } from '../support/fixtures.ts';
 import { contentOf, openSession, type ServerContent, type Session } from '../support/logical-content.ts';
 import { fileSource } from '../support/rdb-files.ts';
 import { startRedisServer, type RedisServer } from '../support/redis-server.ts';
+import { localEndpoint } from '../support/replica-pair.ts';
 import { sharedBinariesAvailable, sharedBinary } from '../support/shared-bin.ts';
 
 /**
@@ -50,14 +51,7 @@ const KINDS: ServerKind[] = [
   },
 ];
 
-const endpoint = (port: number) => ({
-  host: '127.0.0.1',
-  port,
-  db: 0,
-  username: null,
-  password: null,
-  tls: false,
-});
+const endpoint = localEndpoint;
 
 const range = (n: number) => Array.from({ length: n }, (_, i) => i);
 

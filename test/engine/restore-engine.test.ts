@@ -11,15 +11,9 @@ import { fileSource, snapshotToFile } from '../support/rdb-files.ts';
 import { fillEveryType } from '../support/rich-data.ts';
 import { command, dumpEveryKey, functionDump } from '../support/redis-inspect.ts';
 import { startRedisServer, type RedisServer } from '../support/redis-server.ts';
+import { localEndpoint, startPrimaryWithReplica } from '../support/replica-pair.ts';
 
-const endpoint = (port: number) => ({
-  host: '127.0.0.1',
-  port,
-  db: 0,
-  username: null,
-  password: null,
-  tls: false,
-});
+const endpoint = localEndpoint;
 
 describe('restore into a real redis-server', () => {
   let source: RedisServer;
@@ -123,15 +117,8 @@ describe('restore into a real redis-server', () => {
   });
 
   it('falls back to commands when the target cannot take the fast path (it has replicas of its own)', async () => {
-    const primary = await startRedisServer();
-    const replica = await startRedisServer();
+    const { primary, replica } = await startPrimaryWithReplica();
     try {
-      await command(replica.port, 'REPLICAOF', '127.0.0.1', String(primary.port));
-      for (let i = 0; i < 100; i++) {
-        const info = await command(primary.port, 'INFO', 'replication');
-        if (/connected_slaves:1/.test(String(info.value))) break;
-        await new Promise((resolve) => setTimeout(resolve, 50));
-      }
       const report = await restoreRdb({
         target: endpoint(primary.port),
         source: fileSource(file),

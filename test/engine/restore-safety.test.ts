@@ -21,6 +21,7 @@ import { makeRdb } from '../support/rdb-bytes.ts';
 import { fileSource } from '../support/rdb-files.ts';
 import { command, dumpEveryKey } from '../support/redis-inspect.ts';
 import { startRedisServer, type RedisServer } from '../support/redis-server.ts';
+import { startPrimaryWithReplica } from '../support/replica-pair.ts';
 
 const endpoint = (port: number, user: { username: string; password: string } | null = null) => ({
   host: '127.0.0.1',
@@ -135,15 +136,8 @@ describe('restores that never wipe the target and then fail', () => {
     // A target with a replica of its own cannot take the fast path; the command path then meets a listpack whose
     // header claims 99 bytes: the walk passes over it, Redis's own checks refuse it. Finding it before writing
     // would mean decoding every value (verify does).
-    const primary = await startRedisServer();
-    const replica = await startRedisServer();
+    const { primary, replica } = await startPrimaryWithReplica();
     try {
-      await command(replica.port, 'REPLICAOF', '127.0.0.1', String(primary.port));
-      for (let i = 0; i < 100; i++) {
-        const info = await command(primary.port, 'INFO', 'replication');
-        if (/connected_slaves:1/.test(String(info.value))) break;
-        await new Promise((resolve) => setTimeout(resolve, 50));
-      }
       const corrupt = Buffer.from([99, 0, 0, 0, 0, 0, 0xff]);
       const file = write(
         'corrupt-inside.rdb',

@@ -14,9 +14,17 @@ export interface CliSession {
   close(): Promise<void>;
 }
 
-/** The real service binary in a fresh data directory, and the CLI pointed at it. */
-export async function startCliSession(prefix: string, env: NodeJS.ProcessEnv = {}): Promise<CliSession> {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+/**
+ * The real service binary in a fresh data directory, and the CLI pointed at it. With `serviceCreatesDataDir`
+ * the directory does not exist yet (the service makes it, with its own mode), inside a fresh parent.
+ */
+export async function startCliSession(
+  prefix: string,
+  env: NodeJS.ProcessEnv = {},
+  options: { serviceCreatesDataDir?: boolean } = {},
+): Promise<CliSession> {
+  const parent = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  const dataDir = options.serviceCreatesDataDir ? path.join(parent, 'data') : parent;
   const service = await startServiceProcess(['--data-dir', dataDir], env);
   const cli = (...args: string[]) => runCli(['--endpoint', service.url, ...args], { DCS_DATA_DIR: dataDir });
   return {
@@ -38,7 +46,7 @@ export async function startCliSession(prefix: string, env: NodeJS.ProcessEnv = {
     },
     async close() {
       await service.stop();
-      fs.rmSync(dataDir, { recursive: true, force: true });
+      fs.rmSync(parent, { recursive: true, force: true });
     },
   };
 }
