@@ -29,6 +29,8 @@ export interface S3Server {
   store(prefix?: string): S3BlobStore;
   /** Stops answering at once: open connections are cut, new ones refused. */
   stop(): Promise<void>;
+  /** Serves again, on the same port and files, after stop(). */
+  restart(): Promise<void>;
   /** Stops and removes its files. */
   dispose(): Promise<void>;
 }
@@ -36,16 +38,16 @@ export interface S3Server {
 /** An in-process s3rver on a free loopback port, with one bucket already created. */
 export async function startS3Server(bucket = 'backups'): Promise<S3Server> {
   const directory = fs.mkdtempSync(path.join(os.tmpdir(), 'dcs-s3rver-'));
-  const server = new S3rver({
-    address: '127.0.0.1',
-    port: 0,
-    directory,
-    silent: true,
-    configureBuckets: [{ name: bucket }],
-  });
+  const options = { address: '127.0.0.1', directory, silent: true, configureBuckets: [{ name: bucket }] };
+  let server = new S3rver({ ...options, port: 0 });
   const { port } = await server.run();
   const endpoint = `http://127.0.0.1:${port}`;
   let stopped = false;
+  const restart = async () => {
+    server = new S3rver({ ...options, port });
+    await server.run();
+    stopped = false;
+  };
   const stop = async () => {
     if (stopped) return;
     stopped = true;
@@ -75,6 +77,7 @@ export async function startS3Server(bucket = 'backups'): Promise<S3Server> {
       AWS_SECRET_ACCESS_KEY: S3_CREDENTIALS.secretAccessKey,
     }),
     stop,
+    restart,
     async dispose() {
       await stop();
       fs.rmSync(directory, { recursive: true, force: true });
