@@ -23,12 +23,17 @@ export interface UploadTarget {
 
 /** Parts being sent at once: memory stays within (this + 1) parts whatever the file's size. */
 const PARTS_IN_FLIGHT = 2;
+/**
+ * Times a part is sent before the upload fails, on top of the SDK's own retries of transient answers: a part
+ * refused for any reason (a proxy's 4xx, a reset mid-body) is sent again from memory, the backup goes on.
+ */
+const PART_ATTEMPTS = 2;
 
 /**
  * A writer that streams into a multipart upload: bytes gather into a part, full parts go up while the next
  * fills (at most PARTS_IN_FLIGHT at once; further writes wait, which paces the transfer), and the object
  * only appears when commit() completes the upload. A blob smaller than one part never starts an upload: it
- * is sent whole by commit(). A part that fails after the SDK's own retries fails the stream, so the backup
+ * is sent whole by commit(). A part that fails PART_ATTEMPTS times fails the stream, so the backup
  * ends failed and abort() drops the upload.
  */
 export async function createS3Writer(
@@ -56,7 +61,15 @@ export async function createS3Writer(
   const sendPart = (body: Buffer) => {
     const partNumber = nextPart++;
     const sent: Promise<void> = startUpload()
-      .then((id) => target.uploadPart(id, partNumber, body))
+      .then(async (id) => {
+        for (let attempt = 1; ; attempt++) {
+          try {
+            return await target.uploadPart(id, partNumber, body);
+          } catch (error) {
+            if (attempt >= PART_ATTEMPTS) throw error;
+          }
+        }
+      })
       .then((etag) => {
         parts.push({ PartNumber: partNumber, ETag: etag });
       })
