@@ -62,6 +62,8 @@ export class S3BlobStore implements BlobStore {
       forcePathStyle: settings.forcePathStyle,
       ...(settings.credentials ? { credentials: settings.credentials } : {}),
       maxAttempts: settings.maxAttempts ?? 4,
+      // A server that stops answering fails the call (and is retried) instead of holding a backup forever.
+      requestHandler: { connectionTimeout: 10_000, socketTimeout: 300_000 },
       // Third-party servers (OBS, Ceph, older MinIO) often refuse the aws-chunked checksum trailers.
       requestChecksumCalculation: 'WHEN_REQUIRED',
       responseChecksumValidation: 'WHEN_REQUIRED',
