@@ -139,7 +139,8 @@ export async function createS3Writer(
       if (settled) return;
       settled = true;
       stream.destroy();
-      while (inFlight.size > 0) await Promise.race(inFlight);
+      // Parts still in flight are not waited for (a silent server could hold them for minutes): once the
+      // upload is aborted they fail, and nothing is left of them.
       if (visible) {
         await target.removeObject();
         await target.markEnded();
