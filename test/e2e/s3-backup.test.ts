@@ -158,6 +158,21 @@ describe('backups kept in an S3 bucket (s3rver), through the service binary and 
       blobs.close();
     }
   });
+  it('removes the objects of an instance detached with --force, once the bucket is back', async () => {
+    const result = await cli('backup', 'create', instanceId, '--wait');
+    assert.equal(result.code, 0, result.stderr);
+    const id = /^([0-9a-f-]{36}) succeed/m.exec(result.stdout)![1]!;
+    const blobs = s3.store('backups/');
+    try {
+      assert.ok((await blobs.size(`${id}.rdb`))! > 0);
+      const detached = await cli('instance', 'detach', instanceId, '--force');
+      assert.equal(detached.code, 0, detached.stderr);
+      assert.equal(await blobs.size(`${id}.rdb`), undefined);
+      assert.deepEqual((await blobs.list()).committed, []);
+    } finally {
+      blobs.close();
+    }
+  });
 });
 
 describe('the service against a bucket it cannot use', () => {
