@@ -2,7 +2,10 @@
  * Backup benchmark: fills a local redis-server, then times `redis-cli --rdb` and our backup of the same
  * instance, alternating, over several rounds, and reads the service's peak RSS (VmHWM) per dataset size.
  *
- *   npm run bench:backup -- [--sizes 200,1000] [--rounds 3]
+ *   npm run bench:backup -- [--sizes 200,1000] [--rounds 3] [--blob local|s3|both]
+ *
+ * --blob s3 keeps the backups in a bucket of an in-process s3rver (sharing the cores with everything else);
+ * both runs the local directory and the bucket one after the other for each size and prints their ratio.
  *
  * Sizes are approximate RDB sizes in MB (800-byte values that LZF cannot compress, as redis-benchmark writes).
  */
@@ -16,10 +19,17 @@ import { startRedisServer } from '../test/support/redis-server.ts';
 import { credentialsFor } from './bench-auth.ts';
 import { fillWithBenchmarkData } from './fill-redis.ts';
 import { runCli, startServiceProcess, type ServiceProcess } from '../test/support/service-process.ts';
+import { startS3Server, type S3Server } from '../test/support/s3-server.ts';
 
 const { values: args } = parseArgs({
-  options: { sizes: { type: 'string', default: '200,1000' }, rounds: { type: 'string', default: '3' } },
+  options: {
+    sizes: { type: 'string', default: '200,1000' },
+    rounds: { type: 'string', default: '3' },
+    blob: { type: 'string', default: 'local' },
+  },
 });
+if (!['local', 's3', 'both'].includes(args.blob)) throw new Error('--blob must be local, s3 or both');
+const BLOBS = args.blob === 'both' ? ['local', 's3'] : [args.blob];
 const SIZES = args.sizes.split(',').map(Number);
 const ROUNDS = Number(args.rounds);
 
@@ -69,52 +79,63 @@ const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floo
 console.log(`node ${process.version}, ${os.cpus().length} cores, ${ROUNDS} rounds per size, alternating`);
 const summary: string[] = [];
 for (const size of SIZES) {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dcs-bench-backup-'));
-  const redis = await startRedisServer(['--repl-diskless-sync-delay', '0', '--maxmemory', '0']);
-  const service = await startServiceProcess(['--data-dir', path.join(dir, 'data')]);
-  try {
-    await fillWithBenchmarkData(redis.port, size);
-    const attached = await runCli(
-      [
-        '--endpoint',
-        service.url,
-        'instance',
-        'attach',
-        `redis://127.0.0.1:${redis.port}`,
-        '--project',
-        'bench',
-        '--name',
-        'bench',
-      ],
-      { DCS_DATA_DIR: path.join(dir, 'data') },
-    );
-    const instanceId = attached.stdout.trim();
-    const { token } = await credentialsFor(service.url, path.join(dir, 'data'));
-    const cli: number[] = [];
-    const ours: number[] = [];
-    let bytes = 0;
-    for (let round = 0; round < ROUNDS; round++) {
-      const file = path.join(dir, 'redis-cli.rdb');
-      cli.push(await timeRedisCli(redis.port, file));
-      fs.rmSync(file);
-      const result = await timeOurs(service, instanceId, token);
-      ours.push(result.seconds);
-      bytes = result.size;
-      console.log(
-        `  ${size} MB round ${round + 1}: redis-cli ${cli.at(-1)!.toFixed(2)} s, ours ${result.seconds.toFixed(2)} s`,
+  const medians = new Map<string, number>();
+  for (const blob of BLOBS) {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dcs-bench-backup-'));
+    const redis = await startRedisServer(['--repl-diskless-sync-delay', '0', '--maxmemory', '0']);
+    const s3: S3Server | undefined = blob === 's3' ? await startS3Server() : undefined;
+    const service = await startServiceProcess(['--data-dir', path.join(dir, 'data')], s3?.env() ?? {});
+    try {
+      await fillWithBenchmarkData(redis.port, size);
+      const attached = await runCli(
+        [
+          '--endpoint',
+          service.url,
+          'instance',
+          'attach',
+          `redis://127.0.0.1:${redis.port}`,
+          '--project',
+          'bench',
+          '--name',
+          'bench',
+        ],
+        { DCS_DATA_DIR: path.join(dir, 'data') },
       );
+      const instanceId = attached.stdout.trim();
+      const { token } = await credentialsFor(service.url, path.join(dir, 'data'));
+      const cli: number[] = [];
+      const ours: number[] = [];
+      let bytes = 0;
+      for (let round = 0; round < ROUNDS; round++) {
+        const file = path.join(dir, 'redis-cli.rdb');
+        cli.push(await timeRedisCli(redis.port, file));
+        fs.rmSync(file);
+        const result = await timeOurs(service, instanceId, token);
+        ours.push(result.seconds);
+        bytes = result.size;
+        console.log(
+          `  ${size} MB ${blob} round ${round + 1}: redis-cli ${cli.at(-1)!.toFixed(2)} s, ours ${result.seconds.toFixed(2)} s`,
+        );
+      }
+      const line =
+        `${blob} store, dataset ~${size} MB (RDB ${(bytes / 1e6).toFixed(0)} MB): redis-cli median ${median(cli).toFixed(2)} s ` +
+        `(${(bytes / 1e6 / median(cli)).toFixed(0)} MB/s), ours median ${median(ours).toFixed(2)} s ` +
+        `(${(bytes / 1e6 / median(ours)).toFixed(0)} MB/s), ratio ours/redis-cli ${(median(ours) / median(cli)).toFixed(3)}, ` +
+        `service peak RSS ${peakRssMb(service.pid).toFixed(0)} MB`;
+      console.log(line);
+      summary.push(line);
+      medians.set(blob, median(ours));
+    } finally {
+      await service.stop();
+      await redis.stop();
+      await s3?.dispose();
+      fs.rmSync(dir, { recursive: true, force: true });
     }
-    const line =
-      `dataset ~${size} MB (RDB ${(bytes / 1e6).toFixed(0)} MB): redis-cli median ${median(cli).toFixed(2)} s ` +
-      `(${(bytes / 1e6 / median(cli)).toFixed(0)} MB/s), ours median ${median(ours).toFixed(2)} s ` +
-      `(${(bytes / 1e6 / median(ours)).toFixed(0)} MB/s), ratio ours/redis-cli ${(median(ours) / median(cli)).toFixed(3)}, ` +
-      `service peak RSS ${peakRssMb(service.pid).toFixed(0)} MB`;
+  }
+  if (medians.size === 2) {
+    const line = `dataset ~${size} MB: ratio s3/local ${(medians.get('s3')! / medians.get('local')!).toFixed(3)}`;
     console.log(line);
     summary.push(line);
-  } finally {
-    await service.stop();
-    await redis.stop();
-    fs.rmSync(dir, { recursive: true, force: true });
   }
 }
 console.log(`\nsummary\n${summary.join('\n')}`);

@@ -3,7 +3,9 @@
  * second redis-server with our restore, alternating with `redis-cli --pipe` fed the same RESTORE commands
  * pre-generated to a file (the baseline), and reports keys/s, MB/s and the ratio.
  *
- *   npm run bench:restore -- [--size 1000] [--rounds 3]
+ *   npm run bench:restore -- [--size 1000] [--rounds 3] [--blob s3]
+ *
+ * --blob s3 also restores the same file read from a bucket of an in-process s3rver, beside the local file.
  *
  * Our time includes everything a restore does before and while writing: probing the target, the pre-flight
  * read of the file, then the pipelined writes. Two variants: as the service runs it after a backup (the file's
@@ -26,10 +28,17 @@ import { command } from '../test/support/redis-inspect.ts';
 import { startRedisServer } from '../test/support/redis-server.ts';
 import { localEndpoint } from '../test/support/replica-pair.ts';
 import { fillWithBenchmarkData } from './fill-redis.ts';
+import type { S3BlobStore } from '../src/blobs/s3-blob-store.ts';
+import { startS3Server, type S3Server } from '../test/support/s3-server.ts';
 
 const { values: args } = parseArgs({
-  options: { size: { type: 'string', default: '1000' }, rounds: { type: 'string', default: '3' } },
+  options: {
+    size: { type: 'string', default: '1000' },
+    rounds: { type: 'string', default: '3' },
+    blob: { type: 'string', default: 'local' },
+  },
 });
+if (!['local', 's3'].includes(args.blob)) throw new Error('--blob must be local or s3');
 const SIZE = Number(args.size);
 const ROUNDS = Number(args.rounds);
 const endpoint = localEndpoint;
@@ -92,6 +101,7 @@ async function timeOurs(
   rdb: string,
   known: RestoreSource['known'],
   fastPath = false,
+  bucket?: S3BlobStore,
 ): Promise<{ total: number; writing: number; writingCpu: number; keys: number; method: string }> {
   await command(port, 'FLUSHALL');
   const started = process.hrtime.bigint();
@@ -99,7 +109,7 @@ async function timeOurs(
   let cpuFrom = process.cpuUsage();
   const report = await restoreRdb({
     target: endpoint(port),
-    source: { ...fileSource(rdb), ...(known ? { known } : {}) },
+    source: { ...(bucket ? bucketSource(bucket, rdb) : fileSource(rdb)), ...(known ? { known } : {}) },
     now: Date.now,
     ...(fastPath ? { fastPath: { advertiseHost: '127.0.0.1' } } : {}),
     onStart: () => {
@@ -119,11 +129,26 @@ async function timeOurs(
   };
 }
 
+/** The same file as an object of the bucket, read as the service reads it (GetObject, ranges to resume). */
+function bucketSource(bucket: S3BlobStore, rdb: string): RestoreSource {
+  const gone = () => {
+    throw new Error('the benchmark object is gone');
+  };
+  return {
+    sizeBytes: fs.statSync(rdb).size,
+    open: async () => (await bucket.open(BENCH_KEY)) ?? gone(),
+    openRange: async (start, end) => (await bucket.open(BENCH_KEY, { start, end })) ?? gone(),
+  };
+}
+const BENCH_KEY = 'bench.rdb';
+
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dcs-bench-restore-'));
 const source = await startRedisServer(['--repl-diskless-sync-delay', '0', '--maxmemory', '0']);
 const target = await startRedisServer(['--maxmemory', '0']);
+let s3: S3Server | undefined;
+let bucket: S3BlobStore | undefined;
 try {
   console.log(
     `node ${process.version}, ${os.cpus().length} cores, ~${SIZE} MB, ${ROUNDS} rounds, alternating`,
@@ -155,6 +180,16 @@ try {
     content: { ...found, usedMemory: Number(found.aux['used-mem']) },
     sha256: hash.digest('hex'),
   };
+  if (args.blob === 's3') {
+    s3 = await startS3Server();
+    bucket = s3.store();
+    const writer = await bucket.create(BENCH_KEY, { sizeHint: fs.statSync(rdb).size });
+    for await (const chunk of fs.createReadStream(rdb, { highWaterMark: 1 << 20 })) {
+      if (!writer.stream.write(chunk)) await new Promise((resolve) => writer.stream.once('drain', resolve));
+    }
+    await writer.commit();
+  }
+  const fromBucket: number[] = [];
   const pipe: number[] = [];
   const ours: number[] = [];
   const writing: number[] = [];
@@ -168,6 +203,13 @@ try {
     const fastResult = await timeOurs(target.port, rdb, known, true);
     if (fastResult.method !== 'replication') throw new Error('the fast path was not taken');
     fast.push(fastResult.total);
+    if (bucket) {
+      const bucketResult = await timeOurs(target.port, rdb, known, false, bucket);
+      if (bucketResult.keys !== keys)
+        throw new Error(`restored ${bucketResult.keys} keys from S3, expected ${keys}`);
+      fromBucket.push(bucketResult.total);
+      console.log(`  round ${round + 1}: ours from the s3rver bucket ${bucketResult.total.toFixed(2)} s`);
+    }
     for (const r of [result, coldResult, fastResult]) {
       if (r.keys !== keys) throw new Error(`restored ${r.keys} keys, expected ${keys}`);
     }
@@ -198,8 +240,16 @@ try {
   console.log(
     `replication fast path ${median(fast).toFixed(2)} s (${rate(median(fast))}), ratio ${ratio(fast)}`,
   );
+  if (fromBucket.length > 0) {
+    console.log(
+      `ours from S3 (s3rver) median ${median(fromBucket).toFixed(2)} s (${rate(median(fromBucket))}), ` +
+        `ratio s3/local ${(median(fromBucket) / median(ours)).toFixed(3)}`,
+    );
+  }
   console.log(`bench process peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB`);
 } finally {
+  bucket?.close();
+  await s3?.dispose();
   await source.stop();
   await target.stop();
   fs.rmSync(dir, { recursive: true, force: true });

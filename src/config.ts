@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { DCS_MAX_SAVE_DAYS, MAX_SAVE_DAYS_LIMIT } from './core/backup-policy.ts';
 import type { DatabaseLocation } from './store/open-database.ts';
+import type { S3Settings } from './blobs/s3-blob-store.ts';
 
 /** Everything the service reads from its surroundings, validated once. Nothing else reads process.env. */
 export interface ServiceConfig {
@@ -23,6 +24,8 @@ export interface ServiceConfig {
   publicUrl: string | undefined;
   /** Certificate and key files (PEM) to serve HTTPS directly; unset, the service speaks plain HTTP. */
   tls: { certFile: string; keyFile: string } | undefined;
+  /** Where backup files go (DCS_BLOB_URL): the data directory's backups/ unless an s3:// bucket is named. */
+  blobs: { kind: 'fs' } | { kind: 's3'; s3: S3Settings };
 }
 
 /** Limits that keep slow or idle clients from holding connections (and shutdown) open. */
@@ -73,6 +76,7 @@ export interface ServiceOverrides {
   publicUrl?: string;
   tlsCert?: string;
   tlsKey?: string;
+  blobUrl?: string;
 }
 
 export class ConfigError extends Error {}
@@ -124,6 +128,50 @@ export function loadServiceConfig(env: NodeJS.ProcessEnv, overrides: ServiceOver
     http: httpConfig(env),
     publicUrl: publicUrl(overrides.publicUrl ?? env.DCS_PUBLIC_URL),
     tls: tlsFiles(overrides.tlsCert ?? env.DCS_TLS_CERT, overrides.tlsKey ?? env.DCS_TLS_KEY),
+    blobs: blobLocation(overrides.blobUrl ?? env.DCS_BLOB_URL, env),
+  };
+}
+
+/**
+ * s3://BUCKET/PREFIX and the DCS_S3_* variables (or the AWS SDK's own AWS_ENDPOINT_URL_S3 and AWS_REGION);
+ * credentials are left to the SDK's default chain.
+ */
+function blobLocation(url: string | undefined, env: NodeJS.ProcessEnv): ServiceConfig['blobs'] {
+  if (url === undefined || url === '') return { kind: 'fs' };
+  const match = /^s3:\/\/([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])(?:\/(.*))?$/.exec(url);
+  if (!match) throw new ConfigError(`the blob URL must be s3://BUCKET or s3://BUCKET/PREFIX, not "${url}"`);
+  const rawPrefix = (match[2] ?? '').replace(/^\/+|\/+$/g, '');
+  if (!/^[A-Za-z0-9!_.*'()/-]*$/.test(rawPrefix) || rawPrefix.includes('//'))
+    throw new ConfigError(`the blob URL's prefix may hold letters, digits, / and -_.!*'() only`);
+  const sseText = env.DCS_S3_SSE || undefined;
+  if (sseText !== undefined && sseText !== 'AES256' && sseText !== 'aws:kms')
+    throw new ConfigError('DCS_S3_SSE must be AES256 or aws:kms');
+  if (env.DCS_S3_SSE_KMS_KEY_ID && sseText !== 'aws:kms')
+    throw new ConfigError('DCS_S3_SSE_KMS_KEY_ID needs DCS_S3_SSE=aws:kms');
+  const pathStyle = env.DCS_S3_FORCE_PATH_STYLE ?? '';
+  if (!['', 'true', 'false'].includes(pathStyle))
+    throw new ConfigError('DCS_S3_FORCE_PATH_STYLE must be true or false');
+  const endpoint = env.DCS_S3_ENDPOINT || env.AWS_ENDPOINT_URL_S3 || undefined;
+  const region = env.DCS_S3_REGION || env.AWS_REGION || undefined;
+  return {
+    kind: 's3',
+    s3: {
+      bucket: match[1]!,
+      prefix: rawPrefix === '' ? '' : `${rawPrefix}/`,
+      ...(endpoint ? { endpoint } : {}),
+      // An S3-compatible server without regions still needs one for the signature; for AWS the SDK's own
+      // chain (profiles) may know it.
+      ...(region || endpoint ? { region: region ?? 'us-east-1' } : {}),
+      forcePathStyle: pathStyle === 'true',
+      ...(sseText
+        ? {
+            sse: {
+              algorithm: sseText,
+              ...(env.DCS_S3_SSE_KMS_KEY_ID ? { kmsKeyId: env.DCS_S3_SSE_KMS_KEY_ID } : {}),
+            },
+          }
+        : {}),
+    },
   };
 }
 

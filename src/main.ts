@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { pino } from 'pino';
 import { buildApp } from './api/app.ts';
 import { FsBlobStore } from './blobs/fs-blob-store.ts';
+import { S3BlobStore } from './blobs/s3-blob-store.ts';
 import { type ServiceConfig, describeDatabase } from './config.ts';
 import { systemClock } from './core/clock.ts';
 import { LinkSigner } from './core/download-links.ts';
@@ -40,6 +41,19 @@ const CANCEL_WAIT_MS = 2_000;
 /** What shutdown may take beyond the grace period: the cancel wait, then closing sockets and the store. */
 export const SHUTDOWN_MARGIN_MS = 3 * CANCEL_WAIT_MS + 2_000;
 
+/** The blob store the configuration names; a bucket must pass the probe, or the service does not start. */
+async function openBlobStore(config: ServiceConfig): Promise<FsBlobStore | S3BlobStore> {
+  if (config.blobs.kind === 'fs') return new FsBlobStore(backupsDir(config.dataDir));
+  const blobs = new S3BlobStore(config.blobs.s3);
+  try {
+    await blobs.probe();
+  } catch (error) {
+    blobs.close();
+    throw error;
+  }
+  return blobs;
+}
+
 /** Composition root: picks the metadata store, builds the app, starts the worker and listens. */
 export async function startService(config: ServiceConfig): Promise<RunningService> {
   const logger = pino({
@@ -58,8 +72,8 @@ export async function startService(config: ServiceConfig): Promise<RunningServic
     );
   }
   const master = loadMasterKey(config.masterKey, config.dataDir);
+  const blobs = await openBlobStore(config);
   const store = await KyselyMetadataStore.open(config.database, new SecretBox(master.key));
-  const blobs = new FsBlobStore(backupsDir(config.dataDir));
   const probe = new RespRedisProbe();
   const clock = systemClock;
   const inspector = new ReaderInspector();
@@ -149,7 +163,13 @@ export async function startService(config: ServiceConfig): Promise<RunningServic
     logger.warn({ url }, 'listening on every address without DCS_PUBLIC_URL: download links name this one');
   }
   logger.info(
-    { url, metadata: describeDatabase(config.database), dataDir: config.dataDir, masterKey: master.source },
+    {
+      url,
+      metadata: describeDatabase(config.database),
+      dataDir: config.dataDir,
+      blobs: blobs instanceof S3BlobStore ? blobs.describe() : 'data directory',
+      masterKey: master.source,
+    },
     'dcs-backup listening',
   );
   return {
@@ -174,6 +194,7 @@ export async function startService(config: ServiceConfig): Promise<RunningServic
       await settlesWithin(httpClosed, CANCEL_WAIT_MS);
       await settlesWithin(tasksStopped, CANCEL_WAIT_MS);
       await store.close();
+      if (blobs instanceof S3BlobStore) blobs.close();
       logger.info({}, 'dcs-backup stopped');
     },
   };

@@ -194,15 +194,32 @@ export interface RedisProbe {
 /** A blob being written: invisible under its key until committed. */
 export interface BlobWriter {
   readonly stream: import('node:stream').Writable;
-  /** Makes the bytes durable (fsync) and visible under the key, atomically. */
-  commit(): Promise<void>;
+  /**
+   * Makes the bytes durable (fsync) and visible under the key, atomically. `metadata` (lower-case names and
+   * values in ASCII) is stored with the blob where the store can (object metadata in S3).
+   */
+  commit(metadata?: Readonly<Record<string, string>>): Promise<void>;
   /** Drops whatever was written; safe to call after a failure or twice. */
   abort(): Promise<void>;
 }
 
+/** What a writer may be told up front. */
+export interface BlobCreateOptions {
+  /** The expected size in bytes, when known: object stores size their upload parts from it. */
+  sizeHint?: number | null;
+}
+
+/** A link to a blob that works without other credentials until it expires, served by the store itself. */
+export interface BlobLink {
+  /** Where the store keeps the blob: the bucket and the object key. */
+  bucket: string;
+  path: string;
+  url: string;
+}
+
 /** Where backup files live: the filesystem by default, object storage when scaled out. */
 export interface BlobStore {
-  create(key: string): Promise<BlobWriter>;
+  create(key: string, options?: BlobCreateOptions): Promise<BlobWriter>;
   /** A stream of the blob's bytes (bytes [start, end) with a range), or undefined when there is no such blob. */
   open(
     key: string,
@@ -214,6 +231,11 @@ export interface BlobStore {
   removePartial(key: string): Promise<void>;
   /** Keys of committed blobs, and of writes that were never committed or aborted. */
   list(): Promise<{ committed: string[]; partial: string[] }>;
+  /**
+   * A download link the store serves itself (a presigned URL), valid from nowMs for expiresInS seconds and
+   * naming fileName for the download. Absent: the service serves the download itself.
+   */
+  link?(key: string, options: { expiresInS: number; fileName: string; nowMs: number }): Promise<BlobLink>;
 }
 
 /** Reads a stored backup file through the RDB reader, value by value, without writing anywhere. */

@@ -77,7 +77,7 @@ export async function runBackupJob(deps: BackupRunnerDeps, job: Job, signal: Abo
   const key = backupFileKey(job.backupId);
   let writer;
   try {
-    writer = await blobs.create(key);
+    writer = await blobs.create(key, { sizeHint: estimate });
   } catch (error) {
     await fail(
       recordCode('toolFailed'),
@@ -129,7 +129,12 @@ export async function runBackupJob(deps: BackupRunnerDeps, job: Job, signal: Abo
     }
     const found = walk.finish();
     const content = contentOf({ ...found, sha256: summary.sha256, checksum: summary.checksum }, clock.now());
-    await writer.commit();
+    // Stored with the object where the store can (S3 metadata), so a file found alone still says what it is.
+    await writer.commit({
+      sha256: summary.sha256,
+      'rdb-version': String(summary.rdbVersion),
+      'backup-id': job.backupId,
+    });
     // A file whose checksum could not be checked (rdbchecksum no), or that the reader cannot walk, is kept
     // but not offered for restore.
     const errorMessage =

@@ -42,6 +42,24 @@ export function registerBackupLinkRoutes(
       const expiresAt = Math.floor(deps.clock.now() / 1000) + expiration;
       const host = instance.endpoint.host.replace(/[^A-Za-z0-9.-]/g, '-');
       const fileName = `redis_${host}_${instance.endpoint.port}_${formatCompactUtc(record.createdAt)}.rdb`;
+      const common = {
+        expires_at: new Date(expiresAt * 1000).toISOString(),
+        sha256: detail.sha256,
+      };
+      // An object store serves the download itself: the link is its presigned URL of the real object.
+      if (deps.blobs.link) {
+        const link = await deps.blobs.link(detail.fileKey, {
+          expiresInS: expiration,
+          fileName,
+          nowMs: expiresAt * 1000 - expiration * 1000,
+        });
+        return {
+          file_path: link.path,
+          bucket_name: link.bucket,
+          links: [{ file_name: fileName, link: link.url }],
+          ...common,
+        };
+      }
       const signature = deps.links.sign(record.id, fileName, expiresAt);
       const base = deps.linkBase();
       return {
@@ -53,8 +71,7 @@ export function registerBackupLinkRoutes(
             link: `${base}/downloads/${record.id}/${fileName}?expires=${expiresAt}&signature=${signature}`,
           },
         ],
-        expires_at: new Date(expiresAt * 1000).toISOString(),
-        sha256: detail.sha256,
+        ...common,
       };
     },
   );

@@ -22,6 +22,7 @@ export function registerServe(program: Command): void {
     )
     .option('--tls-cert <file>', 'PEM certificate: serve HTTPS (env DCS_TLS_CERT; needs --tls-key)')
     .option('--tls-key <file>', 'PEM private key of that certificate (env DCS_TLS_KEY)')
+    .option('--blob-url <url>', 's3://BUCKET/PREFIX to keep backup files in a bucket (env DCS_BLOB_URL)')
     .action(async (options: Record<string, string | undefined>) => {
       const config = loadServiceConfig(process.env, options);
       const service = await startService(config);

@@ -1,0 +1,154 @@
+import { Writable } from 'node:stream';
+import { finished } from 'node:stream/promises';
+import type { BlobWriter } from '../core/ports.ts';
+import { partSize } from './part-size.ts';
+
+/** The S3 calls a writer makes, so the part logic is independent of the SDK's command objects. */
+export interface UploadTarget {
+  /** Starts a multipart upload under the key; returns its id. */
+  createUpload(): Promise<string>;
+  uploadPart(uploadId: string, partNumber: number, body: Buffer): Promise<string>;
+  complete(uploadId: string, parts: { PartNumber: number; ETag: string }[]): Promise<void>;
+  abortUpload(uploadId: string): Promise<void>;
+  /** Removes the committed object (a commit that failed after the upload completed). */
+  removeObject(): Promise<void>;
+  /** A small blob in one PutObject, metadata included. */
+  putWhole(body: Buffer, metadata: Record<string, string>): Promise<void>;
+  /** Replaces a committed object's metadata (a copy onto itself); false when the object is too big for it. */
+  setMetadata(size: number, metadata: Record<string, string>): Promise<boolean>;
+  /** Records that a write under the key is under way (and, once known, its upload id): what list() shows. */
+  markStarted(uploadId: string | null): Promise<void>;
+  markEnded(): Promise<void>;
+}
+
+/** Parts being sent at once: memory stays within (this + 1) parts whatever the file's size. */
+const PARTS_IN_FLIGHT = 2;
+/**
+ * Times a part is sent before the upload fails, on top of the SDK's own retries of transient answers: a part
+ * refused for any reason (a proxy's 4xx, a reset mid-body) is sent again from memory, the backup goes on.
+ */
+const PART_ATTEMPTS = 2;
+
+/**
+ * A writer that streams into a multipart upload: bytes gather into a part, full parts go up while the next
+ * fills (at most PARTS_IN_FLIGHT at once; further writes wait, which paces the transfer), and the object
+ * only appears when commit() completes the upload. A blob smaller than one part never starts an upload: it
+ * is sent whole by commit(). A part that fails PART_ATTEMPTS times fails the stream, so the backup
+ * ends failed and abort() drops the upload.
+ */
+export async function createS3Writer(
+  target: UploadTarget,
+  sizeHint: number | null | undefined,
+): Promise<BlobWriter> {
+  await target.markStarted(null);
+  let uploadId: string | undefined;
+  let starting: Promise<string> | undefined;
+  const parts: { PartNumber: number; ETag: string }[] = [];
+  let nextPart = 1;
+  const inFlight = new Set<Promise<void>>();
+  let pending: Buffer[] = [];
+  let pendingBytes = 0;
+  let total = 0;
+  let failure: Error | undefined;
+
+  const startUpload = () =>
+    (starting ??= target.createUpload().then(async (id) => {
+      uploadId = id;
+      await target.markStarted(id);
+      return id;
+    }));
+
+  const sendPart = (body: Buffer) => {
+    const partNumber = nextPart++;
+    const sent: Promise<void> = startUpload()
+      .then(async (id) => {
+        for (let attempt = 1; ; attempt++) {
+          try {
+            return await target.uploadPart(id, partNumber, body);
+          } catch (error) {
+            if (attempt >= PART_ATTEMPTS) throw error;
+          }
+        }
+      })
+      .then((etag) => {
+        parts.push({ PartNumber: partNumber, ETag: etag });
+      })
+      .catch((error: unknown) => {
+        failure ??= error as Error;
+      })
+      .finally(() => inFlight.delete(sent));
+    inFlight.add(sent);
+  };
+
+  const takePending = () => {
+    const body = Buffer.concat(pending, pendingBytes);
+    pending = [];
+    pendingBytes = 0;
+    return body;
+  };
+
+  const stream = new Writable({
+    highWaterMark: 1024 * 1024,
+    write(chunk: Buffer, _encoding, callback) {
+      pending.push(chunk);
+      pendingBytes += chunk.length;
+      total += chunk.length;
+      void (async () => {
+        if (pendingBytes >= partSize(sizeHint, nextPart)) {
+          while (inFlight.size >= PARTS_IN_FLIGHT) await Promise.race(inFlight);
+          if (failure) return callback(failure);
+          sendPart(takePending());
+        }
+        callback(failure ?? null);
+      })();
+    },
+    final(callback) {
+      void (async () => {
+        // The rest becomes the last part, unless nothing went up yet: then commit() sends it whole.
+        if (starting && pendingBytes > 0) sendPart(takePending());
+        while (inFlight.size > 0) await Promise.race(inFlight);
+        callback(failure ?? null);
+      })();
+    },
+  });
+  // A failed part is reported through commit(); an unheard 'error' event must not end the process.
+  stream.on('error', () => undefined);
+
+  let settled = false;
+  let visible = false;
+  return {
+    stream,
+    async commit(metadata = {}) {
+      if (settled) throw new Error('blob already committed or aborted');
+      stream.end();
+      await finished(stream);
+      if (failure) throw failure;
+      if (uploadId === undefined) {
+        await target.putWhole(takePending(), { ...metadata });
+      } else {
+        parts.sort((a, b) => a.PartNumber - b.PartNumber);
+        await target.complete(uploadId, parts);
+        visible = true;
+        // A multipart upload's metadata is fixed when it starts, before the checksum is known.
+        if (Object.keys(metadata).length > 0) await target.setMetadata(total, { ...metadata });
+      }
+      settled = true;
+      await target.markEnded();
+    },
+    async abort() {
+      if (settled) return;
+      settled = true;
+      stream.destroy();
+      // Parts still in flight are not waited for (a silent server could hold them for minutes): once the
+      // upload is aborted they fail, and nothing is left of them.
+      if (visible) {
+        await target.removeObject();
+        await target.markEnded();
+        return;
+      }
+      const id = uploadId ?? (starting ? await starting.catch(() => undefined) : undefined);
+      if (id !== undefined) await target.abortUpload(id);
+      await target.markEnded();
+    },
+  };
+}
