@@ -10,6 +10,7 @@ import { type BackupContent, describeRoutes } from '../engine/restore/restore-pl
 import type { BackupDetail } from '../core/backup-detail.ts';
 import { restoreRdb, RestoreRefused, type RestoreReport } from '../engine/restore/restore-engine.ts';
 import { RedisWireError } from '../engine/resp/redis-wire-error.ts';
+import { locateMaster } from '../engine/topology/locate-master.ts';
 import { cancellationOf } from './job-cancelled.ts';
 
 export interface RestoreRunnerDeps {
@@ -56,12 +57,24 @@ export async function runRestoreJob(deps: RestoreRunnerDeps, job: Job, signal: A
     return;
   }
 
+  // A restore goes into the current master: the one the Sentinels name now (a failover since the attach is
+  // followed), or the master a replica attached as master/standby follows.
+  let targetEndpoint = target.endpoint;
+  if (target.sentinel || target.type === 'master_standby') {
+    try {
+      targetEndpoint = (await locateMaster(target)).endpoint;
+    } catch (error) {
+      await fail(recordCode('toolFailed'), `cannot find the target's master: ${(error as Error).message}`);
+      return;
+    }
+  }
+
   let lastWrite = 0;
   let progressWrite: Promise<unknown> = Promise.resolve();
   let outcome: RestoreOutcome | null = null;
   try {
     const report = await restoreRdb({
-      target: target.endpoint,
+      target: targetEndpoint,
       source: {
         sizeBytes: size,
         open: async () => (await blobs.open(fileKey)) ?? gone(),
