@@ -11,6 +11,7 @@ import type { BackupDetail } from '../core/backup-detail.ts';
 import { restoreRdb, RestoreRefused, type RestoreReport } from '../engine/restore/restore-engine.ts';
 import { RedisWireError } from '../engine/resp/redis-wire-error.ts';
 import { locateMaster } from '../engine/topology/locate-master.ts';
+import { addressOf } from '../engine/topology/replication-info.ts';
 import { cancellationOf } from './job-cancelled.ts';
 
 export interface RestoreRunnerDeps {
@@ -88,6 +89,7 @@ export async function runRestoreJob(deps: RestoreRunnerDeps, job: Job, signal: A
       onStart: (plan, info, content) => {
         outcome = {
           ...emptyOutcome(),
+          targetAddress: addressOf(targetEndpoint),
           targetVersion: info.version,
           targetRdbVersion: info.rdbVersion,
           routes: describeRoutes(plan, content.magic ?? 'REDIS'),
@@ -115,7 +117,7 @@ export async function runRestoreJob(deps: RestoreRunnerDeps, job: Job, signal: A
     // A restore reaped meanwhile keeps its failed outcome: its target was written by a job nobody watched.
     await store.restores.transition(id, ['restoring'], 'succeed', {
       progressHundredths: PROGRESS_COMPLETE,
-      report: outcomeOf(report, outcome),
+      report: { ...outcomeOf(report, outcome), targetAddress: addressOf(targetEndpoint) },
       updatedAt: clock.now(),
     });
   } catch (error) {

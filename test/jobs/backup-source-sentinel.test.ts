@@ -113,6 +113,7 @@ describe('a master/standby pair found through three Sentinels', () => {
     await harness.worker.idle();
     const restore = (await harness.app.inject(`${base()}/restores/${asked.json().restore_id}`)).json();
     assert.equal(restore.status, 'succeed', JSON.stringify(restore));
+    assert.equal(restore.target_address, `127.0.0.1:${topology.replica.port}`);
     assert.equal((await command(topology.replica.port, 'DBSIZE')).value, KEYS);
     assert.equal((await command(topology.replica.port, 'EXISTS', 'written-after')).value, 0);
     assert.equal((await command(topology.replica.port, 'GET', 'key:7')).value, 'value 7');
@@ -130,5 +131,62 @@ describe('a master/standby pair found through three Sentinels', () => {
       ),
     );
     assert.deepEqual(detail.content.keys_per_db, { 0: KEYS });
+  });
+
+  it('refuses an attach no Sentinel can answer, naming each, and a type other than master_standby', async () => {
+    const down = await freePort();
+    const attach = (url: string, type?: string) =>
+      harness.app.inject({
+        method: 'POST',
+        url: '/admin/v1/instances',
+        payload: { project_id: PROJECT, name: 'refused', url, ...(type ? { type } : {}) },
+      });
+    const unknown = await attach(
+      `redis-sentinel://127.0.0.1:${down},127.0.0.1:${topology.sentinels[0]!.port}/nope`,
+    );
+    assert.equal(unknown.statusCode, 400, unknown.body);
+    assert.equal(unknown.json().error_code, 'DCS.4901');
+    assert.match(unknown.json().error_msg, new RegExp(`127\\.0\\.0\\.1:${down}: .*refused`));
+    assert.match(unknown.json().error_msg, /does not monitor a master named "nope"/);
+    const single = await attach(`redis-sentinel://${topology.sentinelList}/${MASTER_NAME}`, 'single');
+    assert.equal(single.statusCode, 400, single.body);
+    assert.match(single.json().error_msg, /master_standby/);
+  });
+
+  it('asks Sentinels that have a password of their own with sentinel_password, never showing it', async () => {
+    const secret = 'sentinel-only-secret';
+    for (const sentinel of topology.sentinels) {
+      await command(sentinel.port, 'ACL', 'SETUSER', 'default', 'on', `>${secret}`);
+    }
+    const attach = (query: string) =>
+      harness.app.inject({
+        method: 'POST',
+        url: '/admin/v1/instances',
+        payload: {
+          project_id: PROJECT,
+          name: 'guarded',
+          url: `redis-sentinel://${topology.sentinelList}/${MASTER_NAME}${query}`,
+        },
+      });
+    const without = await attach('');
+    assert.equal(without.statusCode, 400, without.body);
+    assert.match(without.json().error_msg, /requires a password/);
+    const attached = await attach(`?sentinel_password=${secret}`);
+    assert.equal(attached.statusCode, 201, attached.body);
+    assert.equal(attached.json().port, topology.replica.port);
+    const id = attached.json().instance_id as string;
+    const shown = (await harness.app.inject(`/admin/v1/instances/${id}`)).body;
+    assert.ok(!shown.includes(secret) && !attached.body.includes(secret), 'the Sentinel password is shown');
+    const created = await harness.app.inject({
+      method: 'POST',
+      url: `/v2/${PROJECT}/instances/${id}/backups`,
+      payload: {},
+    });
+    await harness.worker.idle();
+    const detail = (
+      await harness.app.inject(`/v2/${PROJECT}/instances/${id}/backups/${created.json().backup_id}`)
+    ).json();
+    assert.equal(detail.status, 'succeed', JSON.stringify(detail));
+    assert.match(detail.served_by.reason, /according to the Sentinel at/);
   });
 });
