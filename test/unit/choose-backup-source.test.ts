@@ -183,6 +183,20 @@ describe('choosing the node a backup is read from', () => {
     assert.ok(!reader.asked.includes(6391), 'the replica the Sentinel sees down was not asked');
   });
 
+  it('passes over a Sentinel that still names a demoted master when another names the new one', async () => {
+    const reader = scripted(
+      { 6390: replicaInfo(6391), 6391: masterInfo([online(6390)]) },
+      { 26379: { master: 6390 }, 26380: { master: 6391 } },
+    );
+    const chosen = await chooseBackupSource(
+      { type: 'master_standby', endpoint: endpoint(6379), sentinel: sentinel(26379, 26380) },
+      { reader },
+    );
+    assert.equal(chosen.role, 'replica');
+    assert.equal(chosen.address, '10.0.0.1:6390');
+    assert.match(chosen.reason, /of the master 10\.0\.0\.1:6391 \(.*Sentinel at 10\.0\.0\.9:26380\)/);
+  });
+
   it('fails, naming each Sentinel, when none can name the master', async () => {
     const reader = scripted({ 6379: masterInfo([]) }, { 26380: { master: null } });
     await assert.rejects(

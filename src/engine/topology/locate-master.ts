@@ -34,6 +34,9 @@ export async function locateMaster(
   const { sentinel } = target;
   if (sentinel) {
     const failures: string[] = [];
+    // A Sentinel cut off from the others may still name a master that has since been demoted: the next
+    // Sentinel is asked, and that answer used only when no Sentinel names a node that reports itself master.
+    let demoted: LocatedMaster | undefined;
     for (const node of sentinel.nodes) {
       const access = sentinelEndpoint(node, sentinel, target.endpoint);
       const where = addressOf(node);
@@ -46,11 +49,15 @@ export async function locateMaster(
         const replicas = await reader.sentinelReplicas(access, sentinel.masterName).catch(() => []);
         const endpoint = { ...target.endpoint, host: found.host, port: found.port };
         const how = `the master of "${sentinel.masterName}" according to the Sentinel at ${where}`;
-        return { ...(await withInfo(endpoint, how, reader)), sentinelReplicas: replicas };
+        const located = { ...(await withInfo(endpoint, how, reader)), sentinelReplicas: replicas };
+        if (located.info?.role !== 'replica') return located;
+        failures.push(`${where} names ${addressOf(endpoint)}, which reports itself a replica`);
+        demoted ??= located;
       } catch (error) {
         failures.push(`${where}: ${messageOf(error)}`);
       }
     }
+    if (demoted) return demoted;
     throw new RedisWireError(
       'connect',
       `no Sentinel could name the master of "${sentinel.masterName}": ${failures.join('; ')}`,
