@@ -3,6 +3,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { authenticate } from '../../src/engine/resp/authenticate.ts';
+import { RespConnection, type RespReply } from '../../src/engine/resp/resp-connection.ts';
 import { parseReplicationInfo, type ReplicationInfo } from '../../src/engine/topology/replication-info.ts';
 import { command } from './redis-inspect.ts';
 import { freePort, startRedisServer, waitForPort, type RedisServer } from './redis-server.ts';
@@ -26,10 +28,14 @@ const DATA_NODE_ARGS = ['--repl-diskless-sync-delay', '0'];
  * Starts the pair, waits for the replica's link, then starts the Sentinels (config files in a temporary
  * directory: down-after 1 s, failover-timeout 3 s) and waits until each knows the replica and the other two.
  */
-export async function startSentinelTopology(): Promise<SentinelTopology> {
-  const master = await startRedisServer(DATA_NODE_ARGS);
+export async function startSentinelTopology(options: { password?: string } = {}): Promise<SentinelTopology> {
+  const { password } = options;
+  // With a password, both data nodes require it and use it for their link (the replica may become master).
+  const auth = password ? ['--requirepass', password, '--masterauth', password] : [];
+  const master = await startRedisServer([...DATA_NODE_ARGS, ...auth]);
   const replica = await startRedisServer([
     ...DATA_NODE_ARGS,
+    ...auth,
     '--replicaof',
     '127.0.0.1',
     String(master.port),
@@ -39,8 +45,11 @@ export async function startSentinelTopology(): Promise<SentinelTopology> {
     for (const server of [...sentinels, replica, master]) await server.stop();
   };
   try {
-    await waitUntil('the replica is in sync', async () => (await replicationOf(replica.port)).linkUp);
-    for (let i = 0; i < 3; i++) sentinels.push(await startSentinel(master.port));
+    await waitUntil(
+      'the replica is in sync',
+      async () => (await replicationOf(replica.port, password)).linkUp,
+    );
+    for (let i = 0; i < 3; i++) sentinels.push(await startSentinel(master.port, password));
     for (const sentinel of sentinels) {
       await waitUntil('each Sentinel knows the replica and the other Sentinels', async () => {
         const known = await sentinelMasterFields(sentinel.port);
@@ -66,7 +75,7 @@ export async function startSentinelTopology(): Promise<SentinelTopology> {
   };
 }
 
-async function startSentinel(masterPort: number): Promise<RedisServer> {
+async function startSentinel(masterPort: number, dataPassword?: string): Promise<RedisServer> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dcs-sentinel-'));
   const port = await freePort();
   const config = path.join(dir, 'sentinel.conf');
@@ -79,6 +88,7 @@ async function startSentinel(masterPort: number): Promise<RedisServer> {
       `sentinel monitor ${MASTER_NAME} 127.0.0.1 ${masterPort} 2`,
       `sentinel down-after-milliseconds ${MASTER_NAME} 1000`,
       `sentinel failover-timeout ${MASTER_NAME} 3000`,
+      ...(dataPassword ? [`sentinel auth-pass ${MASTER_NAME} ${dataPassword}`] : []),
       '',
     ].join('\n'),
   );
@@ -103,9 +113,26 @@ async function startSentinel(masterPort: number): Promise<RedisServer> {
 }
 
 /** INFO replication of a data node, parsed as the service reads it. */
-export async function replicationOf(port: number): Promise<ReplicationInfo> {
-  const reply = await command(port, 'INFO', 'replication');
+export async function replicationOf(port: number, password?: string): Promise<ReplicationInfo> {
+  const reply = await dataCommand(port, password, 'INFO', 'replication');
   return parseReplicationInfo(reply.type === 'bulk' ? reply.value : '');
+}
+
+/** One command to a data node, with its password when it has one. */
+export async function dataCommand(
+  port: number,
+  password: string | undefined,
+  ...args: string[]
+): Promise<RespReply> {
+  if (!password) return command(port, ...args);
+  const endpoint = { host: '127.0.0.1', port, db: 0, username: null, password, tls: false };
+  const connection = await RespConnection.open(endpoint, 10_000);
+  try {
+    await authenticate(connection, endpoint);
+    return await connection.call(...args);
+  } finally {
+    connection.close();
+  }
 }
 
 /** The master's port as a Sentinel names it now. */
