@@ -16,6 +16,8 @@ describe('a master/standby pair attached directly', () => {
   let opened: OpenedStore;
   let harness: BackupHarness;
 
+  /** The instance and backup of the last attachAndBackUp, for the restore test. */
+  const last = { base: '', backupId: '' };
   const attachAndBackUp = async (name: string, port: number, type: string) => {
     const attached = await harness.app.inject({
       method: 'POST',
@@ -30,6 +32,7 @@ describe('a master/standby pair attached directly', () => {
     const detail = (await harness.app.inject(`${base}/backups/${id}`)).json();
     assert.equal(detail.status, 'succeed', JSON.stringify(detail));
     assert.deepEqual(detail.content.keys_per_db, { 0: 3 });
+    Object.assign(last, { base, backupId: id });
     return detail.served_by as { role: string; address: string; reason: string };
   };
 
@@ -72,6 +75,23 @@ describe('a master/standby pair attached directly', () => {
       servedBy.reason,
       new RegExp(`the master of the attached replica 127\\.0\\.0\\.1:${replica.port}`),
     );
+  });
+
+  it('restores into the master of an instance attached by its replica', async () => {
+    await attachAndBackUp('restore-target', replica.port, 'master_standby');
+    await command(master.port, 'SET', 'written-after', 'goes away');
+    const asked = await harness.app.inject({
+      method: 'POST',
+      url: `${last.base}/restores`,
+      payload: { backup_id: last.backupId },
+    });
+    assert.equal(asked.statusCode, 200, asked.body);
+    await harness.worker.idle();
+    const restore = (await harness.app.inject(`${last.base}/restores/${asked.json().restore_id}`)).json();
+    assert.equal(restore.status, 'succeed', JSON.stringify(restore));
+    assert.equal(restore.target_address, `127.0.0.1:${master.port}`);
+    assert.equal((await command(master.port, 'EXISTS', 'written-after')).value, 0);
+    assert.equal((await command(master.port, 'DBSIZE')).value, 3);
   });
 
   it('a single instance is read from the node attached, whatever replicas it has', async () => {
