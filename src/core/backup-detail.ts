@@ -1,4 +1,5 @@
 import type { BackupRecord } from './backup-record.ts';
+import type { BackupSource } from './backup-source.ts';
 import type { RdbFindings } from './rdb-findings.ts';
 
 /** What the service knows about a backup beyond the DCS record: for the detail view and for restore. */
@@ -22,6 +23,8 @@ export interface BackupDetail {
   expiresAt: number | null;
   /** What the last verify read in the file; null until the backup is verified. */
   content: ContentSummary | null;
+  /** The node the snapshot was read from and why; null before the backup starts (and for older records). */
+  servedBy: BackupSource | null;
 }
 
 /** What a read of the whole file through the RDB reader found: after each backup, and by verify. */
@@ -51,6 +54,7 @@ export const EMPTY_DETAIL: BackupDetail = {
   estimatedBytes: null,
   expiresAt: null,
   content: null,
+  servedBy: null,
 };
 
 /** The fields a running or finishing backup may change; its status moves only by a transition (record-states.ts). */

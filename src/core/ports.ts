@@ -189,6 +189,11 @@ export interface RedisServerInfo {
 /** Checks that a Redis server answers and accepts the credentials, and reads what the instance shows. */
 export interface RedisProbe {
   probe(endpoint: RedisEndpoint): Promise<RedisServerInfo>;
+  /**
+   * The endpoint of the instance's current master: asked of its Sentinels when it has them (DomainError
+   * redis_unreachable when none can say), else the endpoint as attached.
+   */
+  locateMaster(instance: Pick<Instance, 'type' | 'endpoint' | 'sentinel'>): Promise<RedisEndpoint>;
 }
 
 /** A blob being written: invisible under its key until committed. */

@@ -43,6 +43,8 @@ export interface RestoreOutcome {
   keysExpired: number;
   functionLibraries: number;
   warnings: string[];
+  /** host:port the keys went into: a master/standby instance's current master. Absent in older reports. */
+  targetAddress?: string;
 }
 
 export interface StoredRestore {

@@ -1,9 +1,10 @@
 import { DomainError } from '../core/errors.ts';
-import type { RedisEndpoint } from '../core/instance.ts';
+import type { Instance, RedisEndpoint } from '../core/instance.ts';
 import type { RedisProbe, RedisServerInfo } from '../core/ports.ts';
 import { authenticate } from './resp/authenticate.ts';
 import { RedisWireError } from './resp/redis-wire-error.ts';
 import { RespConnection } from './resp/resp-connection.ts';
+import { locateMaster, messageOf } from './topology/locate-master.ts';
 
 const TIMEOUT_MS = 5_000;
 
@@ -34,6 +35,18 @@ export class RespRedisProbe implements RedisProbe {
       );
     } finally {
       connection?.close();
+    }
+  }
+
+  async locateMaster(instance: Pick<Instance, 'type' | 'endpoint' | 'sentinel'>): Promise<RedisEndpoint> {
+    if (!instance.sentinel) return instance.endpoint;
+    try {
+      return (await locateMaster(instance)).endpoint;
+    } catch (error) {
+      throw new DomainError(
+        'redis_unreachable',
+        `Cannot find the master through Sentinel: ${messageOf(error)}`,
+      );
     }
   }
 }

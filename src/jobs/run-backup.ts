@@ -10,6 +10,7 @@ import { applyStoredRetention } from '../core/use-cases/apply-retention.ts';
 import { summaryOf } from '../core/use-cases/verify-backup.ts';
 import { fetchRdb } from '../engine/replication/replication-client.ts';
 import { RedisWireError, type RedisWireFailure } from '../engine/resp/redis-wire-error.ts';
+import { chooseBackupSource, type ChosenSource } from '../engine/topology/choose-backup-source.ts';
 import { cancellationOf } from './job-cancelled.ts';
 import { ObservedSink } from './observed-sink.ts';
 
@@ -64,13 +65,23 @@ export async function runBackupJob(deps: BackupRunnerDeps, job: Job, signal: Abo
     });
   };
 
-  const source = await deps.probe.probe(instance.endpoint).catch(() => undefined);
+  // The node to read from: a healthy replica of a master/standby instance, else its master (topology/).
+  let node: ChosenSource;
+  try {
+    node = await chooseBackupSource(instance);
+  } catch (error) {
+    await fail(recordCode('toolFailed'), `cannot find the node to back up: ${(error as Error).message}`);
+    return;
+  }
+  const { endpoint: nodeEndpoint, ...servedBy } = node;
+  const source = await deps.probe.probe(nodeEndpoint).catch(() => undefined);
   const previous = await store.backups.latestSucceededSize(instance.id);
   let estimate = previous ?? source?.usedMemoryBytes ?? null;
   const started = await store.backups.transition(job.backupId, ['waiting'], 'backuping', {
     startedAt: clock.now(),
     sourceVersion: source?.engineVersion ?? instance.engineVersion,
     estimatedBytes: estimate,
+    servedBy,
   });
   if (!started) return;
 
@@ -113,7 +124,7 @@ export async function runBackupJob(deps: BackupRunnerDeps, job: Job, signal: Abo
   const sink = new ObservedSink(writer.stream, (chunk) => walk.push(chunk));
   try {
     const { summary, stream } = await fetchRdb({
-      endpoint: instance.endpoint,
+      endpoint: nodeEndpoint,
       sink,
       idleTimeoutMs: deps.idleTimeoutMs,
       ...(deps.transferTimeoutMs ? { transferTimeoutMs: deps.transferTimeoutMs } : {}),

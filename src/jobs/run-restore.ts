@@ -10,6 +10,8 @@ import { type BackupContent, describeRoutes } from '../engine/restore/restore-pl
 import type { BackupDetail } from '../core/backup-detail.ts';
 import { restoreRdb, RestoreRefused, type RestoreReport } from '../engine/restore/restore-engine.ts';
 import { RedisWireError } from '../engine/resp/redis-wire-error.ts';
+import { locateMaster } from '../engine/topology/locate-master.ts';
+import { addressOf } from '../engine/topology/replication-info.ts';
 import { cancellationOf } from './job-cancelled.ts';
 
 export interface RestoreRunnerDeps {
@@ -56,12 +58,24 @@ export async function runRestoreJob(deps: RestoreRunnerDeps, job: Job, signal: A
     return;
   }
 
+  // A restore goes into the current master: the one the Sentinels name now (a failover since the attach is
+  // followed), or the master a replica attached as master/standby follows.
+  let targetEndpoint = target.endpoint;
+  if (target.sentinel || target.type === 'master_standby') {
+    try {
+      targetEndpoint = (await locateMaster(target)).endpoint;
+    } catch (error) {
+      await fail(recordCode('toolFailed'), `cannot find the target's master: ${(error as Error).message}`);
+      return;
+    }
+  }
+
   let lastWrite = 0;
   let progressWrite: Promise<unknown> = Promise.resolve();
   let outcome: RestoreOutcome | null = null;
   try {
     const report = await restoreRdb({
-      target: target.endpoint,
+      target: targetEndpoint,
       source: {
         sizeBytes: size,
         open: async () => (await blobs.open(fileKey)) ?? gone(),
@@ -75,6 +89,7 @@ export async function runRestoreJob(deps: RestoreRunnerDeps, job: Job, signal: A
       onStart: (plan, info, content) => {
         outcome = {
           ...emptyOutcome(),
+          targetAddress: addressOf(targetEndpoint),
           targetVersion: info.version,
           targetRdbVersion: info.rdbVersion,
           routes: describeRoutes(plan, content.magic ?? 'REDIS'),
@@ -102,7 +117,7 @@ export async function runRestoreJob(deps: RestoreRunnerDeps, job: Job, signal: A
     // A restore reaped meanwhile keeps its failed outcome: its target was written by a job nobody watched.
     await store.restores.transition(id, ['restoring'], 'succeed', {
       progressHundredths: PROGRESS_COMPLETE,
-      report: outcomeOf(report, outcome),
+      report: { ...outcomeOf(report, outcome), targetAddress: addressOf(targetEndpoint) },
       updatedAt: clock.now(),
     });
   } catch (error) {

@@ -18,6 +18,7 @@ export class KyselyInstanceRepository implements InstanceRepository {
     const row = instanceToRow(instance);
     // The Redis password is sealed at rest with the master key.
     if (row.password) row.password = this.#secrets.seal(row.password);
+    if (row.sentinel_password) row.sentinel_password = this.#secrets.seal(row.sentinel_password);
     await this.#db.insertInto('instances').values(row).execute();
   }
 
@@ -30,6 +31,7 @@ export class KyselyInstanceRepository implements InstanceRepository {
     return rowToInstance({
       ...row,
       password: row.password === null ? null : this.#secrets.open(row.password),
+      sentinel_password: row.sentinel_password === null ? null : this.#secrets.open(row.sentinel_password),
     });
   }
 

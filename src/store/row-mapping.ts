@@ -6,8 +6,9 @@ import type {
   BackupType,
   RecordErrorCode,
 } from '../core/backup-record.ts';
-import type { Instance, InstanceType } from '../core/instance.ts';
+import type { Instance, InstanceType, SentinelSet } from '../core/instance.ts';
 import type { BackupChange, BackupDetail, ContentSummary } from '../core/backup-detail.ts';
+import type { BackupSource } from '../core/backup-source.ts';
 import type { Job } from '../core/job.ts';
 import type { BackupsTable, InstancesTable, JobsTable } from './schema.ts';
 
@@ -50,6 +51,7 @@ export function instanceToRow(instance: Instance): Insertable<InstancesTable> {
     tls: endpoint.tls ? 1 : 0,
     engine_version: instance.engineVersion,
     created_at: instance.createdAt,
+    ...sentinelToRow(instance.sentinel ?? null),
   };
 }
 
@@ -69,6 +71,30 @@ export function rowToInstance(row: Selectable<InstancesTable>): Instance {
     },
     engineVersion: row.engine_version,
     createdAt: Number(row.created_at),
+    // Only instances found through Sentinel carry the field, so the others read back as they were written.
+    ...sentinelOf(row),
+  };
+}
+
+/** The Sentinel columns (migration 0012): null for instances reached directly. */
+function sentinelToRow(sentinel: SentinelSet | null) {
+  return {
+    sentinel_nodes: sentinel ? JSON.stringify(sentinel.nodes) : null,
+    sentinel_master: sentinel?.masterName ?? null,
+    sentinel_username: sentinel?.username ?? null,
+    sentinel_password: sentinel?.password ?? null,
+  };
+}
+
+function sentinelOf(row: Selectable<InstancesTable>): { sentinel?: SentinelSet } {
+  if (row.sentinel_nodes === null || row.sentinel_master === null) return {};
+  return {
+    sentinel: {
+      nodes: JSON.parse(row.sentinel_nodes) as SentinelSet['nodes'],
+      masterName: row.sentinel_master,
+      username: row.sentinel_username,
+      password: row.sentinel_password,
+    },
   };
 }
 
@@ -126,6 +152,7 @@ export function rowToDetail(row: Selectable<BackupsTable>): BackupDetail {
     estimatedBytes: row.estimated_bytes === null ? null : Number(row.estimated_bytes),
     expiresAt: row.expires_at === null ? null : Number(row.expires_at),
     content: row.content_summary === null ? null : (JSON.parse(row.content_summary) as ContentSummary),
+    servedBy: row.served_by === null ? null : (JSON.parse(row.served_by) as BackupSource),
   };
 }
 
@@ -147,6 +174,7 @@ const CHANGE_COLUMNS: { [K in keyof Required<BackupChange>]: keyof BackupsTable 
   estimatedBytes: 'estimated_bytes',
   expiresAt: 'expires_at',
   content: 'content_summary',
+  servedBy: 'served_by',
 };
 
 export function changeToRow(change: BackupChange): Record<string, unknown> {
@@ -154,7 +182,7 @@ export function changeToRow(change: BackupChange): Record<string, unknown> {
   for (const [key, value] of Object.entries(change)) {
     if (value === undefined) continue;
     const column = CHANGE_COLUMNS[key as keyof BackupChange];
-    if (key === 'content') row[column] = value === null ? null : JSON.stringify(value);
+    if (key === 'content' || key === 'servedBy') row[column] = value === null ? null : JSON.stringify(value);
     else row[column] = typeof value === 'boolean' ? (value ? 1 : 0) : value;
   }
   return row;

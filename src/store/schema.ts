@@ -19,6 +19,12 @@ export interface InstancesTable {
   created_at: number;
   /** How many backup records the instance has, kept in the same transaction as their inserts. */
   backup_count: Generated<number>;
+  /** JSON [{host, port}] of the Sentinels that know the master; null when the instance is reached directly. */
+  sentinel_nodes: string | null;
+  sentinel_master: string | null;
+  sentinel_username: string | null;
+  /** Sealed with the master key, as password. */
+  sentinel_password: string | null;
 }
 
 export interface BackupsTable {
@@ -51,6 +57,8 @@ export interface BackupsTable {
   expires_at: number | null;
   /** JSON of what the last verify found; null until a backup is verified. */
   content_summary: string | null;
+  /** JSON of the node the backup was read from (role, address, reason). */
+  served_by: string | null;
 }
 
 export interface RestoresTable {

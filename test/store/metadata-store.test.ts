@@ -27,6 +27,33 @@ for (const kind of STORE_KINDS) {
       assert.equal(await opened.store.instances.findById('00000000-0000-4000-8000-000000000000'), undefined);
     });
 
+    it('returns an instance found through Sentinel with its Sentinels, master name and their credentials', async () => {
+      const instance = makeInstance({
+        endpoint: { host: '10.0.0.5', port: 6379, db: 2, username: null, password: 'data-pw', tls: false },
+        sentinel: {
+          nodes: [
+            { host: '10.0.0.7', port: 26379 },
+            { host: '::1', port: 26380 },
+          ],
+          masterName: 'orders',
+          username: 'watcher',
+          password: 'sentinel-pw',
+        },
+      });
+      await opened.store.instances.insert(instance);
+      assert.deepEqual(await opened.store.instances.findById(instance.id), instance);
+    });
+
+    it('keeps which node served a backup and why', async () => {
+      const instance = makeInstance();
+      await opened.store.instances.insert(instance);
+      const record = makeBackup(instance.id, Date.UTC(2026, 0, 1), { status: 'backuping' });
+      await opened.store.backups.insert(record);
+      const servedBy = { role: 'replica' as const, address: '10.0.0.6:6379', reason: 'a healthy replica' };
+      await opened.store.backups.update(record.id, { servedBy });
+      assert.deepEqual((await opened.store.backups.findById(record.id))?.detail.servedBy, servedBy);
+    });
+
     it('lists instances by project, oldest first', async () => {
       const a = makeInstance({ projectId: 'list-p', createdAt: 2000 });
       const b = makeInstance({ projectId: 'list-p', createdAt: 1000 });
@@ -143,6 +170,31 @@ describe('secrets at rest', () => {
       assert.ok(!rows.includes('redis-pw-at-rest'), 'the Redis password is stored in clear');
       assert.ok(!rows.includes(credential.secretKey), 'the secret key is stored in clear');
       assert.match(rows, /enc:v1:/);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('stores a Sentinel password sealed', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dcs-sealed-'));
+    const file = path.join(dir, 'metadata.sqlite');
+    try {
+      const store = await KyselyMetadataStore.open({ kind: 'sqlite', file }, TEST_SECRETS);
+      const sentinel = {
+        nodes: [{ host: 'h', port: 2 }],
+        masterName: 'm',
+        username: null,
+        password: 'sentinel-pw-at-rest',
+      };
+      const instance = makeInstance({ sentinel });
+      await store.instances.insert(instance);
+      assert.deepEqual((await store.instances.findById(instance.id))?.sentinel, sentinel);
+      await store.close();
+      const raw = new Database(file, { readonly: true });
+      const rows = JSON.stringify(raw.prepare('select * from instances').all());
+      raw.close();
+      assert.ok(!rows.includes('sentinel-pw-at-rest'), 'the Sentinel password is stored in clear');
+      assert.match(rows, /"sentinel_password":"enc:v1:/);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }

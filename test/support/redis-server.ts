@@ -67,7 +67,7 @@ export async function startRedisServer(
   };
 }
 
-async function waitForPort(port: number, child: ChildProcess, output: () => string): Promise<void> {
+export async function waitForPort(port: number, child: ChildProcess, output: () => string): Promise<void> {
   for (let attempt = 0; attempt < 200; attempt++) {
     if (child.exitCode !== null) throw new Error(`redis-server exited early:\n${output()}`);
     const open = await new Promise<boolean>((resolve) => {

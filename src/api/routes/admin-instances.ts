@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { DomainError, invalidParameter } from '../../core/errors.ts';
 import { INSTANCE_TYPES, type InstanceType, type RedisEndpoint } from '../../core/instance.ts';
 import { parseRedisUrl } from '../../core/redis-url.ts';
+import { isSentinelUrl, parseSentinelUrl } from '../../core/sentinel-url.ts';
 import { attachInstance } from '../../core/use-cases/attach-instance.ts';
 import { detachInstance } from '../../core/use-cases/detach-instance.ts';
 import type { AppDeps } from '../app-deps.ts';
@@ -51,11 +52,17 @@ export function registerAdminInstanceRoutes(app: FastifyInstance, deps: AppDeps)
     async (request, reply) => {
       const body = request.body as AttachBody | undefined;
       if (body === undefined) throw new DomainError('empty_body', 'Empty request body.');
+      // A redis-sentinel:// URL names a master/standby instance whose master the Sentinels know.
+      const sentinelUrl = isSentinelUrl(body.url);
+      const parsed = sentinelUrl
+        ? parseSentinelUrl(body.url, body.tls ?? false)
+        : { endpoint: parseRedisUrl(body.url, body.tls ?? false), sentinel: null };
       const instance = await attachInstance(deps, {
         projectId: body.project_id,
         name: body.name,
-        type: body.type ?? 'single',
-        endpoint: withPassword(parseRedisUrl(body.url, body.tls ?? false), body.password),
+        type: body.type ?? (sentinelUrl ? 'master_standby' : 'single'),
+        endpoint: withPassword(parsed.endpoint, body.password),
+        sentinel: parsed.sentinel,
       });
       request.log.info({ instanceId: instance.id, projectId: instance.projectId }, 'instance attached');
       return reply.code(201).send(instanceToAdminWire(instance, undefined, deps.clock.now()));

@@ -36,6 +36,7 @@ export function backupDetailToWire(stored: StoredBackup) {
     error_message: detail.errorMessage,
     expires_at: detail.expiresAt === null ? null : formatIsoUtc(detail.expiresAt),
     content: detail.content && contentToWire(detail.content),
+    served_by: detail.servedBy,
   };
 }
 
@@ -105,5 +106,9 @@ export const backupDetailWireSchema = {
     error_message: nullableString,
     expires_at: nullableString,
     content: contentWireSchema,
+    served_by: {
+      type: ['object', 'null'],
+      properties: { role: { type: 'string' }, address: { type: 'string' }, reason: { type: 'string' } },
+    },
   },
 } as const;

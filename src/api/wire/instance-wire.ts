@@ -1,5 +1,5 @@
 import type { Instance, InstanceType } from '../../core/instance.ts';
-import { describeEndpoint } from '../../core/instance.ts';
+import { describeInstanceEndpoint } from '../../core/instance.ts';
 import type { StoredPolicy } from '../../core/backup-policy.ts';
 import { formatIsoUtc } from '../../core/time-format.ts';
 import { policyToWire, policyWireSchema } from './backup-policy-wire.ts';
@@ -42,7 +42,7 @@ export function instanceToAdminWire(instance: Instance, policy: StoredPolicy | u
     ...instanceToWire(instance, policy, now),
     type: instance.type,
     db: instance.endpoint.db,
-    url: describeEndpoint(instance.endpoint),
+    url: describeInstanceEndpoint(instance),
   };
 }
 

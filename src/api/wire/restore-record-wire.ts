@@ -41,6 +41,7 @@ export function restoreDetailToWire({ record, detail }: StoredRestore) {
     keys_expired: report?.keysExpired ?? null,
     function_libraries: report?.functionLibraries ?? null,
     warnings: report?.warnings ?? [],
+    target_address: report?.targetAddress ?? null,
   };
 }
 
@@ -89,5 +90,6 @@ export const restoreDetailWireSchema = {
     keys_expired: nullableInteger,
     function_libraries: nullableInteger,
     warnings: { type: 'array', items: { type: 'string' } },
+    target_address: nullableString,
   },
 } as const;

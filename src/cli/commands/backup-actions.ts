@@ -21,6 +21,7 @@ interface BackupDetailWire {
   bytes_received: number;
   estimated_bytes: number | null;
   sha256: string | null;
+  served_by?: { role: string; address: string; reason: string } | null;
 }
 
 interface VerifyWire {
@@ -83,8 +84,11 @@ export function registerBackupActions(backup: Command, client: () => ServiceClie
             `backup ${backupId} ${final.status}: ${final.error_code ?? ''} ${final.error_message ?? ''}`.trim(),
           );
         }
-        if (!options.json)
+        if (!options.json) {
           console.log(`${backupId} succeed, ${formatBytes(final.size)}, sha256 ${final.sha256}`);
+          const node = final.served_by;
+          if (node) console.log(`read from the ${node.role} ${node.address}: ${node.reason}`);
+        }
       },
     );
 

@@ -23,11 +23,15 @@ export function registerInstance(
   instance
     .command('attach <url>')
     .description(
-      'attach an existing Redis server: redis://[user:password@]host:port[/db] (rediss:// for TLS)',
+      'attach an existing Redis server: redis://[user:password@]host:port[/db] (rediss:// for TLS), or a ' +
+        'master/standby pair through Sentinel: redis-sentinel://[user:password@]host:port[,host:port...]/MASTER_NAME[/db]',
     )
     .requiredOption('--project <project_id>', 'project the instance belongs to')
     .requiredOption('--name <name>', 'instance name')
-    .option('--type <type>', 'single|master_standby|cluster', 'single')
+    .option(
+      '--type <type>',
+      'single|master_standby|cluster (default single; master_standby through Sentinel)',
+    )
     .option('--tls', 'connect with TLS')
     .option('--json', 'print the instance as JSON')
     .option('--password-stdin', 'read the Redis password from the first line of stdin')
@@ -42,7 +46,7 @@ export function registerInstance(
         options: {
           project: string;
           name: string;
-          type: string;
+          type?: string;
           tls?: boolean;
           json?: boolean;
           passwordStdin?: boolean;
@@ -54,7 +58,7 @@ export function registerInstance(
           project_id: options.project,
           name: options.name,
           url,
-          type: options.type,
+          ...(options.type === undefined ? {} : { type: options.type }),
           tls: options.tls ?? false,
           ...(password === undefined ? {} : { password }),
         });
@@ -107,6 +111,8 @@ export function registerInstance(
 
 /** Whether the URL carries a password; a URL that does not parse is left for the service to refuse. */
 function urlHasPassword(url: string): boolean {
+  // A Sentinel URL lists several hosts, which URL does not parse: look at its user part directly.
+  if (/^rediss?-sentinel:\/\//i.test(url)) return /^[^:]+:\/\/[^/@?]*:[^/@?]+@/.test(url);
   try {
     return new URL(url).password !== '';
   } catch {

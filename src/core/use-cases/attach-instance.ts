@@ -1,7 +1,7 @@
 import type { Clock } from '../clock.ts';
 import { DomainError, invalidParameter } from '../errors.ts';
 import { isProjectId, newId } from '../ids.ts';
-import type { Instance, InstanceType, RedisEndpoint } from '../instance.ts';
+import type { Instance, InstanceType, RedisEndpoint, SentinelSet } from '../instance.ts';
 import type { MetadataStore, RedisProbe } from '../ports.ts';
 
 export interface AttachRequest {
@@ -9,6 +9,8 @@ export interface AttachRequest {
   name: string;
   type: InstanceType;
   endpoint: RedisEndpoint;
+  /** The Sentinels to ask for the master (a redis-sentinel:// URL); the endpoint then holds a placeholder. */
+  sentinel?: SentinelSet | null;
 }
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
@@ -27,13 +29,25 @@ export async function attachInstance(
       'Invalid name in the request: 1 to 64 letters, digits, "_", "." or "-", starting with a letter or digit.',
     );
   }
-  const info = await deps.probe.probe(request.endpoint);
+  const sentinel = request.sentinel ?? null;
+  if (sentinel && request.type !== 'master_standby') {
+    throw invalidParameter(
+      'type',
+      'Invalid type in the request: an instance found through Sentinel is master_standby.',
+    );
+  }
+  // Through Sentinel, the master as the Sentinels name it now; its address is kept as the last one seen.
+  const endpoint = sentinel
+    ? await deps.probe.locateMaster({ type: request.type, endpoint: request.endpoint, sentinel })
+    : request.endpoint;
+  const info = await deps.probe.probe(endpoint);
   const instance: Instance = {
     id: newId(),
     projectId: request.projectId,
     name: request.name,
     type: request.type,
-    endpoint: request.endpoint,
+    endpoint,
+    sentinel,
     engineVersion: info.engineVersion,
     createdAt: deps.clock.now(),
   };
