@@ -71,6 +71,8 @@ export async function runBackupJob(deps: BackupRunnerDeps, job: Job, signal: Abo
     startedAt: clock.now(),
     sourceVersion: source?.engineVersion ?? instance.engineVersion,
     estimatedBytes: estimate,
+    // Before the file exists: the clean-up pass of this store then knows the partial file is a live one's.
+    storeId: blobs.id,
   });
   if (!started) return;
 

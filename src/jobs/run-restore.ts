@@ -11,6 +11,7 @@ import type { BackupDetail } from '../core/backup-detail.ts';
 import { restoreRdb, RestoreRefused, type RestoreReport } from '../engine/restore/restore-engine.ts';
 import { RedisWireError } from '../engine/resp/redis-wire-error.ts';
 import { cancellationOf } from './job-cancelled.ts';
+import { heldElsewhere } from '../core/use-cases/file-holder.ts';
 
 export interface RestoreRunnerDeps {
   store: MetadataStore;
@@ -47,6 +48,12 @@ export async function runRestoreJob(deps: RestoreRunnerDeps, job: Job, signal: A
   const target = await store.instances.findById(restore.record.instanceId);
   const backup = await store.backups.findById(restore.record.backupId);
   const fileKey = backup?.detail.fileKey ?? null;
+  // Never "gone" for a file another node holds: the record names that node.
+  const elsewhere = backup && fileKey !== null ? await heldElsewhere(deps, backup.detail) : null;
+  if (elsewhere !== null) {
+    await fail(recordCode('toolFailed'), `cannot restore on this node: ${elsewhere}`);
+    return;
+  }
   const size = fileKey === null ? undefined : await blobs.size(fileKey);
   if (!target || !backup || backup.record.status !== 'succeed' || fileKey === null || size === undefined) {
     await fail(

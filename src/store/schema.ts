@@ -51,6 +51,8 @@ export interface BackupsTable {
   expires_at: number | null;
   /** JSON of what the last verify found; null until a backup is verified. */
   content_summary: string | null;
+  /** The blob store holding the file (see BlobStore.id); null for records older than store ids. */
+  store_id: Generated<string | null>;
 }
 
 export interface RestoresTable {
@@ -83,6 +85,8 @@ export interface JobsTable {
   created_at: number;
   finished_at: number | null;
   created_request_id: string | null;
+  /** Only a process over this blob store may claim the job; null: any. */
+  store_id: string | null;
 }
 
 export interface CredentialsTable {
@@ -119,6 +123,19 @@ export interface SeenSignaturesTable {
   expires_at: number;
 }
 
+export interface NodesTable {
+  id: string;
+  host_name: string;
+  pid: number;
+  url: string;
+  store_id: string;
+  version: string;
+  started_at: number;
+  heartbeat_at: number;
+  heartbeat_ms: number;
+  stopped_at: number | null;
+}
+
 export interface Database {
   instances: InstancesTable;
   backups: BackupsTable;
@@ -127,4 +144,5 @@ export interface Database {
   backup_policies: BackupPoliciesTable;
   restores: RestoresTable;
   seen_signatures: SeenSignaturesTable;
+  nodes: NodesTable;
 }
