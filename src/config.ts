@@ -23,6 +23,8 @@ export interface ServiceConfig {
   publicUrl: string | undefined;
   /** Certificate and key files (PEM) to serve HTTPS directly; unset, the service speaks plain HTTP. */
   tls: { certFile: string; keyFile: string } | undefined;
+  /** How often this process renews its heartbeat in the node registry (DCS_NODE_HEARTBEAT_MS). */
+  nodeHeartbeatMs: number;
 }
 
 /** Limits that keep slow or idle clients from holding connections (and shutdown) open. */
@@ -124,6 +126,7 @@ export function loadServiceConfig(env: NodeJS.ProcessEnv, overrides: ServiceOver
     http: httpConfig(env),
     publicUrl: publicUrl(overrides.publicUrl ?? env.DCS_PUBLIC_URL),
     tls: tlsFiles(overrides.tlsCert ?? env.DCS_TLS_CERT, overrides.tlsKey ?? env.DCS_TLS_KEY),
+    nodeHeartbeatMs: positiveInteger(env, 'DCS_NODE_HEARTBEAT_MS', 10_000),
   };
 }
 

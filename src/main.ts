@@ -16,7 +16,9 @@ import { backupsDir, prepareDataDir } from './service/data-dir.ts';
 import { settlesWithin } from './jobs/settles-within.ts';
 import { RespRedisProbe } from './engine/redis-probe.ts';
 import { ReaderInspector } from './engine/rdb/reader-inspector.ts';
-import { JobWorker } from './jobs/job-worker.ts';
+import { JobWorker, workerName } from './jobs/job-worker.ts';
+import { NodePresence } from './jobs/node-presence.ts';
+import { packageVersion } from './service/package-version.ts';
 import { jobRunner } from './jobs/run-job.ts';
 import { BackupScheduler } from './jobs/backup-scheduler.ts';
 import { PeriodicTask } from './jobs/periodic-task.ts';
@@ -63,7 +65,10 @@ export async function startService(config: ServiceConfig): Promise<RunningServic
   const probe = new RespRedisProbe();
   const clock = systemClock;
   const inspector = new ReaderInspector();
+  // One name for the node in the registry and for the jobs it claims, so each node's running jobs are found.
+  const nodeId = workerName();
   const worker = new JobWorker({
+    owner: nodeId,
     store,
     blobs,
     clock,
@@ -121,7 +126,8 @@ export async function startService(config: ServiceConfig): Promise<RunningServic
   const cleanupTask = new PeriodicTask(
     async () => {
       const report = await cleanUpStorage({ store, blobs });
-      if (report.removedFiles.length + report.removedPartials.length + report.missingFiles.length > 0) {
+      const { removedFiles, removedPartials, missingFiles, adoptedFiles } = report;
+      if (removedFiles.length + removedPartials.length + missingFiles.length + adoptedFiles.length > 0) {
         logger.warn(report, 'storage clean-up');
       }
     },
@@ -138,6 +144,17 @@ export async function startService(config: ServiceConfig): Promise<RunningServic
   schedulerTask.start();
   cleanupTask.start();
   url = listeningUrl(app.server, tls !== undefined, config.host);
+  const presence = new NodePresence({
+    store,
+    clock,
+    id: nodeId,
+    url: config.publicUrl ?? url,
+    storeId: blobs.id,
+    version: packageVersion(),
+    heartbeatMs: config.nodeHeartbeatMs,
+    onError: (error) => logger.error({ err: error }, 'node heartbeat failed'),
+  });
+  await presence.start();
   const admin = await bootstrapAdmin({ store, clock }, config.dataDir, url);
   if (admin) {
     logger.warn(
@@ -149,7 +166,14 @@ export async function startService(config: ServiceConfig): Promise<RunningServic
     logger.warn({ url }, 'listening on every address without DCS_PUBLIC_URL: download links name this one');
   }
   logger.info(
-    { url, metadata: describeDatabase(config.database), dataDir: config.dataDir, masterKey: master.source },
+    {
+      url,
+      metadata: describeDatabase(config.database),
+      dataDir: config.dataDir,
+      masterKey: master.source,
+      node: nodeId,
+      blobStore: blobs.id,
+    },
     'dcs-backup listening',
   );
   return {
@@ -173,6 +197,10 @@ export async function startService(config: ServiceConfig): Promise<RunningServic
       }
       await settlesWithin(httpClosed, CANCEL_WAIT_MS);
       await settlesWithin(tasksStopped, CANCEL_WAIT_MS);
+      await settlesWithin(
+        presence.stop().catch((error) => logger.error({ err: error }, 'node registry: cannot mark stopped')),
+        CANCEL_WAIT_MS,
+      );
       await store.close();
       logger.info({}, 'dcs-backup stopped');
     },
