@@ -39,7 +39,10 @@ for (const kind of STORE_KINDS) {
       // A node with a slower heartbeat is judged against its own period, not the reader's.
       await nodes.register(node('slow', 'fs:slow', { heartbeatMs: 60_000 }));
       const stateAt = async (id: string, now: number) =>
-        nodeState((await nodes.list()).find((n) => n.id === id)!, now);
+        nodeState(
+          (await nodes.list()).find((n) => n.id === id)!,
+          now,
+        );
 
       assert.equal(await stateAt('a', T0 + 3 * PERIOD), 'alive');
       assert.equal(await stateAt('a', T0 + 3 * PERIOD + 1), 'silent');
