@@ -184,7 +184,7 @@ export interface SeenSignatureRepository {
 
 /** The service processes sharing the database: each registers itself and renews a heartbeat. */
 export interface NodeRepository {
-  /** Inserts the node (or replaces a row of the same id). */
+  /** Inserts the node (or replaces a row of the same id), and forgets nodes silent for a week before it. */
   register(node: ServiceNode): Promise<void>;
   /** Renews the heartbeat; false when the row is gone or marked stopped. */
   heartbeat(id: string, now: number): Promise<boolean>;

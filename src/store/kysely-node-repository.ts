@@ -3,6 +3,9 @@ import type { NodeRepository } from '../core/ports.ts';
 import type { ListedNode, ServiceNode } from '../core/service-node.ts';
 import type { Database, NodesTable } from './schema.ts';
 
+/** How long a node that stopped or went silent stays listed. */
+export const FORGET_AFTER_MS = 7 * 86_400_000;
+
 /** The node registry: one row per service process that ever started on this database. */
 export class KyselyNodeRepository implements NodeRepository {
   readonly #db: Kysely<Database>;
@@ -14,6 +17,11 @@ export class KyselyNodeRepository implements NodeRepository {
   async register(node: ServiceNode): Promise<void> {
     await this.#db.transaction().execute(async (tx) => {
       await tx.deleteFrom('nodes').where('id', '=', node.id).execute();
+      // Each start adds a row: those not heard from for a week go, so the registry does not grow forever.
+      await tx
+        .deleteFrom('nodes')
+        .where('heartbeat_at', '<', node.heartbeatAt - FORGET_AFTER_MS)
+        .execute();
       await tx.insertInto('nodes').values(nodeToRow(node)).execute();
     });
   }

@@ -85,6 +85,21 @@ for (const kind of STORE_KINDS) {
       await store.jobs.finish(job.id, T0 + 1);
     });
 
+    it('forgets, when a node registers, the nodes not heard from for a week before it', async () => {
+      const { nodes } = opened.store;
+      const WEEK = 7 * 86_400_000;
+      await nodes.register(node('old', 'fs:old', { heartbeatAt: T0 - WEEK - 1, stoppedAt: T0 - WEEK - 1 }));
+      await nodes.register(node('recent', 'fs:old', { heartbeatAt: T0 - WEEK }));
+      assert.ok(
+        (await nodes.list()).some((n) => n.id === 'old'),
+        'nothing newer registered yet',
+      );
+      await nodes.register(node('new', 'fs:new'));
+      const ids = (await nodes.list()).map((n) => n.id);
+      assert.ok(!ids.includes('old'));
+      assert.ok(ids.includes('recent'));
+    });
+
     it('leaves a job bound to another store to a process over that store', async () => {
       const { store } = opened;
       const instance = makeInstance();
