@@ -26,6 +26,8 @@ export interface ServiceConfig {
   tls: { certFile: string; keyFile: string } | undefined;
   /** Where backup files go (DCS_BLOB_URL): the data directory's backups/ unless an s3:// bucket is named. */
   blobs: { kind: 'fs' } | { kind: 's3'; s3: S3Settings };
+  /** How often this process renews its heartbeat in the node registry (DCS_NODE_HEARTBEAT_MS). */
+  nodeHeartbeatMs: number;
 }
 
 /** Limits that keep slow or idle clients from holding connections (and shutdown) open. */
@@ -129,6 +131,7 @@ export function loadServiceConfig(env: NodeJS.ProcessEnv, overrides: ServiceOver
     publicUrl: publicUrl(overrides.publicUrl ?? env.DCS_PUBLIC_URL),
     tls: tlsFiles(overrides.tlsCert ?? env.DCS_TLS_CERT, overrides.tlsKey ?? env.DCS_TLS_KEY),
     blobs: blobLocation(overrides.blobUrl ?? env.DCS_BLOB_URL, env),
+    nodeHeartbeatMs: positiveInteger(env, 'DCS_NODE_HEARTBEAT_MS', 10_000),
   };
 }
 

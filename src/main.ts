@@ -17,7 +17,9 @@ import { backupsDir, prepareDataDir } from './service/data-dir.ts';
 import { settlesWithin } from './jobs/settles-within.ts';
 import { RespRedisProbe } from './engine/redis-probe.ts';
 import { ReaderInspector } from './engine/rdb/reader-inspector.ts';
-import { JobWorker } from './jobs/job-worker.ts';
+import { JobWorker, workerName } from './jobs/job-worker.ts';
+import { NodePresence } from './jobs/node-presence.ts';
+import { packageVersion } from './service/package-version.ts';
 import { jobRunner } from './jobs/run-job.ts';
 import { BackupScheduler } from './jobs/backup-scheduler.ts';
 import { PeriodicTask } from './jobs/periodic-task.ts';
@@ -77,7 +79,10 @@ export async function startService(config: ServiceConfig): Promise<RunningServic
   const probe = new RespRedisProbe();
   const clock = systemClock;
   const inspector = new ReaderInspector();
+  // One name for the node in the registry and for the jobs it claims, so each node's running jobs are found.
+  const nodeId = workerName();
   const worker = new JobWorker({
+    owner: nodeId,
     store,
     blobs,
     clock,
@@ -135,7 +140,8 @@ export async function startService(config: ServiceConfig): Promise<RunningServic
   const cleanupTask = new PeriodicTask(
     async () => {
       const report = await cleanUpStorage({ store, blobs });
-      if (report.removedFiles.length + report.removedPartials.length + report.missingFiles.length > 0) {
+      const { removedFiles, removedPartials, missingFiles, adoptedFiles } = report;
+      if (removedFiles.length + removedPartials.length + missingFiles.length + adoptedFiles.length > 0) {
         logger.warn(report, 'storage clean-up');
       }
     },
@@ -152,6 +158,17 @@ export async function startService(config: ServiceConfig): Promise<RunningServic
   schedulerTask.start();
   cleanupTask.start();
   url = listeningUrl(app.server, tls !== undefined, config.host);
+  const presence = new NodePresence({
+    store,
+    clock,
+    id: nodeId,
+    url: config.publicUrl ?? url,
+    storeId: blobs.id,
+    version: packageVersion(),
+    heartbeatMs: config.nodeHeartbeatMs,
+    onError: (error) => logger.error({ err: error }, 'node heartbeat failed'),
+  });
+  await presence.start();
   const admin = await bootstrapAdmin({ store, clock }, config.dataDir, url);
   if (admin) {
     logger.warn(
@@ -169,6 +186,8 @@ export async function startService(config: ServiceConfig): Promise<RunningServic
       dataDir: config.dataDir,
       blobs: blobs instanceof S3BlobStore ? blobs.describe() : 'data directory',
       masterKey: master.source,
+      node: nodeId,
+      blobStore: blobs.id,
     },
     'dcs-backup listening',
   );
@@ -193,6 +212,10 @@ export async function startService(config: ServiceConfig): Promise<RunningServic
       }
       await settlesWithin(httpClosed, CANCEL_WAIT_MS);
       await settlesWithin(tasksStopped, CANCEL_WAIT_MS);
+      await settlesWithin(
+        presence.stop().catch((error) => logger.error({ err: error }, 'node registry: cannot mark stopped')),
+        CANCEL_WAIT_MS,
+      );
       await store.close();
       if (blobs instanceof S3BlobStore) blobs.close();
       logger.info({}, 'dcs-backup stopped');

@@ -14,6 +14,7 @@ import { listeningUrl } from './listening-url.ts';
 import { installErrorHandling, sendDomainError } from './error-handling.ts';
 import { RouteTable } from './route-table.ts';
 import { registerAdminInstanceRoutes } from './routes/admin-instances.ts';
+import { registerAdminNodeRoutes } from './routes/admin-nodes.ts';
 import { registerInstanceRoutes } from './routes/instances.ts';
 import { registerBackupLinkRoutes } from './routes/backup-links.ts';
 import { registerBackupRoutes } from './routes/backups.ts';
@@ -105,6 +106,7 @@ export async function buildApp(deps: AppDeps, options: AppOptions = {}): Promise
   registerRestoreRoutes(app, deps);
   registerInstanceRoutes(app, deps);
   registerAdminInstanceRoutes(app, deps);
+  registerAdminNodeRoutes(app, deps);
   registerCredentialRoutes(app, deps);
   return app;
 }

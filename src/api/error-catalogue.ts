@@ -139,4 +139,9 @@ export const ERROR_CATALOGUE: Record<DomainErrorCode, DcsErrorEntry> = {
     dcsCode: 'DCS.5003',
     message: 'The metadata database is read-only: the change was not saved.',
   },
+  file_on_other_node: {
+    status: 409,
+    dcsCode: 'DCS.4940',
+    message: 'The backup file is held by another node; ask that node.',
+  },
 };

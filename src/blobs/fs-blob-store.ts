@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Readable } from 'node:stream';
@@ -6,6 +7,9 @@ import type { BlobStore, BlobWriter } from '../core/ports.ts';
 
 const PARTIAL = '.partial';
 const KEY = /^[A-Za-z0-9_.-]+$/;
+/** The directory's identity, written on first use; dot files are never blobs. */
+export const STORE_ID_FILE = '.store-id';
+const STORE_ID = /^[0-9a-f-]{36}$/;
 
 /**
  * One file per blob in a directory. A write goes to "<key>.partial", is fsynced, renamed into place and the
@@ -15,10 +19,13 @@ const KEY = /^[A-Za-z0-9_.-]+$/;
 export class FsBlobStore implements BlobStore {
   /** Where the files are; for operators and tests, never for clients. */
   readonly dir: string;
+  /** `fs:<uuid>` from the directory's id file: processes sharing the directory share the id. */
+  readonly id: string;
 
   constructor(dir: string) {
     this.dir = dir;
     fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    this.id = `fs:${readOrCreateStoreId(dir)}`;
   }
 
   #path(key: string): string {
@@ -105,7 +112,7 @@ export class FsBlobStore implements BlobStore {
   }
 
   async list(): Promise<{ committed: string[]; partial: string[] }> {
-    const names = await fs.promises.readdir(this.dir);
+    const names = (await fs.promises.readdir(this.dir)).filter((n) => !n.startsWith('.'));
     return {
       committed: names.filter((n) => !n.endsWith(PARTIAL)),
       partial: names.filter((n) => n.endsWith(PARTIAL)).map((n) => n.slice(0, -PARTIAL.length)),
@@ -125,4 +132,39 @@ async function syncDirectory(dir: string): Promise<void> {
   } finally {
     await handle.close();
   }
+}
+
+/**
+ * The id in the directory's id file, created on first use. Written aside and linked into place, so a process
+ * starting beside another never reads a half-written id, and of two racing, one id wins for both.
+ */
+function readOrCreateStoreId(dir: string): string {
+  const file = path.join(dir, STORE_ID_FILE);
+  const existing = readStoreId(file);
+  if (existing !== undefined) return existing;
+  const aside = `${file}.${process.pid}.${randomUUID()}`;
+  fs.writeFileSync(aside, `${randomUUID()}\n`, { mode: 0o600, flag: 'wx' });
+  try {
+    fs.linkSync(aside, file);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+  } finally {
+    fs.rmSync(aside, { force: true });
+  }
+  const id = readStoreId(file);
+  if (id === undefined) throw new Error(`the blob store id file ${file} does not hold an id`);
+  return id;
+}
+
+function readStoreId(file: string): string | undefined {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+  const id = text.trim();
+  if (!STORE_ID.test(id)) throw new Error(`the blob store id file ${file} does not hold an id`);
+  return id;
 }

@@ -50,12 +50,15 @@ const UPLOADS = '.uploads/';
 export class S3BlobStore implements BlobStore {
   readonly bucket: string;
   readonly prefix: string;
+  /** Every process pointed at the same bucket and prefix shares the store, so that is its name. */
+  readonly id: string;
   readonly #client: S3Client;
   readonly #sse: Record<string, string>;
 
   constructor(settings: S3Settings) {
     this.bucket = settings.bucket;
     this.prefix = settings.prefix;
+    this.id = `s3://${settings.bucket}/${settings.prefix}`;
     this.#client = new S3Client({
       ...(settings.endpoint ? { endpoint: settings.endpoint } : {}),
       ...(settings.region ? { region: settings.region } : {}),

@@ -4,6 +4,7 @@ import { resolveCli, type GlobalOptions } from './cli-auth.ts';
 import { registerBackup } from './commands/backup.ts';
 import { registerCredentials } from './commands/credentials.ts';
 import { registerInstance } from './commands/instance.ts';
+import { registerNodes } from './commands/nodes.ts';
 import { registerPolicy } from './commands/policy.ts';
 import { registerRestore } from './commands/restore.ts';
 import { registerServe } from './commands/serve.ts';
@@ -33,6 +34,7 @@ registerBackup(program, client);
 registerPolicy(program, client);
 registerRestore(program, client);
 registerCredentials(program, client);
+registerNodes(program, client);
 
 try {
   await program.parseAsync(process.argv);

@@ -16,6 +16,8 @@ export interface BackupDetail {
   errorMessage: string | null;
   /** The blob holding the file; null once there is none. */
   fileKey: string | null;
+  /** The blob store the file was written into (BlobStore.id); null for records older than store ids. */
+  storeId: string | null;
   bytesReceived: number;
   /** What progress is measured against while the backup runs. */
   estimatedBytes: number | null;
@@ -50,6 +52,7 @@ export const EMPTY_DETAIL: BackupDetail = {
   startedAt: null,
   errorMessage: null,
   fileKey: null,
+  storeId: null,
   bytesReceived: 0,
   estimatedBytes: null,
   expiresAt: null,

@@ -20,6 +20,8 @@ export interface Job {
   finishedAt: number | null;
   /** The request that queued it (its X-Request-Id), or `scheduler` for automatic backups: for the job's log lines. */
   requestId?: string | null;
+  /** Only a process over this blob store may run it (a restore reads a file on one node's disk); null: any. */
+  storeId?: string | null;
 }
 
 /** A job waiting to be claimed, for the record `recordId` of an instance, queued by `requestId`. */
@@ -29,6 +31,7 @@ export function queuedJob(
   recordId: string,
   now: number,
   requestId: string | null = null,
+  storeId: string | null = null,
 ): Job {
   return {
     id: newId(),
@@ -41,5 +44,6 @@ export function queuedJob(
     createdAt: now,
     finishedAt: null,
     requestId,
+    storeId,
   };
 }

@@ -7,6 +7,7 @@ import type { StoredPolicy } from './backup-policy.ts';
 import type { RetainedBackup } from './retention.ts';
 import type { RestoreChange, RestoreRecord, RestoreStatus, StoredRestore } from './restore-record.ts';
 import type { RdbFindings, RdbWalk } from './rdb-findings.ts';
+import type { ListedNode, ServiceNode } from './service-node.ts';
 
 export type { RdbFindings, RdbWalk } from './rdb-findings.ts';
 
@@ -88,12 +89,22 @@ export interface BackupRepository {
   dueForExpiry(now: number, limit: number): Promise<{ id: string; fileKey: string | null }[]>;
   /** Marks a successful backup expired and lets go of its file; false when it was no longer successful. */
   expire(id: string): Promise<boolean>;
-  /** Of the given ids, those whose record may own a file: waiting, running or successful. */
-  liveIds(ids: readonly string[]): Promise<Set<string>>;
+  /**
+   * Of the given ids, those whose record may own a file: waiting, running or successful. With storeId, only
+   * those whose file is in that store (or in no recorded store: records older than store ids).
+   */
+  liveIds(ids: readonly string[], storeId?: string): Promise<Set<string>>;
   /** A successful record whose file is gone: not restorable any more, the reason kept; false if it changed. */
   markFileMissing(id: string, reason: string): Promise<boolean>;
-  /** Successful records that name a file, in id order after `afterId`, for the storage check. */
-  filesAfter(afterId: string, limit: number): Promise<{ id: string; fileKey: string; restorable: boolean }[]>;
+  /**
+   * Successful records that name a file, in id order after `afterId`, for the storage check. With storeId,
+   * only those held by that store or by no recorded store (storeId null in the answer).
+   */
+  filesAfter(
+    afterId: string,
+    limit: number,
+    storeId?: string,
+  ): Promise<{ id: string; fileKey: string; restorable: boolean; storeId: string | null }[]>;
 }
 
 export interface RestoreQuery {
@@ -139,8 +150,11 @@ export interface PolicyRepository {
 }
 
 export interface JobRepository {
-  /** Takes the oldest queued job for this owner until leaseUntil, or undefined when none is queued. */
-  claim(owner: string, leaseUntil: number): Promise<Job | undefined>;
+  /**
+   * Takes the oldest queued job for this owner until leaseUntil, or undefined when none is queued. With
+   * storeId, jobs bound to another blob store (a restore of a file on another node's disk) are left alone.
+   */
+  claim(owner: string, leaseUntil: number, storeId?: string): Promise<Job | undefined>;
   /** Extends the lease; false when the job is no longer this owner's (it was reaped). */
   renew(jobId: string, owner: string, leaseUntil: number): Promise<boolean>;
   finish(jobId: string, now: number): Promise<void>;
@@ -168,6 +182,19 @@ export interface SeenSignatureRepository {
   purgeExpired(now: number): Promise<number>;
 }
 
+/** The service processes sharing the database: each registers itself and renews a heartbeat. */
+export interface NodeRepository {
+  /** Inserts the node (or replaces a row of the same id), and forgets nodes silent for a week before it. */
+  register(node: ServiceNode): Promise<void>;
+  /** Renews the heartbeat; false when the row is gone or marked stopped. */
+  heartbeat(id: string, now: number): Promise<boolean>;
+  markStopped(id: string, now: number): Promise<void>;
+  /** Every node ever registered, newest start first, with the jobs each holds now. */
+  list(): Promise<ListedNode[]>;
+  /** The nodes over one blob store, latest heartbeat first. */
+  overStore(storeId: string): Promise<ServiceNode[]>;
+}
+
 /** The metadata store: SQLite or PostgreSQL behind the same interface. */
 export interface MetadataStore {
   readonly instances: InstanceRepository;
@@ -177,6 +204,7 @@ export interface MetadataStore {
   readonly policies: PolicyRepository;
   readonly restores: RestoreRepository;
   readonly seenSignatures: SeenSignatureRepository;
+  readonly nodes: NodeRepository;
   close(): Promise<void>;
 }
 
@@ -224,6 +252,11 @@ export interface BlobLink {
 
 /** Where backup files live: the filesystem by default, object storage when scaled out. */
 export interface BlobStore {
+  /**
+   * Stable name of this store, the same for every process that reads and writes the same blobs: a local
+   * directory's id file, or the bucket and prefix. Records remember it, so a process only judges its own files.
+   */
+  readonly id: string;
   create(key: string, options?: BlobCreateOptions): Promise<BlobWriter>;
   /** A stream of the blob's bytes (bytes [start, end) with a range), or undefined when there is no such blob. */
   open(

@@ -23,6 +23,8 @@ export interface JobWorkerOptions {
   onError?(error: unknown): void;
   /** Where each job's start, end, reaping and cancellation are logged, with its ids. */
   logger?: JobLogger;
+  /** The name its claims carry (the node's id in the registry); a fresh one when absent. */
+  owner?: string;
 }
 
 interface RunningJob {
@@ -39,7 +41,7 @@ interface RunningJob {
  * jobs whose worker died (their lease ran out): their record ends failed (see reapJob).
  */
 export class JobWorker {
-  readonly owner = `${hostname()}/${process.pid}/${randomUUID().slice(0, 8)}`;
+  readonly owner: string;
   readonly #options: JobWorkerOptions;
   readonly #running = new Map<string, RunningJob>();
   #timer: NodeJS.Timeout | null = null;
@@ -50,6 +52,7 @@ export class JobWorker {
 
   constructor(options: JobWorkerOptions) {
     this.#options = options;
+    this.owner = options.owner ?? workerName();
   }
 
   start(): void {
@@ -129,9 +132,10 @@ export class JobWorker {
 
   async #tick(): Promise<void> {
     await this.#reap();
-    const { store, clock, leaseMs, concurrency } = this.#options;
+    const { store, blobs, clock, leaseMs, concurrency } = this.#options;
     while (!this.#stopped && this.#running.size < concurrency) {
-      const job = await store.jobs.claim(this.owner, clock.now() + leaseMs);
+      // Only jobs this process's store can serve: a restore of a file on another node's disk waits for it.
+      const job = await store.jobs.claim(this.owner, clock.now() + leaseMs, blobs.id);
       if (!job) return;
       this.#start(job);
     }
@@ -173,4 +177,9 @@ export class JobWorker {
       if (this.#options.logger) await logJobEnding(store, this.#options.logger, job, 'reaped');
     }
   }
+}
+
+/** A name unique to this process: host, pid and a random part (a pid may come back after a restart). */
+export function workerName(): string {
+  return `${hostname()}/${process.pid}/${randomUUID().slice(0, 8)}`;
 }

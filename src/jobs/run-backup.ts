@@ -82,6 +82,8 @@ export async function runBackupJob(deps: BackupRunnerDeps, job: Job, signal: Abo
     sourceVersion: source?.engineVersion ?? instance.engineVersion,
     estimatedBytes: estimate,
     servedBy,
+    // Before the file exists: the clean-up pass of this store then knows the partial file is a live one's.
+    storeId: blobs.id,
   });
   if (!started) return;
 

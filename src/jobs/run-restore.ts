@@ -13,6 +13,7 @@ import { RedisWireError } from '../engine/resp/redis-wire-error.ts';
 import { locateMaster } from '../engine/topology/locate-master.ts';
 import { addressOf } from '../engine/topology/replication-info.ts';
 import { cancellationOf } from './job-cancelled.ts';
+import { heldElsewhere } from '../core/use-cases/file-holder.ts';
 
 export interface RestoreRunnerDeps {
   store: MetadataStore;
@@ -49,6 +50,12 @@ export async function runRestoreJob(deps: RestoreRunnerDeps, job: Job, signal: A
   const target = await store.instances.findById(restore.record.instanceId);
   const backup = await store.backups.findById(restore.record.backupId);
   const fileKey = backup?.detail.fileKey ?? null;
+  // Never "gone" for a file another node holds: the record names that node.
+  const elsewhere = backup && fileKey !== null ? await heldElsewhere(deps, backup.detail) : null;
+  if (elsewhere !== null) {
+    await fail(recordCode('toolFailed'), `cannot restore on this node: ${elsewhere}`);
+    return;
+  }
   const size = fileKey === null ? undefined : await blobs.size(fileKey);
   if (!target || !backup || backup.record.status !== 'succeed' || fileKey === null || size === undefined) {
     await fail(

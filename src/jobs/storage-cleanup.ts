@@ -7,6 +7,8 @@ export interface CleanupReport {
   removedPartials: string[];
   /** Successful records whose file has gone from storage: now marked not restorable. */
   missingFiles: string[];
+  /** Records older than store ids whose file is in this store: now recorded as held by it. */
+  adoptedFiles: string[];
 }
 
 const BACKUP_FILE = /^([0-9a-f-]{36})\.rdb$/;
@@ -15,20 +17,23 @@ const PAGE = 500;
 export const MISSING_FILE_REASON = 'the backup file is missing from storage';
 
 /**
- * Reconciles storage with the records. Files are listed before records are read: a backup's record always
- * exists before its file, so a file listed here whose record is not live really is an orphan. Files named
- * otherwise are not this service's and are left alone.
+ * Reconciles this process's store with the records it holds. Files are listed before records are read: a
+ * backup's record always exists before its file, so a file listed here whose record is not live (or is held
+ * by another store) really is an orphan. Files named otherwise are not this service's and are left alone.
+ * Records held by another store (another node's directory) are never judged here. A record older than store
+ * ids whose file is here is adopted; one whose file is not here is marked missing only when no other store
+ * is registered, since it may be on another node's disk.
  */
 export async function cleanUpStorage(deps: {
   store: MetadataStore;
   blobs: BlobStore;
 }): Promise<CleanupReport> {
   const { store, blobs } = deps;
-  const report: CleanupReport = { removedFiles: [], removedPartials: [], missingFiles: [] };
+  const report: CleanupReport = { removedFiles: [], removedPartials: [], missingFiles: [], adoptedFiles: [] };
   const { committed, partial } = await blobs.list();
   const idOf = (key: string) => BACKUP_FILE.exec(key)?.[1];
   const ids = [...committed, ...partial].map(idOf).filter((id): id is string => id !== undefined);
-  const live = await store.backups.liveIds(ids);
+  const live = await store.backups.liveIds(ids, blobs.id);
   for (const key of committed) {
     const id = idOf(key);
     if (id && !live.has(id)) {
@@ -44,11 +49,21 @@ export async function cleanUpStorage(deps: {
     }
   }
 
+  let otherStores: boolean | undefined;
+  const otherStoresKnown = async () =>
+    (otherStores ??= (await store.nodes.list()).some((node) => node.storeId !== blobs.id));
   let after = '';
   for (;;) {
-    const page = await store.backups.filesAfter(after, PAGE);
-    for (const { id, fileKey } of page) {
-      if ((await blobs.size(fileKey)) !== undefined) continue;
+    const page = await store.backups.filesAfter(after, PAGE, blobs.id);
+    for (const { id, fileKey, storeId } of page) {
+      if ((await blobs.size(fileKey)) !== undefined) {
+        if (storeId === null) {
+          await store.backups.update(id, { storeId: blobs.id });
+          report.adoptedFiles.push(id);
+        }
+        continue;
+      }
+      if (storeId === null && (await otherStoresKnown())) continue;
       if (await store.backups.markFileMissing(id, MISSING_FILE_REASON)) report.missingFiles.push(id);
     }
     if (page.length < PAGE) break;

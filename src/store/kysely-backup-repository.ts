@@ -191,15 +191,18 @@ export class KyselyBackupRepository implements BackupRepository {
     return Number(result.numUpdatedRows) === 1;
   }
 
-  async liveIds(ids: readonly string[]): Promise<Set<string>> {
+  async liveIds(ids: readonly string[], storeId?: string): Promise<Set<string>> {
     const live = new Set<string>();
     for (let start = 0; start < ids.length; start += INSERT_BATCH) {
-      const rows = await this.#db
+      let query = this.#db
         .selectFrom('backups')
         .select('id')
         .where('id', 'in', ids.slice(start, start + INSERT_BATCH))
-        .where('status', 'in', ['waiting', 'backuping', 'succeed'])
-        .execute();
+        .where('status', 'in', ['waiting', 'backuping', 'succeed']);
+      if (storeId !== undefined) {
+        query = query.where((eb) => eb.or([eb('store_id', '=', storeId), eb('store_id', 'is', null)]));
+      }
+      const rows = await query.execute();
       for (const row of rows) live.add(row.id);
     }
     return live;
@@ -208,17 +211,24 @@ export class KyselyBackupRepository implements BackupRepository {
   async filesAfter(
     afterId: string,
     limit: number,
-  ): Promise<{ id: string; fileKey: string; restorable: boolean }[]> {
-    const rows = await this.#db
+    storeId?: string,
+  ): Promise<{ id: string; fileKey: string; restorable: boolean; storeId: string | null }[]> {
+    let query = this.#db
       .selectFrom('backups')
-      .select(['id', 'file_key', 'restorable'])
+      .select(['id', 'file_key', 'restorable', 'store_id'])
       .where('id', '>', afterId)
       .where('status', '=', 'succeed')
-      .where('file_key', 'is not', null)
-      .orderBy('id')
-      .limit(limit)
-      .execute();
-    return rows.map((row) => ({ id: row.id, fileKey: row.file_key!, restorable: row.restorable === 1 }));
+      .where('file_key', 'is not', null);
+    if (storeId !== undefined) {
+      query = query.where((eb) => eb.or([eb('store_id', '=', storeId), eb('store_id', 'is', null)]));
+    }
+    const rows = await query.orderBy('id').limit(limit).execute();
+    return rows.map((row) => ({
+      id: row.id,
+      fileKey: row.file_key!,
+      restorable: row.restorable === 1,
+      storeId: row.store_id,
+    }));
   }
 
   async list(query: BackupQuery): Promise<BackupPage> {

@@ -15,15 +15,14 @@ export class KyselyJobRepository implements JobRepository {
     this.#db = db;
   }
 
-  async claim(owner: string, leaseUntil: number): Promise<Job | undefined> {
+  async claim(owner: string, leaseUntil: number, storeId?: string): Promise<Job | undefined> {
     for (let attempt = 0; attempt < 5; attempt++) {
-      const next = await this.#db
-        .selectFrom('jobs')
-        .select('id')
-        .where('state', '=', 'queued')
-        .orderBy('created_at')
-        .limit(1)
-        .executeTakeFirst();
+      let queued = this.#db.selectFrom('jobs').select('id').where('state', '=', 'queued');
+      if (storeId !== undefined) {
+        // A job bound to another store waits for a process over that store.
+        queued = queued.where((eb) => eb.or([eb('store_id', 'is', null), eb('store_id', '=', storeId)]));
+      }
+      const next = await queued.orderBy('created_at').limit(1).executeTakeFirst();
       if (!next) return undefined;
       const claimed = await this.#db
         .updateTable('jobs')

@@ -6,6 +6,7 @@ import type {
   InstanceRepository,
   JobRepository,
   MetadataStore,
+  NodeRepository,
   PolicyRepository,
   RestoreRepository,
   SeenSignatureRepository,
@@ -14,6 +15,7 @@ import { KyselyCredentialRepository } from './kysely-credential-repository.ts';
 import { KyselyBackupRepository } from './kysely-backup-repository.ts';
 import { KyselyInstanceRepository } from './kysely-instance-repository.ts';
 import { KyselyJobRepository } from './kysely-job-repository.ts';
+import { KyselyNodeRepository } from './kysely-node-repository.ts';
 import { KyselyPolicyRepository } from './kysely-policy-repository.ts';
 import { KyselyRestoreRepository } from './kysely-restore-repository.ts';
 import { KyselySeenSignatureRepository } from './kysely-seen-signature-repository.ts';
@@ -29,6 +31,7 @@ export class KyselyMetadataStore implements MetadataStore {
   readonly policies: PolicyRepository;
   readonly restores: RestoreRepository;
   readonly seenSignatures: SeenSignatureRepository;
+  readonly nodes: NodeRepository;
   readonly #db: Kysely<Database>;
 
   private constructor(db: Kysely<Database>, secrets: SecretBox) {
@@ -40,6 +43,7 @@ export class KyselyMetadataStore implements MetadataStore {
     this.policies = new KyselyPolicyRepository(db);
     this.restores = new KyselyRestoreRepository(db);
     this.seenSignatures = new KyselySeenSignatureRepository(db);
+    this.nodes = new KyselyNodeRepository(db);
   }
 
   /** Opens the database; secrets (Redis passwords, secret keys) are sealed and opened with `secrets`. */

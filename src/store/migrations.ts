@@ -6,7 +6,8 @@ import { backupPolicies } from './migrations/0004-backup-policies.ts';
 import { restores } from './migrations/0005-restores.ts';
 import { seenSignatures } from './migrations/0006-seen-signatures.ts';
 import { jobRequestIds } from './migrations/0007-job-request-ids.ts';
-import { sentinelAndBackupSource } from './migrations/0012-sentinel-and-backup-source.ts';
+import { nodesAndStoreIds } from './migrations/0008-nodes-and-store-ids.ts';
+import { sentinelAndBackupSource } from './migrations/0009-sentinel-and-backup-source.ts';
 
 /**
  * One set of migrations for both engines. Append new ones; never edit one that has shipped.
@@ -20,7 +21,8 @@ const migrations: Record<string, Migration> = {
   '0005-restores': restores,
   '0006-seen-signatures': seenSignatures,
   '0007-job-request-ids': jobRequestIds,
-  '0012-sentinel-and-backup-source': sentinelAndBackupSource,
+  '0008-nodes-and-store-ids': nodesAndStoreIds,
+  '0009-sentinel-and-backup-source': sentinelAndBackupSource,
 };
 
 export const migrationProvider: MigrationProvider = {

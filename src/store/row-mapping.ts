@@ -76,7 +76,7 @@ export function rowToInstance(row: Selectable<InstancesTable>): Instance {
   };
 }
 
-/** The Sentinel columns (migration 0012): null for instances reached directly. */
+/** The Sentinel columns (migration 0009): null for instances reached directly. */
 function sentinelToRow(sentinel: SentinelSet | null) {
   return {
     sentinel_nodes: sentinel ? JSON.stringify(sentinel.nodes) : null,
@@ -148,6 +148,7 @@ export function rowToDetail(row: Selectable<BackupsTable>): BackupDetail {
     startedAt: row.started_at === null ? null : Number(row.started_at),
     errorMessage: row.error_message,
     fileKey: row.file_key,
+    storeId: row.store_id,
     bytesReceived: Number(row.bytes_received),
     estimatedBytes: row.estimated_bytes === null ? null : Number(row.estimated_bytes),
     expiresAt: row.expires_at === null ? null : Number(row.expires_at),
@@ -170,6 +171,7 @@ const CHANGE_COLUMNS: { [K in keyof Required<BackupChange>]: keyof BackupsTable 
   startedAt: 'started_at',
   errorMessage: 'error_message',
   fileKey: 'file_key',
+  storeId: 'store_id',
   bytesReceived: 'bytes_received',
   estimatedBytes: 'estimated_bytes',
   expiresAt: 'expires_at',
@@ -200,6 +202,7 @@ export function jobToRow(job: Job): JobsTable {
     created_at: job.createdAt,
     finished_at: job.finishedAt,
     created_request_id: job.requestId ?? null,
+    store_id: job.storeId ?? null,
   };
 }
 
@@ -215,5 +218,6 @@ export function rowToJob(row: JobsTable): Job {
     createdAt: Number(row.created_at),
     finishedAt: row.finished_at === null ? null : Number(row.finished_at),
     requestId: row.created_request_id,
+    storeId: row.store_id,
   };
 }

@@ -59,6 +59,8 @@ export interface BackupsTable {
   content_summary: string | null;
   /** JSON of the node the backup was read from (role, address, reason). */
   served_by: string | null;
+  /** The blob store holding the file (see BlobStore.id); null for records older than store ids. */
+  store_id: Generated<string | null>;
 }
 
 export interface RestoresTable {
@@ -91,6 +93,8 @@ export interface JobsTable {
   created_at: number;
   finished_at: number | null;
   created_request_id: string | null;
+  /** Only a process over this blob store may claim the job; null: any. */
+  store_id: string | null;
 }
 
 export interface CredentialsTable {
@@ -127,6 +131,19 @@ export interface SeenSignaturesTable {
   expires_at: number;
 }
 
+export interface NodesTable {
+  id: string;
+  host_name: string;
+  pid: number;
+  url: string;
+  store_id: string;
+  version: string;
+  started_at: number;
+  heartbeat_at: number;
+  heartbeat_ms: number;
+  stopped_at: number | null;
+}
+
 export interface Database {
   instances: InstancesTable;
   backups: BackupsTable;
@@ -135,4 +152,5 @@ export interface Database {
   backup_policies: BackupPoliciesTable;
   restores: RestoresTable;
   seen_signatures: SeenSignaturesTable;
+  nodes: NodesTable;
 }

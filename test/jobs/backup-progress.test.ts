@@ -65,6 +65,7 @@ describe('backup progress', () => {
       policies: opened.store.policies,
       restores: opened.store.restores,
       seenSignatures: opened.store.seenSignatures,
+      nodes: opened.store.nodes,
       // The real repository, with its status-keeping writes recorded on the way through.
       backups: new Proxy(opened.store.backups, {
         get(target, key) {

@@ -24,6 +24,7 @@ const enospc = () => Object.assign(new Error('ENOSPC: no space left on device, w
  */
 function fullDisk(inner: FsBlobStore): BlobStore {
   return {
+    id: inner.id,
     open: (key, range) => inner.open(key, range),
     size: (key) => inner.size(key),
     remove: (key) => inner.remove(key),

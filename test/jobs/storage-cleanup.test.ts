@@ -60,6 +60,9 @@ for (const kind of STORE_KINDS) {
       assert.deepEqual(report.removedFiles.sort(), [backupFileKey(deleted.id), backupFileKey(orphan)].sort());
       assert.deepEqual(report.removedPartials, [backupFileKey(deadPartial)]);
       assert.deepEqual(report.missingFiles, [lost.id]);
+      // Records older than store ids whose file is here are now recorded as this store's.
+      assert.deepEqual(report.adoptedFiles, [kept.id]);
+      assert.equal((await store.backups.findById(kept.id))!.detail.storeId, blobs.id);
 
       const listing = await blobs.list();
       assert.deepEqual(listing.committed.sort(), [backupFileKey(kept.id), 'README.txt'].sort());
@@ -75,7 +78,58 @@ for (const kind of STORE_KINDS) {
         removedFiles: [],
         removedPartials: [],
         missingFiles: [],
+        adoptedFiles: [],
       });
+    });
+
+    it("judges only its own store's files: another node's records are neither missing nor its files", async () => {
+      const { store } = opened;
+      const other = new FsBlobStore(fs.mkdtempSync(path.join(os.tmpdir(), 'dcs-cleanup-other-')));
+      try {
+        assert.notEqual(other.id, blobs.id);
+        const instance = makeInstance();
+        await store.instances.insert(instance);
+        const theirs = makeBackup(instance.id, NOW);
+        const legacy = makeBackup(instance.id, NOW + 1);
+        const moved = makeBackup(instance.id, NOW + 2);
+        await store.backups.insertMany([theirs, legacy, moved]);
+        await store.backups.update(theirs.id, { fileKey: backupFileKey(theirs.id), storeId: other.id });
+        await store.backups.update(legacy.id, { fileKey: backupFileKey(legacy.id) });
+        // Held by the other store now; the copy left here is nobody's.
+        await store.backups.update(moved.id, { fileKey: backupFileKey(moved.id), storeId: other.id });
+        await writeBlob(other, backupFileKey(theirs.id));
+        await writeBlob(other, backupFileKey(legacy.id));
+        await writeBlob(blobs, backupFileKey(moved.id));
+        await store.nodes.register({
+          id: 'other-node',
+          hostName: 'other-host',
+          pid: 1,
+          url: 'http://other.example:8080',
+          storeId: other.id,
+          version: '0.0.0',
+          startedAt: NOW,
+          heartbeatAt: NOW,
+          heartbeatMs: 10_000,
+          stoppedAt: null,
+        });
+
+        const report = await cleanUpStorage({ store, blobs });
+        assert.deepEqual(report.missingFiles, [], 'another store may hold them');
+        assert.deepEqual(report.removedFiles, [backupFileKey(moved.id)]);
+        for (const id of [theirs.id, legacy.id, moved.id]) {
+          const now = (await store.backups.findById(id))!;
+          assert.equal(now.record.restorable, true);
+          assert.notEqual(now.detail.fileKey, null);
+        }
+
+        // The other store's own pass keeps its file and adopts the legacy record it holds.
+        const theirPass = await cleanUpStorage({ store, blobs: other });
+        assert.deepEqual(theirPass.removedFiles, []);
+        assert.deepEqual(theirPass.adoptedFiles, [legacy.id]);
+        assert.equal((await store.backups.findById(legacy.id))!.detail.storeId, other.id);
+      } finally {
+        fs.rmSync(other.dir, { recursive: true, force: true });
+      }
     });
   });
 }

@@ -19,6 +19,10 @@ export class WatchedBlobs implements BlobStore {
     this.#inner = inner;
   }
 
+  get id(): string {
+    return this.#inner.id;
+  }
+
   holdOpens(): () => void {
     this.#openGate = new Promise((resolve) => (this.#releaseOpens = resolve));
     return () => this.#releaseOpens();

@@ -102,4 +102,10 @@ describe('service configuration', () => {
       'postgres db:5433/dcs',
     );
   });
+
+  it('renews the node heartbeat every 10 s unless DCS_NODE_HEARTBEAT_MS says otherwise', () => {
+    assert.equal(loadServiceConfig({}).nodeHeartbeatMs, 10_000);
+    assert.equal(loadServiceConfig({ DCS_NODE_HEARTBEAT_MS: '2500' }).nodeHeartbeatMs, 2_500);
+    assert.throws(() => loadServiceConfig({ DCS_NODE_HEARTBEAT_MS: '0' }), ConfigError);
+  });
 });

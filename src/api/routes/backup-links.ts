@@ -3,6 +3,7 @@ import { DomainError } from '../../core/errors.ts';
 import { MAX_LINK_SECONDS, MIN_LINK_SECONDS } from '../../core/download-links.ts';
 import { formatCompactUtc } from '../../core/time-format.ts';
 import { findBackup } from '../../core/use-cases/find-backup.ts';
+import { requireHeldHere } from '../../core/use-cases/file-holder.ts';
 import type { AppDeps } from '../app-deps.ts';
 import { backupIdFrom, instanceIdFrom, projectIdFrom } from '../path-params.ts';
 
@@ -37,6 +38,7 @@ export function registerBackupLinkRoutes(
           `The backup has no file to download: its status is ${record.status}.`,
         );
       }
+      await requireHeldHere(deps, detail);
       const instance = (await deps.store.instances.findById(instanceId))!;
       const { expiration } = request.body as { expiration: number };
       const expiresAt = Math.floor(deps.clock.now() / 1000) + expiration;
@@ -85,6 +87,7 @@ export function registerBackupLinkRoutes(
     deps.links.verify(backupId, fileName, String(expires), String(signature), deps.clock.now());
     const stored = await deps.store.backups.findById(backupId);
     const key = stored?.record.status === 'succeed' ? stored.detail.fileKey : null;
+    if (key && stored) await requireHeldHere(deps, stored.detail);
     const size = key ? await deps.blobs.size(key) : undefined;
     const stream = key && size !== undefined ? await deps.blobs.open(key) : undefined;
     if (!stream || size === undefined) {

@@ -34,6 +34,8 @@ export function backupDetailToWire(stored: StoredBackup) {
     bytes_received: detail.bytesReceived,
     estimated_bytes: detail.estimatedBytes,
     error_message: detail.errorMessage,
+    // Which blob store holds the file (a node's own directory, or a bucket): null for records older than ids.
+    store_id: detail.storeId,
     expires_at: detail.expiresAt === null ? null : formatIsoUtc(detail.expiresAt),
     content: detail.content && contentToWire(detail.content),
     served_by: detail.servedBy,
@@ -104,6 +106,7 @@ export const backupDetailWireSchema = {
     bytes_received: { type: 'integer' },
     estimated_bytes: nullableInteger,
     error_message: nullableString,
+    store_id: nullableString,
     expires_at: nullableString,
     content: contentWireSchema,
     served_by: {

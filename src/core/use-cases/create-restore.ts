@@ -2,10 +2,11 @@ import type { Clock } from '../clock.ts';
 import { DomainError } from '../errors.ts';
 import { newId } from '../ids.ts';
 import { queuedJob } from '../job.ts';
-import type { MetadataStore } from '../ports.ts';
+import type { BlobStore, MetadataStore } from '../ports.ts';
 import { checkRemark } from '../remark.ts';
 import { restoreNameFor, type StoredRestore } from '../restore-record.ts';
 import { requireInstance } from './require-instance.ts';
+import { requireHeldHere } from './file-holder.ts';
 
 export interface CreateRestoreRequest {
   projectId: string;
@@ -23,7 +24,7 @@ export interface CreateRestoreRequest {
  * own fitness (version, memory, databases) is checked by the job before it writes anything.
  */
 export async function createRestore(
-  deps: { store: MetadataStore; clock: Clock; onQueued?: () => void },
+  deps: { store: MetadataStore; clock: Clock; blobs?: BlobStore; onQueued?: () => void },
   request: CreateRestoreRequest,
 ): Promise<StoredRestore> {
   const { store } = deps;
@@ -45,6 +46,8 @@ export async function createRestore(
       `the backup record status is err when restore this instance: ${why}.`,
     );
   }
+  // Refused here rather than failed later: only the node holding the file can read it.
+  if (deps.blobs) await requireHeldHere({ ...deps, blobs: deps.blobs }, backup.detail);
   const now = deps.clock.now();
   const stored: StoredRestore = {
     record: {
@@ -63,7 +66,15 @@ export async function createRestore(
     },
     detail: { sourceInstanceId: record.instanceId, errorMessage: null, startedAt: null, report: null },
   };
-  const job = queuedJob('restore', request.instanceId, stored.record.id, now, request.requestId ?? null);
+  // Bound to the backup's store: of the processes sharing the database, one that can read the file runs it.
+  const job = queuedJob(
+    'restore',
+    request.instanceId,
+    stored.record.id,
+    now,
+    request.requestId ?? null,
+    backup.detail.storeId,
+  );
   await store.restores.insertQueued(stored, job);
   deps.onQueued?.();
   return stored;

@@ -3,6 +3,7 @@ import type { Clock } from '../clock.ts';
 import { DomainError } from '../errors.ts';
 import type { BlobStore, MetadataStore, RdbFindings, RdbInspector } from '../ports.ts';
 import { findBackup } from './find-backup.ts';
+import { requireHeldHere } from './file-holder.ts';
 
 export const FILE_GONE = 'the backup file is missing from storage';
 
@@ -24,6 +25,8 @@ export async function verifyBackup(
       `Only a stored backup can be verified: this one is ${record.status}${detail.fileKey === null && record.status === 'succeed' ? ` (${detail.errorMessage ?? FILE_GONE})` : ''}.`,
     );
   }
+  // A file on another node's disk is not missing: that node can verify it.
+  await requireHeldHere(deps, detail);
   const file = await deps.blobs.open(detail.fileKey);
   if (!file) {
     await deps.store.backups.markFileMissing(backupId, FILE_GONE);
