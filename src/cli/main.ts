@@ -8,6 +8,7 @@ import { registerNodes } from './commands/nodes.ts';
 import { registerPolicy } from './commands/policy.ts';
 import { registerRestore } from './commands/restore.ts';
 import { registerServe } from './commands/serve.ts';
+import { registerStorage } from './commands/storage.ts';
 import { CliError, ServiceClient } from './service-client.ts';
 
 const program = new Command('dcs-backup')
@@ -35,6 +36,7 @@ registerPolicy(program, client);
 registerRestore(program, client);
 registerCredentials(program, client);
 registerNodes(program, client);
+registerStorage(program);
 
 try {
   await program.parseAsync(process.argv);
