@@ -1,0 +1,133 @@
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { FsBlobStore } from '../../src/blobs/fs-blob-store.ts';
+import type { S3BlobStore } from '../../src/blobs/s3-blob-store.ts';
+import type { BackupRecord } from '../../src/core/backup-record.ts';
+import { migrateStorage, type MigrationLine, type MigrationTarget } from '../../src/jobs/storage-migrate.ts';
+import { makeBackup, makeInstance } from '../support/records.ts';
+import { startS3Server, type S3Server } from '../support/s3-server.ts';
+import { STORE_KINDS, type OpenedStore } from '../support/stores.ts';
+
+const NOW = Date.UTC(2026, 11, 2);
+const keyOf = (record: BackupRecord) => `${record.id}.rdb`;
+
+/** The bucket store, with a hook run before each metadata look-up (the moment just before an upload). */
+function withHook(target: S3BlobStore, hook: (key: string) => Promise<void>): MigrationTarget {
+  return {
+    id: target.id,
+    create: (key, options) => target.create(key, options),
+    open: (key, range) => target.open(key, range),
+    size: (key) => target.size(key),
+    remove: (key) => target.remove(key),
+    removePartial: (key) => target.removePartial(key),
+    list: () => target.list(),
+    metadata: async (key) => {
+      await hook(key);
+      return target.metadata(key);
+    },
+  };
+}
+
+for (const kind of STORE_KINDS) {
+  describe(`storage migrate on ${kind.name}`, () => {
+    let opened: OpenedStore;
+    let local: FsBlobStore;
+    let s3: S3Server;
+    let target: S3BlobStore;
+
+    before(async () => {
+      opened = await kind.open();
+      local = new FsBlobStore(fs.mkdtempSync(path.join(os.tmpdir(), 'dcs-migrate-')));
+      s3 = await startS3Server();
+      target = s3.store('dcs/');
+    });
+    after(async () => {
+      target.close();
+      await s3.dispose();
+      await opened.dispose();
+      fs.rmSync(local.dir, { recursive: true, force: true });
+    });
+
+    it("moves only this directory's successful files, leaves other stores' records alone", async () => {
+      const { store } = opened;
+      const instance = makeInstance();
+      await store.instances.insert(instance);
+      const at = (n: number, overrides: Partial<BackupRecord> = {}) =>
+        makeBackup(instance.id, NOW + n, overrides);
+      const own = at(0);
+      const old = at(1); // from before store ids: no store recorded, file here
+      const oldElsewhere = at(2); // no store recorded, file not here: maybe on another node
+      const otherNode = at(3);
+      const deleted = at(4, { status: 'deleted', restorable: false });
+      const missing = at(5);
+      const raced = at(6); // deleted while the command runs
+      const records = [own, old, oldElsewhere, otherNode, deleted, missing, raced];
+      await store.backups.insertMany(records);
+      const storeOf: Record<string, string | null> = {
+        [old.id]: null,
+        [oldElsewhere.id]: null,
+        [otherNode.id]: 'fs:another-node',
+      };
+      for (const record of records) {
+        const bytes = Buffer.from(`REDIS0011 ${record.id}`);
+        if (record !== oldElsewhere && record !== missing && record !== otherNode) {
+          const writer = await local.create(keyOf(record));
+          writer.stream.end(bytes);
+          await writer.commit();
+        }
+        await store.backups.update(record.id, {
+          fileKey: keyOf(record),
+          storeId: record.id in storeOf ? storeOf[record.id]! : local.id,
+          sha256: createHash('sha256').update(bytes).digest('hex'),
+          rdbVersion: 11,
+        });
+      }
+      const storeIdOf = async (record: BackupRecord) =>
+        (await store.backups.findById(record.id))?.detail.storeId;
+
+      const dry = await migrateStorage({ store, local, target, dryRun: true });
+      assert.deepEqual(dry, { moved: 3, skipped: 0, failed: 1, bytes: 0 });
+      assert.equal(await storeIdOf(own), local.id);
+      assert.deepEqual((await target.list()).committed, []);
+
+      const lines: MigrationLine[] = [];
+      const racing = withHook(target, async (key) => {
+        if (key === keyOf(raced)) {
+          assert.ok(
+            await store.backups.transition(raced.id, ['succeed'], 'deleted', { updatedAt: NOW + 10 }),
+          );
+        }
+      });
+      const summary = await migrateStorage({
+        store,
+        local,
+        target: racing,
+        onLine: (line) => lines.push(line),
+      });
+      const outcome = (record: BackupRecord) => lines.find((line) => line.id === record.id)?.outcome;
+      assert.equal(outcome(own), 'moved');
+      assert.equal(outcome(old), 'moved');
+      assert.equal(outcome(missing), 'failed');
+      assert.equal(outcome(raced), 'skipped');
+      for (const record of [oldElsewhere, otherNode, deleted]) assert.equal(outcome(record), undefined);
+      assert.equal(summary.moved, 2);
+      assert.equal(summary.failed, 1);
+
+      assert.equal(await storeIdOf(own), target.id);
+      assert.equal(await storeIdOf(old), target.id);
+      assert.equal(await storeIdOf(oldElsewhere), null);
+      assert.equal(await storeIdOf(otherNode), 'fs:another-node');
+      assert.equal(await storeIdOf(missing), local.id);
+      // The deleted record is not brought back nor switched.
+      const racedNow = await store.backups.findById(raced.id);
+      assert.equal(racedNow?.record.status, 'deleted');
+      assert.equal(racedNow?.detail.storeId, local.id);
+      assert.equal((await target.metadata(keyOf(own)))?.['backup-id'], own.id);
+      assert.equal(await target.size(keyOf(deleted)), undefined);
+    });
+  });
+}
