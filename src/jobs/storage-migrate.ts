@@ -124,7 +124,8 @@ async function migrateOne(args: {
     'backup-id': id,
   };
   const existing = await target.metadata(fileKey);
-  const uploaded = existing?.sha256 === expected;
+  // Trusted only whole: the checksum metadata is set on commit, and the size must be the local file's too.
+  const uploaded = existing?.sha256 === expected && (await target.size(fileKey)) === size;
   if (args.dryRun) {
     const detail = uploaded ? 'already in the bucket, would switch the record' : `would upload ${size} bytes`;
     return { id, fileKey, outcome: 'would-move', bytes: 0, detail };

@@ -94,6 +94,12 @@ for (const kind of STORE_KINDS) {
       assert.equal(await storeIdOf(own), local.id);
       assert.deepEqual((await target.list()).committed, []);
 
+      // A leftover object that claims the right checksum but is not the whole file is sent again.
+      const leftover = await target.create(keyOf(own));
+      leftover.stream.end(Buffer.from('REDIS'));
+      const ownSha = (await store.backups.findById(own.id))!.detail.sha256!;
+      await leftover.commit({ sha256: ownSha });
+
       const lines: MigrationLine[] = [];
       const racing = withHook(target, async (key) => {
         if (key === keyOf(raced)) {
@@ -127,6 +133,11 @@ for (const kind of STORE_KINDS) {
       assert.equal(racedNow?.record.status, 'deleted');
       assert.equal(racedNow?.detail.storeId, local.id);
       assert.equal((await target.metadata(keyOf(own)))?.['backup-id'], own.id);
+      assert.match(lines.find((line) => line.id === own.id)!.detail, /^uploaded \d+ bytes/);
+      const body = await target.open(keyOf(own));
+      const chunks: Buffer[] = [];
+      for await (const chunk of body!) chunks.push(chunk as Buffer);
+      assert.equal(createHash('sha256').update(Buffer.concat(chunks)).digest('hex'), ownSha);
       assert.equal(await target.size(keyOf(deleted)), undefined);
     });
   });
