@@ -50,12 +50,15 @@ describe('three service nodes on one PostgreSQL database and one bucket', () => 
       DCS_JOB_POLL_MS: '100',
       DCS_CLEANUP_INTERVAL_MS: '500',
     };
-    // One after the other: the first creates the schema and the admin credential, the others find them.
-    for (let index = 0; index < 3; index++) {
-      const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), `dcs-node-${index + 1}-`));
-      dataDirs.push(dataDir);
-      nodes.push(await startServiceProcess(['--data-dir', dataDir], env));
-    }
+    for (let index = 0; index < 3; index++)
+      dataDirs.push(fs.mkdtempSync(path.join(os.tmpdir(), `dcs-node-${index + 1}-`)));
+    // The first creates the schema and the admin credential; the other two then start together and find them.
+    nodes.push(await startServiceProcess(['--data-dir', dataDirs[0]!], env));
+    nodes.push(
+      ...(await Promise.all(
+        dataDirs.slice(1).map((dataDir) => startServiceProcess(['--data-dir', dataDir], env)),
+      )),
+    );
   });
 
   after(async () => {
