@@ -49,6 +49,8 @@ describe('three service nodes on one PostgreSQL database and one bucket', () => 
       DCS_JOB_LEASE_MS: String(LEASE_MS),
       DCS_JOB_POLL_MS: '100',
       DCS_CLEANUP_INTERVAL_MS: '500',
+      // Every part (5 MiB at least) is over this bound: the uploads here all go through spool files.
+      DCS_S3_MAX_MEMORY_PART_MB: '1',
     };
     for (let index = 0; index < 3; index++)
       dataDirs.push(fs.mkdtempSync(path.join(os.tmpdir(), `dcs-node-${index + 1}-`)));
@@ -176,6 +178,7 @@ describe('three service nodes on one PostgreSQL database and one bucket', () => 
     // Killed once its multipart upload has begun: the upload marker then holds the upload's id.
     const marker = await waitForUploadId(s3, `${PREFIX}.uploads/${id}.rdb`);
     assert.ok(marker.length > 0);
+    assert.match(victim.output(), /too big for memory: spooled to files/);
     await victim.kill();
     const survivors = nodes.filter((node) => node !== victim);
     await redisCli(source.port, ['CONFIG', 'SET', 'rdb-key-save-delay', '0']);
@@ -207,6 +210,11 @@ describe('three service nodes on one PostgreSQL database and one bucket', () => 
     const again = await cli(survivors[0]!, 'backup', 'create', instanceId, '--wait');
     assert.equal(again.code, 0, again.stderr);
     assert.match(again.stdout, /^[0-9a-f-]{36} succeed/m);
+    // The survivors' part files went once sent.
+    for (const node of survivors) {
+      const spool = path.join(dataDirs[nodes.indexOf(node)]!, 's3-spool');
+      assert.deepEqual(fs.existsSync(spool) ? fs.readdirSync(spool) : [], []);
+    }
     assert.match(
       await stateOf(survivors[1]!, /^([0-9a-f-]{36}) succeed/m.exec(again.stdout)![1]!),
       /succeed/,
