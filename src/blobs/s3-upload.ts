@@ -98,8 +98,14 @@ export async function createS3Writer(
   const append = async (chunk: Buffer) => {
     const size = partSize(sizeHint, nextPart);
     if (!spooling && pendingBytes === 0 && spool && size > spool.maxMemoryPartBytes) {
-      spooling = await SpoolFile.open(spool.dir);
-      spoolFiles.add(spooling.path);
+      const file = await SpoolFile.open(spool.dir);
+      // Aborted while the file was being made: abort() could not see it, so it goes here.
+      if (settled) {
+        await file.discard();
+        throw new Error('blob write aborted');
+      }
+      spooling = file;
+      spoolFiles.add(file.path);
       if (!spoolAnnounced) spool.onSpool?.(size);
       spoolAnnounced = true;
     }
