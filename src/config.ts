@@ -130,7 +130,7 @@ export function loadServiceConfig(env: NodeJS.ProcessEnv, overrides: ServiceOver
     http: httpConfig(env),
     publicUrl: publicUrl(overrides.publicUrl ?? env.DCS_PUBLIC_URL),
     tls: tlsFiles(overrides.tlsCert ?? env.DCS_TLS_CERT, overrides.tlsKey ?? env.DCS_TLS_KEY),
-    blobs: blobLocation(overrides.blobUrl ?? env.DCS_BLOB_URL, env),
+    blobs: blobLocation(overrides.blobUrl ?? env.DCS_BLOB_URL, env, dataDir),
     nodeHeartbeatMs: positiveInteger(env, 'DCS_NODE_HEARTBEAT_MS', 10_000),
   };
 }
@@ -139,7 +139,11 @@ export function loadServiceConfig(env: NodeJS.ProcessEnv, overrides: ServiceOver
  * s3://BUCKET/PREFIX and the DCS_S3_* variables (or the AWS SDK's own AWS_ENDPOINT_URL_S3 and AWS_REGION);
  * credentials are left to the SDK's default chain.
  */
-function blobLocation(url: string | undefined, env: NodeJS.ProcessEnv): ServiceConfig['blobs'] {
+function blobLocation(
+  url: string | undefined,
+  env: NodeJS.ProcessEnv,
+  dataDir: string,
+): ServiceConfig['blobs'] {
   if (url === undefined || url === '') return { kind: 'fs' };
   const match = /^s3:\/\/([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])(?:\/(.*))?$/.exec(url);
   if (!match) throw new ConfigError(`the blob URL must be s3://BUCKET or s3://BUCKET/PREFIX, not "${url}"`);
@@ -166,6 +170,11 @@ function blobLocation(url: string | undefined, env: NodeJS.ProcessEnv): ServiceC
       // chain (profiles) may know it.
       ...(region || endpoint ? { region: region ?? 'us-east-1' } : {}),
       forcePathStyle: pathStyle === 'true',
+      // Parts above this many MiB (huge datasets) are spooled to files under the data dir, not held in memory.
+      spool: {
+        dir: path.join(dataDir, 's3-spool'),
+        maxMemoryPartBytes: positiveInteger(env, 'DCS_S3_MAX_MEMORY_PART_MB', 64) * 1024 * 1024,
+      },
       ...(sseText
         ? {
             sse: {

@@ -44,9 +44,12 @@ const CANCEL_WAIT_MS = 2_000;
 export const SHUTDOWN_MARGIN_MS = 3 * CANCEL_WAIT_MS + 2_000;
 
 /** The blob store the configuration names; a bucket must pass the probe, or the service does not start. */
-async function openBlobStore(config: ServiceConfig): Promise<FsBlobStore | S3BlobStore> {
+async function openBlobStore(config: ServiceConfig, logger: pino.Logger): Promise<FsBlobStore | S3BlobStore> {
   if (config.blobs.kind === 'fs') return new FsBlobStore(backupsDir(config.dataDir));
-  const blobs = new S3BlobStore(config.blobs.s3);
+  const blobs = new S3BlobStore(config.blobs.s3, {
+    onSpool: ({ key, partBytes, dir }) =>
+      logger.info({ key, partBytes, dir }, 'parts of this upload are too big for memory: spooled to files'),
+  });
   try {
     await blobs.probe();
   } catch (error) {
@@ -74,7 +77,7 @@ export async function startService(config: ServiceConfig): Promise<RunningServic
     );
   }
   const master = loadMasterKey(config.masterKey, config.dataDir);
-  const blobs = await openBlobStore(config);
+  const blobs = await openBlobStore(config, logger);
   const store = await KyselyMetadataStore.open(config.database, new SecretBox(master.key));
   const probe = new RespRedisProbe();
   const clock = systemClock;

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
 import { Readable } from 'node:stream';
 import {
   AbortMultipartUploadCommand,
@@ -17,6 +18,7 @@ import {
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import type { BlobCreateOptions, BlobLink, BlobStore, BlobWriter } from '../core/ports.ts';
 import { MAX_PART_BYTES } from './part-size.ts';
+import { clearSpoolDir } from './part-spool.ts';
 import { createS3Writer, type UploadTarget } from './s3-upload.ts';
 import { isMissing, isUnsupported } from './s3-errors.ts';
 
@@ -35,7 +37,12 @@ export interface S3Settings {
   maxAttempts?: number;
   /** Explicit credentials (tests); unset: the SDK's default chain (environment, profiles, instance roles). */
   credentials?: { accessKeyId: string; secretAccessKey: string };
+  /** Parts bigger than maxMemoryPartBytes are spooled to files in dir (unset: every part in memory). */
+  spool?: { dir: string; maxMemoryPartBytes: number };
 }
+
+/** Told when an upload spools its parts to disk (the service logs it). */
+export type SpoolListener = (event: { key: string; partBytes: number; dir: string }) => void;
 
 const KEY = /^[A-Za-z0-9_.-]+$/;
 /** Objects under "<prefix>.uploads/" mark writes under way, on every server (s3rver has no ListMultipartUploads). */
@@ -54,8 +61,14 @@ export class S3BlobStore implements BlobStore {
   readonly id: string;
   readonly #client: S3Client;
   readonly #sse: Record<string, string>;
+  readonly #spool: S3Settings['spool'];
+  readonly #onSpool: SpoolListener | undefined;
 
-  constructor(settings: S3Settings) {
+  constructor(settings: S3Settings, options: { onSpool?: SpoolListener } = {}) {
+    this.#spool = settings.spool;
+    this.#onSpool = options.onSpool;
+    // Part files of an upload this process's predecessor was killed in the middle of.
+    if (settings.spool) clearSpoolDir(settings.spool.dir);
     this.bucket = settings.bucket;
     this.prefix = settings.prefix;
     this.id = `s3://${settings.bucket}/${settings.prefix}`;
@@ -101,8 +114,20 @@ export class S3BlobStore implements BlobStore {
     const target: UploadTarget = {
       createUpload: async () =>
         (await client.send(new CreateMultipartUploadCommand({ Bucket, Key, ...sse }))).UploadId!,
-      uploadPart: async (UploadId, PartNumber, Body) =>
-        (await client.send(new UploadPartCommand({ Bucket, Key, UploadId, PartNumber, Body }))).ETag!,
+      uploadPart: async (UploadId, PartNumber, body) =>
+        (
+          await client.send(
+            new UploadPartCommand({
+              Bucket,
+              Key,
+              UploadId,
+              PartNumber,
+              ...(Buffer.isBuffer(body)
+                ? { Body: body }
+                : { Body: fs.createReadStream(body.path), ContentLength: body.size }),
+            }),
+          )
+        ).ETag!,
       complete: async (UploadId, Parts) => {
         await client.send(
           new CompleteMultipartUploadCommand({ Bucket, Key, UploadId, MultipartUpload: { Parts } }),
@@ -136,7 +161,16 @@ export class S3BlobStore implements BlobStore {
         await client.send(new DeleteObjectCommand({ Bucket, Key: this.#marker(key) }));
       },
     };
-    return createS3Writer(target, options.sizeHint);
+    const spool = this.#spool;
+    const onSpool = this.#onSpool;
+    return createS3Writer(
+      target,
+      options.sizeHint,
+      spool && {
+        ...spool,
+        onSpool: (partBytes) => onSpool?.({ key, partBytes, dir: spool.dir }),
+      },
+    );
   }
 
   async open(key: string, range?: { start: number; end: number }): Promise<Readable | undefined> {

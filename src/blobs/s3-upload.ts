@@ -2,12 +2,14 @@ import { Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import type { BlobWriter } from '../core/ports.ts';
 import { partSize } from './part-size.ts';
+import { type PartBody, SpoolFile, type SpoolOptions, removeSpoolFile } from './part-spool.ts';
 
 /** The S3 calls a writer makes, so the part logic is independent of the SDK's command objects. */
 export interface UploadTarget {
   /** Starts a multipart upload under the key; returns its id. */
   createUpload(): Promise<string>;
-  uploadPart(uploadId: string, partNumber: number, body: Buffer): Promise<string>;
+  /** A spooled part is read from its file, as often as it is sent; the writer removes the file after. */
+  uploadPart(uploadId: string, partNumber: number, body: PartBody): Promise<string>;
   complete(uploadId: string, parts: { PartNumber: number; ETag: string }[]): Promise<void>;
   abortUpload(uploadId: string): Promise<void>;
   /** Removes the committed object (a commit that failed after the upload completed). */
@@ -34,11 +36,14 @@ const PART_ATTEMPTS = 2;
  * fills (at most PARTS_IN_FLIGHT at once; further writes wait, which paces the transfer), and the object
  * only appears when commit() completes the upload. A blob smaller than one part never starts an upload: it
  * is sent whole by commit(). A part that fails PART_ATTEMPTS times fails the stream, so the backup
- * ends failed and abort() drops the upload.
+ * ends failed and abort() drops the upload. With `spool`, a part bigger than its memory bound is written to a
+ * temporary file instead and uploaded from there, so memory stays bounded even for parts of gigabytes; the
+ * files go when their part is sent, and all of them on abort.
  */
 export async function createS3Writer(
   target: UploadTarget,
   sizeHint: number | null | undefined,
+  spool?: SpoolOptions,
 ): Promise<BlobWriter> {
   await target.markStarted(null);
   let uploadId: string | undefined;
@@ -50,6 +55,10 @@ export async function createS3Writer(
   let pendingBytes = 0;
   let total = 0;
   let failure: Error | undefined;
+  /** The part being filled on disk, when parts are spooled; every part file not yet removed. */
+  let spooling: SpoolFile | undefined;
+  const spoolFiles = new Set<string>();
+  let spoolAnnounced = false;
 
   const startUpload = () =>
     (starting ??= target.createUpload().then(async (id) => {
@@ -58,7 +67,7 @@ export async function createS3Writer(
       return id;
     }));
 
-  const sendPart = (body: Buffer) => {
+  const sendPart = (body: PartBody) => {
     const partNumber = nextPart++;
     const sent: Promise<void> = startUpload()
       .then(async (id) => {
@@ -76,8 +85,43 @@ export async function createS3Writer(
       .catch((error: unknown) => {
         failure ??= error as Error;
       })
+      .then(async () => {
+        if (Buffer.isBuffer(body)) return;
+        spoolFiles.delete(body.path);
+        await removeSpoolFile(body.path).catch(() => undefined);
+      })
       .finally(() => inFlight.delete(sent));
     inFlight.add(sent);
+  };
+
+  /** The part being filled: on disk when its size is over the memory bound, in memory otherwise. */
+  const append = async (chunk: Buffer) => {
+    const size = partSize(sizeHint, nextPart);
+    if (!spooling && pendingBytes === 0 && spool && size > spool.maxMemoryPartBytes) {
+      const file = await SpoolFile.open(spool.dir);
+      // Aborted while the file was being made: abort() could not see it, so it goes here.
+      if (settled) {
+        await file.discard();
+        throw new Error('blob write aborted');
+      }
+      spooling = file;
+      spoolFiles.add(file.path);
+      if (!spoolAnnounced) spool.onSpool?.(size);
+      spoolAnnounced = true;
+    }
+    if (spooling) await spooling.append(chunk);
+    else {
+      pending.push(chunk);
+      pendingBytes += chunk.length;
+    }
+    return (spooling ? spooling.size : pendingBytes) >= size;
+  };
+
+  const takePart = async (): Promise<PartBody> => {
+    if (!spooling) return takePending();
+    const file = spooling;
+    spooling = undefined;
+    return file.finish();
   };
 
   const takePending = () => {
@@ -90,25 +134,24 @@ export async function createS3Writer(
   const stream = new Writable({
     highWaterMark: 1024 * 1024,
     write(chunk: Buffer, _encoding, callback) {
-      pending.push(chunk);
-      pendingBytes += chunk.length;
       total += chunk.length;
       void (async () => {
-        if (pendingBytes >= partSize(sizeHint, nextPart)) {
+        if (await append(chunk)) {
           while (inFlight.size >= PARTS_IN_FLIGHT) await Promise.race(inFlight);
           if (failure) return callback(failure);
-          sendPart(takePending());
+          sendPart(await takePart());
         }
         callback(failure ?? null);
-      })();
+      })().catch((error: unknown) => callback(error as Error));
     },
     final(callback) {
       void (async () => {
-        // The rest becomes the last part, unless nothing went up yet: then commit() sends it whole.
-        if (starting && pendingBytes > 0) sendPart(takePending());
+        // The rest becomes the last part, unless nothing went up yet and it is in memory: then commit() sends
+        // it whole. A spooled rest is always a part (an upload of one part is valid).
+        if (spooling || (starting && pendingBytes > 0)) sendPart(await takePart());
         while (inFlight.size > 0) await Promise.race(inFlight);
         callback(failure ?? null);
-      })();
+      })().catch((error: unknown) => callback(error as Error));
     },
   });
   // A failed part is reported through commit(); an unheard 'error' event must not end the process.
@@ -139,6 +182,12 @@ export async function createS3Writer(
       if (settled) return;
       settled = true;
       stream.destroy();
+      // Part files go now, sent or not: a read still under way keeps its open file until it ends.
+      const filling = spooling;
+      spooling = undefined;
+      await filling?.discard();
+      await Promise.all([...spoolFiles].map((file) => removeSpoolFile(file).catch(() => undefined)));
+      spoolFiles.clear();
       // Parts still in flight are not waited for (a silent server could hold them for minutes): once the
       // upload is aborted they fail, and nothing is left of them.
       if (visible) {

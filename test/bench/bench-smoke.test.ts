@@ -63,6 +63,21 @@ describe('benchmarks complete with small parameters', { concurrency: false, time
     assertCompleted(run, 4);
   });
 
+  it('bench:backup --blob both (local store and an s3rver bucket)', async () => {
+    const run = await runBench('backup.ts', ['--sizes', '2', '--rounds', '1', '--blob', 'both']);
+    // ours/redis-cli for each store (s3/local is checked below: RATIO cannot pass its digit).
+    assertCompleted(run, 2);
+    assert.match(run.output, /s3 store, dataset .* service peak RSS \d+ MB/);
+    assert.match(run.output, /ratio s3\/local [0-9]+\.[0-9]+/);
+  });
+
+  it('bench:restore --blob s3', async () => {
+    const run = await runBench('restore.ts', ['--size', '2', '--rounds', '1', '--blob', 's3']);
+    // The local store's four ratios (RATIO skips "s3/local", whose digit it cannot pass), then s3/local.
+    assertCompleted(run, 4);
+    assert.match(run.output, /ours from S3 \(s3rver\) median .* ratio s3\/local [0-9]+\.[0-9]+/);
+  });
+
   it('bench:scheduler (SQLite and PostgreSQL)', async () => {
     for (const engine of ['sqlite', 'postgres']) {
       const run = await runBench('scheduler.ts', ['--engine', engine, '--policies', '100', '--ticks', '5']);

@@ -46,6 +46,32 @@ describe('the blob store contract on S3 (s3rver)', () => {
     }
   });
 
+  it('uploads parts over the memory bound from private files in the spool directory, and removes them', async () => {
+    const parent = fs.mkdtempSync(path.join(os.tmpdir(), 'dcs-spool-'));
+    const dir = path.join(parent, 's3-spool');
+    const told: { key: string; partBytes: number; dir: string }[] = [];
+    const spooling = new S3BlobStore(
+      { ...server.settings('dcs/'), spool: { dir, maxMemoryPartBytes: 1024 * 1024 } },
+      { onSpool: (event) => told.push(event) },
+    );
+    try {
+      const bytes = randomBytes(LARGE_BYTES);
+      const writer = await spooling.create('spooled.rdb', { sizeHint: LARGE_BYTES });
+      await writeAll(writer, bytes);
+      await writer.commit({ sha256: 'x' });
+      const stream = await spooling.open('spooled.rdb');
+      const chunks: Buffer[] = [];
+      for await (const chunk of stream!) chunks.push(chunk as Buffer);
+      assert.ok(Buffer.concat(chunks).equals(bytes));
+      assert.deepEqual(told, [{ key: 'spooled.rdb', partBytes: 5 * 1024 * 1024, dir }]);
+      assert.deepEqual(fs.readdirSync(dir), []);
+      await spooling.remove('spooled.rdb');
+    } finally {
+      spooling.close();
+      fs.rmSync(parent, { recursive: true, force: true });
+    }
+  });
+
   it('keeps to its prefix: objects beside it are neither listed nor removed', async () => {
     const other = server.store('elsewhere/');
     const writer = await other.create('outside.rdb');

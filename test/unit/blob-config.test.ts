@@ -1,6 +1,10 @@
 import assert from 'node:assert/strict';
+import path from 'node:path';
 import { describe, it } from 'node:test';
 import { ConfigError, loadServiceConfig } from '../../src/config.ts';
+
+/** Parts over 64 MiB go to files under the data directory by default. */
+const SPOOL = { dir: path.resolve('dcs-data', 's3-spool'), maxMemoryPartBytes: 64 * 1024 * 1024 };
 
 describe('blob store configuration', () => {
   it('keeps backup files in the data directory unless a bucket is named', () => {
@@ -29,6 +33,7 @@ describe('blob store configuration', () => {
         region: 'eu-west-101',
         forcePathStyle: true,
         sse: { algorithm: 'aws:kms', kmsKeyId: 'key-1' },
+        spool: SPOOL,
       },
     });
   });
@@ -41,12 +46,31 @@ describe('blob store configuration', () => {
     });
     assert.deepEqual(config.blobs, {
       kind: 's3',
-      s3: { bucket: 'bk1', prefix: '', endpoint: 'https://obs.example', region: 'r1', forcePathStyle: false },
+      s3: {
+        bucket: 'bk1',
+        prefix: '',
+        endpoint: 'https://obs.example',
+        region: 'r1',
+        forcePathStyle: false,
+        spool: SPOOL,
+      },
     });
     const aws = loadServiceConfig({ DCS_BLOB_URL: 's3://bk1/p', DCS_S3_SSE: 'AES256' });
     assert.deepEqual(aws.blobs, {
       kind: 's3',
-      s3: { bucket: 'bk1', prefix: 'p/', forcePathStyle: false, sse: { algorithm: 'AES256' } },
+      s3: { bucket: 'bk1', prefix: 'p/', forcePathStyle: false, sse: { algorithm: 'AES256' }, spool: SPOOL },
+    });
+  });
+
+  it('spools parts over DCS_S3_MAX_MEMORY_PART_MB to files under the data directory', () => {
+    const config = loadServiceConfig(
+      { DCS_BLOB_URL: 's3://bk1', DCS_S3_MAX_MEMORY_PART_MB: '8' },
+      { dataDir: 'elsewhere' },
+    );
+    assert.ok(config.blobs.kind === 's3');
+    assert.deepEqual(config.blobs.s3.spool, {
+      dir: path.resolve('elsewhere', 's3-spool'),
+      maxMemoryPartBytes: 8 * 1024 * 1024,
     });
   });
 
@@ -60,6 +84,7 @@ describe('blob store configuration', () => {
       { DCS_BLOB_URL: 's3://bk1', DCS_S3_SSE: 'rot13' },
       { DCS_BLOB_URL: 's3://bk1', DCS_S3_SSE_KMS_KEY_ID: 'k' },
       { DCS_BLOB_URL: 's3://bk1', DCS_S3_FORCE_PATH_STYLE: 'yes' },
+      { DCS_BLOB_URL: 's3://bk1', DCS_S3_MAX_MEMORY_PART_MB: '0' },
     ]) {
       assert.throws(() => loadServiceConfig(env), ConfigError, JSON.stringify(env));
     }
