@@ -19,6 +19,7 @@ import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import type { BlobCreateOptions, BlobLink, BlobStore, BlobWriter } from '../core/ports.ts';
 import { MAX_PART_BYTES } from './part-size.ts';
 import { clearSpoolDir } from './part-spool.ts';
+import { resumingRead, type RangedBody } from './resuming-read.ts';
 import { createS3Writer, type UploadTarget } from './s3-upload.ts';
 import { isMissing, isUnsupported } from './s3-errors.ts';
 
@@ -177,19 +178,38 @@ export class S3BlobStore implements BlobStore {
     if (range && range.end <= range.start) {
       return (await this.size(key)) === undefined ? undefined : Readable.from([]);
     }
+    const start = range?.start ?? 0;
+    let first: RangedBody;
     try {
-      const answer = await this.#client.send(
-        new GetObjectCommand({
-          Bucket: this.bucket,
-          Key: this.#key(key),
-          ...(range ? { Range: `bytes=${range.start}-${range.end - 1}` } : {}),
-        }),
-      );
-      return answer.Body as Readable;
+      first = await this.#getRange(key, start, range?.end, undefined);
     } catch (error) {
       if (isMissing(error)) return undefined;
       throw error;
     }
+    return resumingRead(first, start, (from, end, etag) => this.#getRange(key, from, end, etag));
+  }
+
+  /** A GET of bytes [start, end) (to the object's end without one), pinned to `etag` when given. */
+  async #getRange(
+    key: string,
+    start: number,
+    end: number | undefined,
+    etag: string | undefined,
+  ): Promise<RangedBody> {
+    const ranged = start > 0 || end !== undefined;
+    const answer = await this.#client.send(
+      new GetObjectCommand({
+        Bucket: this.bucket,
+        Key: this.#key(key),
+        ...(ranged ? { Range: `bytes=${start}-${end === undefined ? '' : end - 1}` } : {}),
+        ...(etag ? { IfMatch: etag } : {}),
+      }),
+    );
+    return {
+      body: answer.Body as AsyncIterable<Uint8Array>,
+      length: answer.ContentLength ?? 0,
+      etag: answer.ETag,
+    };
   }
 
   async size(key: string): Promise<number | undefined> {
