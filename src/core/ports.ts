@@ -184,6 +184,8 @@ export interface RedisServerInfo {
   engineVersion: string;
   /** used_memory from INFO, when the server tells it: a first estimate of a backup's size. */
   usedMemoryBytes: number | null;
+  /** cluster_enabled from INFO: a cluster node holds only its shard's slots. Null when INFO is not readable. */
+  clusterEnabled: boolean | null;
 }
 
 /** Checks that a Redis server answers and accepts the credentials, and reads what the instance shows. */

@@ -23,9 +23,11 @@ export class RespRedisProbe implements RedisProbe {
       // A user allowed to sync but not to read INFO still works: the version is then unknown.
       const text = info.type === 'bulk' ? info.value : '';
       const usedMemory = /^used_memory:(\d+)/m.exec(text)?.[1];
+      const cluster = infoField(text, 'cluster_enabled');
       return {
         engineVersion: parseServerVersion(text),
         usedMemoryBytes: usedMemory ? Number(usedMemory) : null,
+        clusterEnabled: cluster === undefined ? null : cluster === '1',
       };
     } catch (error) {
       throw new DomainError(

@@ -73,6 +73,15 @@ export async function runBackupJob(deps: BackupRunnerDeps, job: Job, signal: Abo
     estimatedBytes: estimate,
   });
   if (!started) return;
+  // Checked again at every backup: a server can be made a cluster node after it was attached, and one node of
+  // a cluster holds only its shard's slots. A record that says succeed must hold the whole data set.
+  if (instance.type === 'cluster' || source?.clusterEnabled === true) {
+    await fail(
+      recordCode('toolFailed'),
+      'the source is a Redis Cluster node (cluster_enabled:1): one node holds only its shard; cluster backups take every shard',
+    );
+    return;
+  }
 
   const key = backupFileKey(job.backupId);
   let writer;

@@ -32,7 +32,9 @@ export async function attachInstance(
     id: newId(),
     projectId: request.projectId,
     name: request.name,
-    type: request.type,
+    // A cluster node holds a fraction of the data: whatever --type said, the server's own word wins, so a
+    // cluster is never backed up as if one node were the whole.
+    type: info.clusterEnabled ? 'cluster' : request.type,
     endpoint: request.endpoint,
     engineVersion: info.engineVersion,
     createdAt: deps.clock.now(),
