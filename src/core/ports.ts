@@ -1,4 +1,5 @@
 import type { BackupFormat, BackupRecord, BackupStatus, BackupType } from './backup-record.ts';
+import type { ClusterShard, ClusterTopology } from './cluster-topology.ts';
 import type { Credential } from './auth/credential.ts';
 import type { BackupChange, StoredBackup } from './backup-detail.ts';
 import type { Instance, RedisEndpoint } from './instance.ts';
@@ -36,6 +37,8 @@ export interface InstanceRepository {
   findById(id: string): Promise<Instance | undefined>;
   /** Instances of one project, or of every project when projectId is undefined; oldest first. */
   list(projectId?: string): Promise<Instance[]>;
+  /** Replaces the cluster topology kept with the instance (refreshed before each backup). */
+  setTopology(id: string, topology: ClusterTopology | null): Promise<void>;
   /** Removes the instance, its backup records and its policy in one transaction. */
   delete(id: string): Promise<void>;
 }
@@ -186,11 +189,15 @@ export interface RedisServerInfo {
   usedMemoryBytes: number | null;
   /** cluster_enabled from INFO: a cluster node holds only its shard's slots. Null when INFO is not readable. */
   clusterEnabled: boolean | null;
+  /** master_link_status from INFO on a replica (up: in step with its master); null on a master. */
+  masterLinkUp: boolean | null;
 }
 
 /** Checks that a Redis server answers and accepts the credentials, and reads what the instance shows. */
 export interface RedisProbe {
   probe(endpoint: RedisEndpoint): Promise<RedisServerInfo>;
+  /** A cluster's shards, read from the node at the endpoint (ordered by first slot). */
+  shards(endpoint: RedisEndpoint): Promise<ClusterShard[]>;
 }
 
 /** A blob being written: invisible under its key until committed. */

@@ -6,6 +6,7 @@ import { backupPolicies } from './migrations/0004-backup-policies.ts';
 import { restores } from './migrations/0005-restores.ts';
 import { seenSignatures } from './migrations/0006-seen-signatures.ts';
 import { jobRequestIds } from './migrations/0007-job-request-ids.ts';
+import { clusterTopology } from './migrations/0011-cluster-topology.ts';
 
 /**
  * One set of migrations for both engines. Append new ones; never edit one that has shipped.
@@ -19,6 +20,7 @@ const migrations: Record<string, Migration> = {
   '0005-restores': restores,
   '0006-seen-signatures': seenSignatures,
   '0007-job-request-ids': jobRequestIds,
+  '0011-cluster-topology': clusterTopology,
 };
 
 export const migrationProvider: MigrationProvider = {

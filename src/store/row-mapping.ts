@@ -6,6 +6,7 @@ import type {
   BackupType,
   RecordErrorCode,
 } from '../core/backup-record.ts';
+import type { ClusterTopology } from '../core/cluster-topology.ts';
 import type { Instance, InstanceType } from '../core/instance.ts';
 import type { BackupChange, BackupDetail, ContentSummary } from '../core/backup-detail.ts';
 import type { Job } from '../core/job.ts';
@@ -50,6 +51,7 @@ export function instanceToRow(instance: Instance): Insertable<InstancesTable> {
     tls: endpoint.tls ? 1 : 0,
     engine_version: instance.engineVersion,
     created_at: instance.createdAt,
+    topology: instance.topology === null ? null : JSON.stringify(instance.topology),
   };
 }
 
@@ -69,6 +71,7 @@ export function rowToInstance(row: Selectable<InstancesTable>): Instance {
     },
     engineVersion: row.engine_version,
     createdAt: Number(row.created_at),
+    topology: row.topology === null ? null : (JSON.parse(row.topology) as ClusterTopology),
   };
 }
 

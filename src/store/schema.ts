@@ -19,6 +19,8 @@ export interface InstancesTable {
   created_at: number;
   /** How many backup records the instance has, kept in the same transaction as their inserts. */
   backup_count: Generated<number>;
+  /** JSON of the cluster topology; null for other instance types. */
+  topology: string | null;
 }
 
 export interface BackupsTable {

@@ -118,3 +118,18 @@ export async function totalKeys(ports: number[]): Promise<number> {
   const sizes = await Promise.all(ports.map((port) => redisCli(port, ['DBSIZE'])));
   return sizes.reduce((sum, size) => sum + Number(size), 0);
 }
+
+/** The port of the master that serves a slot, read from CLUSTER NODES on the first node. */
+export async function slotOwnerPort(cluster: RedisCluster, slot: number): Promise<number> {
+  const nodes = await redisCli(cluster.nodes[0]!.port, ['CLUSTER', 'NODES']);
+  for (const line of nodes.split('\n')) {
+    // <id> <ip:port@cport> <flags> <master> <ping> <pong> <epoch> <link> <slot or range>...
+    const fields = line.trim().split(' ');
+    if (!fields[2]?.includes('master')) continue;
+    for (const range of fields.slice(8)) {
+      const [first, last = first] = range.split('-').map(Number);
+      if (slot >= first! && slot <= last!) return Number(/:(\d+)@/.exec(fields[1]!)![1]);
+    }
+  }
+  throw new Error(`no master serves slot ${slot}`);
+}

@@ -3,6 +3,7 @@ import { DomainError, invalidParameter } from '../errors.ts';
 import { isProjectId, newId } from '../ids.ts';
 import type { Instance, InstanceType, RedisEndpoint } from '../instance.ts';
 import type { MetadataStore, RedisProbe } from '../ports.ts';
+import { discoverCluster } from './discover-cluster.ts';
 
 export interface AttachRequest {
   projectId: string;
@@ -28,16 +29,26 @@ export async function attachInstance(
     );
   }
   const info = await deps.probe.probe(request.endpoint);
+  // A cluster node holds a fraction of the data: whatever --type said, the server's own word wins, so a
+  // cluster is never backed up as if one node were the whole.
+  const type = info.clusterEnabled ? 'cluster' : request.type;
+  if (type === 'cluster' && info.clusterEnabled === false) {
+    throw invalidParameter(
+      'type',
+      'Invalid type in the request: the server is not a cluster node (cluster_enabled:0).',
+    );
+  }
+  const topology =
+    type === 'cluster' ? await discoverCluster(deps.probe, request.endpoint, deps.clock.now()) : null;
   const instance: Instance = {
     id: newId(),
     projectId: request.projectId,
     name: request.name,
-    // A cluster node holds a fraction of the data: whatever --type said, the server's own word wins, so a
-    // cluster is never backed up as if one node were the whole.
-    type: info.clusterEnabled ? 'cluster' : request.type,
+    type,
     endpoint: request.endpoint,
     engineVersion: info.engineVersion,
     createdAt: deps.clock.now(),
+    topology,
   };
   await deps.store.instances.insert(instance);
   return instance;
