@@ -139,7 +139,7 @@ export const ERROR_CATALOGUE: Record<DomainErrorCode, DcsErrorEntry> = {
     dcsCode: 'DCS.5003',
     message: 'The metadata database is read-only: the change was not saved.',
   },
-  cluster_slots_uncovered: {
+  slots_uncovered: {
     status: 400,
     dcsCode: 'DCS.4950',
     message: 'The cluster does not serve every hash slot.',

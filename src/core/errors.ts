@@ -45,7 +45,7 @@ export const DOMAIN_ERROR_CODES = [
   'service_closing',
   'storage_full',
   'storage_read_only',
-  'cluster_slots_uncovered',
+  'slots_uncovered',
 ] as const;
 
 export type DomainErrorCode = (typeof DOMAIN_ERROR_CODES)[number];

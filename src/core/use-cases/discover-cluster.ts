@@ -17,7 +17,7 @@ export async function discoverCluster(
   const gaps = uncoveredSlots(shards);
   if (gaps.length > 0) {
     throw new DomainError(
-      'cluster_slots_uncovered',
+      'slots_uncovered',
       `The cluster does not serve every hash slot: no master serves slots ${describeSlotRanges(gaps)}.`,
     );
   }
