@@ -70,7 +70,7 @@ export interface BackupRepository {
    * restore_in_progress when the instance already has an unfinished job.
    */
   insertQueued(record: BackupRecord, job: Job): Promise<void>;
-  /** Keys of the blobs the instance's records still own. */
+  /** Keys of the blobs the instance's records still own (every shard's file of a cluster backup). */
   fileKeys(instanceId: string): Promise<string[]>;
   /** Size of the instance's newest successful backup: the best estimate of the next one. */
   latestSucceededSize(instanceId: string): Promise<number | undefined>;
@@ -88,7 +88,7 @@ export interface BackupRepository {
   retainedAutoBackups(instanceId: string): Promise<RetainedBackup[]>;
   setExpiries(expiries: ReadonlyMap<string, number | null>): Promise<void>;
   /** Successful backups whose expiry has come, oldest expiry first. */
-  dueForExpiry(now: number, limit: number): Promise<{ id: string; fileKey: string | null }[]>;
+  dueForExpiry(now: number, limit: number): Promise<{ id: string; fileKeys: string[] }[]>;
   /** Marks a successful backup expired and lets go of its file; false when it was no longer successful. */
   expire(id: string): Promise<boolean>;
   /** Of the given ids, those whose record may own a file: waiting, running or successful. */

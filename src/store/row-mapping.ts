@@ -8,7 +8,7 @@ import type {
 } from '../core/backup-record.ts';
 import type { ClusterTopology } from '../core/cluster-topology.ts';
 import type { Instance, InstanceType } from '../core/instance.ts';
-import type { BackupChange, BackupDetail, ContentSummary } from '../core/backup-detail.ts';
+import type { BackupChange, BackupDetail, ContentSummary, ShardFile } from '../core/backup-detail.ts';
 import type { Job } from '../core/job.ts';
 import type { BackupsTable, InstancesTable, JobsTable } from './schema.ts';
 
@@ -129,6 +129,7 @@ export function rowToDetail(row: Selectable<BackupsTable>): BackupDetail {
     estimatedBytes: row.estimated_bytes === null ? null : Number(row.estimated_bytes),
     expiresAt: row.expires_at === null ? null : Number(row.expires_at),
     content: row.content_summary === null ? null : (JSON.parse(row.content_summary) as ContentSummary),
+    shards: row.shard_files === null ? null : (JSON.parse(row.shard_files) as ShardFile[]),
   };
 }
 
@@ -150,6 +151,7 @@ const CHANGE_COLUMNS: { [K in keyof Required<BackupChange>]: keyof BackupsTable 
   estimatedBytes: 'estimated_bytes',
   expiresAt: 'expires_at',
   content: 'content_summary',
+  shards: 'shard_files',
 };
 
 export function changeToRow(change: BackupChange): Record<string, unknown> {
@@ -157,7 +159,7 @@ export function changeToRow(change: BackupChange): Record<string, unknown> {
   for (const [key, value] of Object.entries(change)) {
     if (value === undefined) continue;
     const column = CHANGE_COLUMNS[key as keyof BackupChange];
-    if (key === 'content') row[column] = value === null ? null : JSON.stringify(value);
+    if (key === 'content' || key === 'shards') row[column] = value === null ? null : JSON.stringify(value);
     else row[column] = typeof value === 'boolean' ? (value ? 1 : 0) : value;
   }
   return row;

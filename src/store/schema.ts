@@ -53,6 +53,8 @@ export interface BackupsTable {
   expires_at: number | null;
   /** JSON of what the last verify found; null until a backup is verified. */
   content_summary: string | null;
+  /** JSON of a cluster backup's per-shard files; null for a backup of one server. */
+  shard_files: string | null;
 }
 
 export interface RestoresTable {

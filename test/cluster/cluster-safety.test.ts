@@ -23,7 +23,7 @@ describe('a cluster node is never backed up as if it were the whole data set', (
 
   before(async () => {
     cluster = await startRedisCluster(3, 1);
-    await fillCluster(cluster.nodes[0]!.port, 300);
+    await fillCluster(cluster, 300);
     opened = await STORE_KINDS[0]!.open();
     harness = await startBackupHarness(opened.store, new ManualClock(NOW));
   });

@@ -95,8 +95,12 @@ export async function waitForClusterOk(ports: number[], attempts = 400): Promise
   throw new Error('the cluster did not reach cluster_state:ok');
 }
 
-/** Writes `count` string keys spread over all slots, every tenth one hash-tagged, through a cluster client. */
-export async function fillCluster(port: number, count: number): Promise<void> {
+/**
+ * Writes `count` string keys (and some hashes) spread over all slots, every tenth one hash-tagged, through a
+ * cluster client; returns once the replicas hold them too.
+ */
+export async function fillCluster(cluster: RedisCluster, count: number): Promise<void> {
+  const port = cluster.nodes[0]!.port;
   const client = createCluster({ rootNodes: [{ socket: { host: '127.0.0.1', port } }] });
   client.on('error', () => undefined);
   await client.connect();
@@ -111,6 +115,25 @@ export async function fillCluster(port: number, count: number): Promise<void> {
   } finally {
     client.destroy();
   }
+  await waitForReplicasInStep(cluster);
+}
+
+/** Waits until every master's replicas have acknowledged all its writes (offsets equal). */
+export async function waitForReplicasInStep(cluster: RedisCluster, attempts = 400): Promise<void> {
+  for (let attempt = 0; attempt < attempts; attempt++) {
+    const masters = await cluster.masterPorts();
+    const inStep = await Promise.all(
+      masters.map(async (port) => {
+        const info = await redisCli(port, ['INFO', 'replication']);
+        const offset = /^master_repl_offset:(\d+)/m.exec(info)?.[1];
+        const replicas = [...info.matchAll(/^slave\d+:.*offset=(\d+)/gm)].map((m) => m[1]);
+        return replicas.length > 0 && replicas.every((r) => r === offset);
+      }),
+    );
+    if (inStep.every(Boolean)) return;
+    await sleep(50);
+  }
+  throw new Error('the replicas did not catch up with their masters');
 }
 
 /** The sum of DBSIZE over the given nodes. */
@@ -132,4 +155,35 @@ export async function slotOwnerPort(cluster: RedisCluster, slot: number): Promis
     }
   }
   throw new Error(`no master serves slot ${slot}`);
+}
+
+/** CRC16-CCITT (XMODEM: polynomial 0x1021, initial value 0), the checksum Redis Cluster hashes keys with. */
+function crc16(bytes: Buffer): number {
+  let crc = 0;
+  for (const byte of bytes) {
+    crc ^= byte << 8;
+    for (let bit = 0; bit < 8; bit++)
+      crc = crc & 0x8000 ? ((crc << 1) ^ 0x1021) & 0xffff : (crc << 1) & 0xffff;
+  }
+  return crc;
+}
+
+/** The hash slot of a key: of its hash tag (the text between the first { and the next }) when not empty. */
+export function keySlot(key: Buffer): number {
+  const open = key.indexOf('{');
+  if (open >= 0) {
+    const close = key.indexOf('}', open + 1);
+    if (close > open + 1) return crc16(key.subarray(open + 1, close)) % 16384;
+  }
+  return crc16(key) % 16384;
+}
+
+/** The port of the replica that follows the master at `masterPort`, read from CLUSTER NODES. */
+export async function replicaOf(cluster: RedisCluster, masterPort: number): Promise<number> {
+  const lines = (await redisCli(cluster.nodes[0]!.port, ['CLUSTER', 'NODES'])).split('\n');
+  const portOf = (field: string) => Number(/:(\d+)@/.exec(field)![1]);
+  const master = lines.map((l) => l.trim().split(' ')).find((f) => portOf(f[1]!) === masterPort)!;
+  const replica = lines.map((l) => l.trim().split(' ')).find((f) => f[3] === master[0]);
+  if (!replica) throw new Error(`no replica follows ${masterPort}`);
+  return portOf(replica[1]!);
 }

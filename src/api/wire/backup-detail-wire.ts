@@ -1,4 +1,5 @@
 import type { ContentSummary, StoredBackup } from '../../core/backup-detail.ts';
+import { describeSlotRanges } from '../../core/cluster-topology.ts';
 import { formatIsoUtc } from '../../core/time-format.ts';
 import { emptyKeysWarning } from '../../core/empty-keys.ts';
 import { backupRecordToWire, backupRecordWireSchema } from './backup-record-wire.ts';
@@ -36,6 +37,20 @@ export function backupDetailToWire(stored: StoredBackup) {
     error_message: detail.errorMessage,
     expires_at: detail.expiresAt === null ? null : formatIsoUtc(detail.expiresAt),
     content: detail.content && contentToWire(detail.content),
+    // A cluster backup: each shard's file, and the node (replica or master) it was synced from.
+    shards:
+      detail.shards?.map((shard) => ({
+        shard_index: shard.index,
+        slots: describeSlotRanges(shard.slots),
+        node_id: shard.nodeId,
+        ip: shard.host,
+        port: shard.port,
+        role: shard.role,
+        size: shard.sizeBytes,
+        sha256: shard.sha256,
+        rdb_version: shard.rdbVersion,
+        keys: shard.keys,
+      })) ?? null,
   };
 }
 
@@ -105,5 +120,23 @@ export const backupDetailWireSchema = {
     error_message: nullableString,
     expires_at: nullableString,
     content: contentWireSchema,
+    shards: {
+      type: ['array', 'null'],
+      items: {
+        type: 'object',
+        properties: {
+          shard_index: { type: 'integer' },
+          slots: { type: 'string' },
+          node_id: { type: 'string' },
+          ip: { type: 'string' },
+          port: { type: 'integer' },
+          role: { type: 'string' },
+          size: { type: 'integer' },
+          sha256: { type: 'string' },
+          rdb_version: nullableInteger,
+          keys: { type: 'integer' },
+        },
+      },
+    },
   },
 } as const;
