@@ -33,7 +33,9 @@ function fromShards(entries: RespReply[], reached: RedisEndpoint): ClusterShard[
     const nodes = fields.get('nodes');
     for (const item of nodes?.type === 'array' ? nodes.value : []) {
       const node = asMap(item);
-      const port = text(node.get('port')) || text(node.get('tls-port'));
+      // A node may listen both in clear and with TLS: reach it the way the instance is reached.
+      const tlsPort = text(node.get('tls-port'));
+      const port = (reached.tls && tlsPort) || text(node.get('port')) || tlsPort;
       const described: ClusterNode = {
         id: text(node.get('id')),
         host: text(node.get('ip')) || text(node.get('endpoint')) || reached.host,
