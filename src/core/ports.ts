@@ -96,7 +96,11 @@ export interface BackupRepository {
   /** A successful record whose file is gone: not restorable any more, the reason kept; false if it changed. */
   markFileMissing(id: string, reason: string): Promise<boolean>;
   /** Successful records that name a file, in id order after `afterId`, for the storage check. */
-  filesAfter(afterId: string, limit: number): Promise<{ id: string; fileKey: string; restorable: boolean }[]>;
+  /** fileKeys: every blob the record owns (each shard's file of a cluster backup). */
+  filesAfter(
+    afterId: string,
+    limit: number,
+  ): Promise<{ id: string; fileKey: string; fileKeys: string[]; restorable: boolean }[]>;
 }
 
 export interface RestoreQuery {

@@ -48,8 +48,10 @@ export async function cleanUpStorage(deps: {
   let after = '';
   for (;;) {
     const page = await store.backups.filesAfter(after, PAGE);
-    for (const { id, fileKey } of page) {
-      if ((await blobs.size(fileKey)) !== undefined) continue;
+    for (const { id, fileKeys } of page) {
+      // A cluster backup with any shard's file gone is missing data as a whole.
+      const sizes = await Promise.all(fileKeys.map((key) => blobs.size(key)));
+      if (sizes.every((size) => size !== undefined)) continue;
       if (await store.backups.markFileMissing(id, MISSING_FILE_REASON)) report.missingFiles.push(id);
     }
     if (page.length < PAGE) break;

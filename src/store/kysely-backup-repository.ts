@@ -208,17 +208,22 @@ export class KyselyBackupRepository implements BackupRepository {
   async filesAfter(
     afterId: string,
     limit: number,
-  ): Promise<{ id: string; fileKey: string; restorable: boolean }[]> {
+  ): Promise<{ id: string; fileKey: string; fileKeys: string[]; restorable: boolean }[]> {
     const rows = await this.#db
       .selectFrom('backups')
-      .select(['id', 'file_key', 'restorable'])
+      .select(['id', 'file_key', 'restorable', 'shard_files'])
       .where('id', '>', afterId)
       .where('status', '=', 'succeed')
       .where('file_key', 'is not', null)
       .orderBy('id')
       .limit(limit)
       .execute();
-    return rows.map((row) => ({ id: row.id, fileKey: row.file_key!, restorable: row.restorable === 1 }));
+    return rows.map((row) => ({
+      id: row.id,
+      fileKey: row.file_key!,
+      fileKeys: ownedKeys(row.file_key, row.shard_files),
+      restorable: row.restorable === 1,
+    }));
   }
 
   async list(query: BackupQuery): Promise<BackupPage> {

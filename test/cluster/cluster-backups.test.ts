@@ -6,6 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import type { FsBlobStore } from '../../src/blobs/fs-blob-store.ts';
 import type { BlobStore, BlobWriter } from '../../src/core/ports.ts';
 import { readRdb } from '../../src/engine/rdb/rdb-reader.ts';
+import { cleanUpStorage } from '../../src/jobs/storage-cleanup.ts';
 import { ManualClock } from '../support/app.ts';
 import { startBackupHarness, type BackupHarness } from '../support/backup-harness.ts';
 import {
@@ -181,6 +182,24 @@ describe('backups of a Redis Cluster: one record, one verified file per shard', 
     });
     assert.equal(response.statusCode, 400, response.body);
     assert.match(response.json().error_msg, /cluster backup/);
+  });
+
+  it('the storage check marks a cluster backup missing when one shard file is gone', async () => {
+    const kept = fs.readdirSync(dir()).filter((name) => name.startsWith(backupId));
+    const before = await cleanUpStorage({ store: opened.store, blobs: harness.deps.blobs });
+    assert.deepEqual(before.missingFiles, []);
+    assert.deepEqual(before.removedFiles, []);
+    fs.rmSync(
+      path.join(
+        dir(),
+        kept.find((name) => name.includes('.shard-1-'))!,
+      ),
+    );
+    const report = await cleanUpStorage({ store: opened.store, blobs: harness.deps.blobs });
+    assert.deepEqual(report.missingFiles, [backupId]);
+    const detail = (await harness.app.inject(`${base()}/${backupId}`)).json();
+    assert.equal(detail.is_support_restore, 'FALSE');
+    assert.match(detail.error_message, /missing/);
   });
 
   it('deleting the backup removes every shard file', async () => {
