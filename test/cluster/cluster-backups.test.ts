@@ -211,6 +211,33 @@ describe('backups of a Redis Cluster: one record, one verified file per shard', 
     );
   });
 
+  it('syncs at most two shards at once', async () => {
+    const held: string[] = [];
+    const waiting: (() => void)[] = [];
+    let twoHeld!: () => void;
+    const reachedTwo = new Promise<void>((resolve) => (twoHeld = resolve));
+    gate.hold = (key) => {
+      held.push(key);
+      if (held.length === 2) twoHeld();
+      return new Promise<void>((resolve) => waiting.push(resolve));
+    };
+    const created = await harness.app.inject({ method: 'POST', url: base(), payload: {} });
+    await reachedTwo;
+    // Every shard's transfer is planned before any starts: an unbounded run would have asked for the third
+    // file in the same turn as the first two.
+    for (let turn = 0; turn < 20; turn++) await new Promise((resolve) => setImmediate(resolve));
+    assert.deepEqual(
+      held.map((key) => /\.shard-(\d)-/.exec(key)![1]),
+      ['0', '1'],
+    );
+    gate.hold = null;
+    waiting.splice(0).forEach((resolve) => resolve());
+    await harness.worker.idle();
+    const detail = (await harness.app.inject(`${base()}/${created.json().backup_id}`)).json();
+    assert.equal(detail.status, 'succeed', detail.error_message);
+    await harness.app.inject({ method: 'DELETE', url: `${base()}/${created.json().backup_id}` });
+  });
+
   it('a backup that finds slots no master serves fails naming them', async () => {
     const seed = cluster.nodes[1]!.port;
     // The node the instance was attached by forgets who serves 5000-5009; the owner's heartbeats give them
