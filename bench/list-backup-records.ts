@@ -63,6 +63,7 @@ function makeInstances(): Instance[] {
     endpoint: { host: '127.0.0.1', port: 6379, db: 0, username: null, password: null, tls: false },
     engineVersion: '7.0.15',
     createdAt: YEAR_START,
+    topology: null,
   }));
 }
 

@@ -52,6 +52,8 @@ export interface JobConfig {
   syncIdleTimeoutMs: number;
   /** How long a whole transfer may take, keepalives included, before the backup fails as timed out. */
   syncMaxDurationMs: number;
+  /** How many shards of a cluster one backup syncs at once. */
+  clusterShardConcurrency: number;
   /**
    * The address restore targets use to reach this process (DCS_RESTORE_REPLICATION_HOST): set, a restore first
    * offers the target the backup as its replication master; unset, restores write commands only.
@@ -102,6 +104,7 @@ export function loadServiceConfig(env: NodeJS.ProcessEnv, overrides: ServiceOver
     pollMs: positiveInteger(env, 'DCS_JOB_POLL_MS', 1_000),
     syncIdleTimeoutMs: positiveInteger(env, 'DCS_SYNC_IDLE_TIMEOUT_MS', 60_000),
     syncMaxDurationMs: positiveInteger(env, 'DCS_SYNC_MAX_DURATION_MS', 12 * 3_600_000),
+    clusterShardConcurrency: positiveInteger(env, 'DCS_CLUSTER_SHARD_CONCURRENCY', 2),
   };
   const advertiseHost = env.DCS_RESTORE_REPLICATION_HOST;
   if (advertiseHost) {

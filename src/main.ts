@@ -100,6 +100,7 @@ export async function startService(config: ServiceConfig): Promise<RunningServic
       clock,
       idleTimeoutMs: config.jobs.syncIdleTimeoutMs,
       transferTimeoutMs: config.jobs.syncMaxDurationMs,
+      shardConcurrency: config.jobs.clusterShardConcurrency,
       restoreTimeoutMs: config.jobs.syncIdleTimeoutMs,
       ...(config.jobs.restoreFastPath ? { restoreFastPath: config.jobs.restoreFastPath } : {}),
     }),

@@ -144,4 +144,9 @@ export const ERROR_CATALOGUE: Record<DomainErrorCode, DcsErrorEntry> = {
     dcsCode: 'DCS.4940',
     message: 'The backup file is held by another node; ask that node.',
   },
+  slots_uncovered: {
+    status: 400,
+    dcsCode: 'DCS.4950',
+    message: 'The cluster does not serve every hash slot.',
+  },
 };

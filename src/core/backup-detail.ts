@@ -1,5 +1,6 @@
 import type { BackupRecord } from './backup-record.ts';
 import type { BackupSource } from './backup-source.ts';
+import type { SlotRange } from './cluster-topology.ts';
 import type { RdbFindings } from './rdb-findings.ts';
 
 /** What the service knows about a backup beyond the DCS record: for the detail view and for restore. */
@@ -27,6 +28,35 @@ export interface BackupDetail {
   content: ContentSummary | null;
   /** The node the snapshot was read from and why; null before the backup starts (and for older records). */
   servedBy: BackupSource | null;
+  /**
+   * A cluster backup's files, one per shard, in shard order; null for a backup of one server. fileKey then
+   * names the first shard's file only: every use of a cluster backup's bytes goes through this list.
+   */
+  shards: ShardFile[] | null;
+}
+
+/** One shard's file in a cluster backup, and where it came from. */
+export interface ShardFile {
+  /** The shard's position in the topology (ordered by first slot), from 0. */
+  index: number;
+  slots: SlotRange[];
+  /** The node the file was synced from, and whether it was a replica or the shard's master. */
+  nodeId: string;
+  host: string;
+  port: number;
+  role: 'master' | 'replica';
+  fileKey: string;
+  sizeBytes: number;
+  sha256: string;
+  rdbVersion: number | null;
+  /** Keys in the file, over all its databases. */
+  keys: number;
+}
+
+/** Every blob a backup owns: each shard's file, or its one file. */
+export function fileKeysOf(detail: BackupDetail): string[] {
+  if (detail.shards) return detail.shards.map((shard) => shard.fileKey);
+  return detail.fileKey ? [detail.fileKey] : [];
 }
 
 /** What a read of the whole file through the RDB reader found: after each backup, and by verify. */
@@ -58,6 +88,7 @@ export const EMPTY_DETAIL: BackupDetail = {
   expiresAt: null,
   content: null,
   servedBy: null,
+  shards: null,
 };
 
 /** The fields a running or finishing backup may change; its status moves only by a transition (record-states.ts). */

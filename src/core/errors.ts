@@ -46,6 +46,7 @@ export const DOMAIN_ERROR_CODES = [
   'storage_full',
   'storage_read_only',
   'file_on_other_node',
+  'slots_uncovered',
 ] as const;
 
 export type DomainErrorCode = (typeof DOMAIN_ERROR_CODES)[number];

@@ -1,3 +1,5 @@
+import type { ClusterTopology } from './cluster-topology.ts';
+
 export const INSTANCE_TYPES = ['single', 'master_standby', 'cluster'] as const;
 export type InstanceType = (typeof INSTANCE_TYPES)[number];
 
@@ -35,6 +37,8 @@ export interface Instance {
   /** Read from the server when it was attached. */
   engineVersion: string;
   createdAt: number;
+  /** For a cluster: its shards as last discovered (at attach, then before each backup); null otherwise. */
+  topology: ClusterTopology | null;
 }
 
 /** A form of the endpoint safe to show anywhere: no credentials. */

@@ -1,4 +1,5 @@
 import type { BackupFormat, BackupRecord, BackupStatus, BackupType } from './backup-record.ts';
+import type { ClusterShard, ClusterTopology } from './cluster-topology.ts';
 import type { Credential } from './auth/credential.ts';
 import type { BackupChange, StoredBackup } from './backup-detail.ts';
 import type { Instance, RedisEndpoint } from './instance.ts';
@@ -37,6 +38,8 @@ export interface InstanceRepository {
   findById(id: string): Promise<Instance | undefined>;
   /** Instances of one project, or of every project when projectId is undefined; oldest first. */
   list(projectId?: string): Promise<Instance[]>;
+  /** Replaces the cluster topology kept with the instance (refreshed before each backup). */
+  setTopology(id: string, topology: ClusterTopology | null): Promise<void>;
   /** Removes the instance, its backup records and its policy in one transaction. */
   delete(id: string): Promise<void>;
 }
@@ -68,7 +71,7 @@ export interface BackupRepository {
    * restore_in_progress when the instance already has an unfinished job.
    */
   insertQueued(record: BackupRecord, job: Job): Promise<void>;
-  /** Keys of the blobs the instance's records still own. */
+  /** Keys of the blobs the instance's records still own (every shard's file of a cluster backup). */
   fileKeys(instanceId: string): Promise<string[]>;
   /** Size of the instance's newest successful backup: the best estimate of the next one. */
   latestSucceededSize(instanceId: string): Promise<number | undefined>;
@@ -86,7 +89,7 @@ export interface BackupRepository {
   retainedAutoBackups(instanceId: string): Promise<RetainedBackup[]>;
   setExpiries(expiries: ReadonlyMap<string, number | null>): Promise<void>;
   /** Successful backups whose expiry has come, oldest expiry first. */
-  dueForExpiry(now: number, limit: number): Promise<{ id: string; fileKey: string | null }[]>;
+  dueForExpiry(now: number, limit: number): Promise<{ id: string; fileKeys: string[] }[]>;
   /** Marks a successful backup expired and lets go of its file; false when it was no longer successful. */
   expire(id: string): Promise<boolean>;
   /**
@@ -98,13 +101,16 @@ export interface BackupRepository {
   markFileMissing(id: string, reason: string): Promise<boolean>;
   /**
    * Successful records that name a file, in id order after `afterId`, for the storage check. With storeId,
-   * only those held by that store or by no recorded store (storeId null in the answer).
+   * only those held by that store or by no recorded store (storeId null in the answer). fileKeys: every blob
+   * the record owns (each shard's file of a cluster backup).
    */
   filesAfter(
     afterId: string,
     limit: number,
     storeId?: string,
-  ): Promise<{ id: string; fileKey: string; restorable: boolean; storeId: string | null }[]>;
+  ): Promise<
+    { id: string; fileKey: string; fileKeys: string[]; restorable: boolean; storeId: string | null }[]
+  >;
 }
 
 export interface RestoreQuery {
@@ -212,6 +218,10 @@ export interface RedisServerInfo {
   engineVersion: string;
   /** used_memory from INFO, when the server tells it: a first estimate of a backup's size. */
   usedMemoryBytes: number | null;
+  /** cluster_enabled from INFO: a cluster node holds only its shard's slots. Null when INFO is not readable. */
+  clusterEnabled: boolean | null;
+  /** master_link_status from INFO on a replica (up: in step with its master); null on a master. */
+  masterLinkUp: boolean | null;
 }
 
 /** Checks that a Redis server answers and accepts the credentials, and reads what the instance shows. */
@@ -222,6 +232,8 @@ export interface RedisProbe {
    * redis_unreachable when none can say), else the endpoint as attached.
    */
   locateMaster(instance: Pick<Instance, 'type' | 'endpoint' | 'sentinel'>): Promise<RedisEndpoint>;
+  /** A cluster's shards, read from the node at the endpoint (ordered by first slot). */
+  shards(endpoint: RedisEndpoint): Promise<ClusterShard[]>;
 }
 
 /** A blob being written: invisible under its key until committed. */

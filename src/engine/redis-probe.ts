@@ -1,6 +1,8 @@
+import type { ClusterShard } from '../core/cluster-topology.ts';
 import { DomainError } from '../core/errors.ts';
 import type { Instance, RedisEndpoint } from '../core/instance.ts';
 import type { RedisProbe, RedisServerInfo } from '../core/ports.ts';
+import { readClusterShards } from './cluster-discovery.ts';
 import { authenticate } from './resp/authenticate.ts';
 import { RedisWireError } from './resp/redis-wire-error.ts';
 import { RespConnection } from './resp/resp-connection.ts';
@@ -8,14 +10,10 @@ import { locateMaster, messageOf } from './topology/locate-master.ts';
 
 const TIMEOUT_MS = 5_000;
 
-/** Probes a Redis server: connect (and AUTH), PING, SELECT the database, INFO. Never retries. */
+/** Probes a Redis server: connect (and AUTH), PING, SELECT the database, INFO; or reads a cluster's shards. Never retries. */
 export class RespRedisProbe implements RedisProbe {
   async probe(endpoint: RedisEndpoint): Promise<RedisServerInfo> {
-    const where = `${endpoint.host}:${endpoint.port}`;
-    let connection: RespConnection | undefined;
-    try {
-      connection = await RespConnection.open(endpoint, TIMEOUT_MS);
-      await authenticate(connection, endpoint);
+    return withConnection(endpoint, async (connection) => {
       if (endpoint.db !== 0) {
         const selected = await connection.call('SELECT', String(endpoint.db));
         if (selected.type === 'error') throw new RedisWireError('refused', selected.value);
@@ -24,18 +22,19 @@ export class RespRedisProbe implements RedisProbe {
       // A user allowed to sync but not to read INFO still works: the version is then unknown.
       const text = info.type === 'bulk' ? info.value : '';
       const usedMemory = /^used_memory:(\d+)/m.exec(text)?.[1];
+      const cluster = infoField(text, 'cluster_enabled');
+      const link = infoField(text, 'master_link_status');
       return {
         engineVersion: parseServerVersion(text),
         usedMemoryBytes: usedMemory ? Number(usedMemory) : null,
+        clusterEnabled: cluster === undefined ? null : cluster === '1',
+        masterLinkUp: link === undefined ? null : link === 'up',
       };
-    } catch (error) {
-      throw new DomainError(
-        'redis_unreachable',
-        `Cannot use the Redis server at ${where}: ${explain(error)}`,
-      );
-    } finally {
-      connection?.close();
-    }
+    });
+  }
+
+  async shards(endpoint: RedisEndpoint): Promise<ClusterShard[]> {
+    return withConnection(endpoint, (connection) => readClusterShards(connection, endpoint));
   }
 
   async locateMaster(instance: Pick<Instance, 'type' | 'endpoint' | 'sentinel'>): Promise<RedisEndpoint> {
@@ -48,6 +47,23 @@ export class RespRedisProbe implements RedisProbe {
         `Cannot find the master through Sentinel: ${messageOf(error)}`,
       );
     }
+  }
+}
+
+async function withConnection<T>(
+  endpoint: RedisEndpoint,
+  use: (connection: RespConnection) => Promise<T>,
+): Promise<T> {
+  const where = `${endpoint.host}:${endpoint.port}`;
+  let connection: RespConnection | undefined;
+  try {
+    connection = await RespConnection.open(endpoint, TIMEOUT_MS);
+    await authenticate(connection, endpoint);
+    return await use(connection);
+  } catch (error) {
+    throw new DomainError('redis_unreachable', `Cannot use the Redis server at ${where}: ${explain(error)}`);
+  } finally {
+    connection?.close();
   }
 }
 

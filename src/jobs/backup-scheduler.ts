@@ -156,10 +156,10 @@ export class BackupScheduler {
     const { store, blobs } = this.#deps;
     for (;;) {
       const due = await store.backups.dueForExpiry(now, BATCH);
-      for (const { id, fileKey } of due) {
+      for (const { id, fileKeys } of due) {
         // The record changes first: a crash in between leaves an orphan file for the clean-up pass.
         if (!(await store.backups.expire(id))) continue;
-        if (fileKey) await blobs.remove(fileKey);
+        for (const key of fileKeys) await blobs.remove(key);
         report.expired++;
         this.#deps.onEvent?.({ kind: 'expired', backupId: id });
       }

@@ -1,46 +1,18 @@
 import { PROGRESS_COMPLETE } from '../core/backup-record.ts';
-import type { ContentSummary } from '../core/backup-detail.ts';
-import type { Clock } from '../core/clock.ts';
 import type { Job } from '../core/job.ts';
-import type { BlobStore, MetadataStore, RdbFindings, RdbInspector, RedisProbe } from '../core/ports.ts';
+export type { BackupRunnerDeps } from './backup-run-shared.ts';
 import { recordCode, type RecordErrorCode } from '../core/record-codes.ts';
 import { ACTIVE_BACKUP_STATUSES } from '../core/record-states.ts';
-import { describeStorageFailure } from '../core/storage-failure.ts';
 import { applyStoredRetention } from '../core/use-cases/apply-retention.ts';
-import { summaryOf } from '../core/use-cases/verify-backup.ts';
-import { fetchRdb } from '../engine/replication/replication-client.ts';
-import { RedisWireError, type RedisWireFailure } from '../engine/resp/redis-wire-error.ts';
 import { chooseBackupSource, type ChosenSource } from '../engine/topology/choose-backup-source.ts';
-import { cancellationOf } from './job-cancelled.ts';
-import { ObservedSink } from './observed-sink.ts';
-
-export interface BackupRunnerDeps {
-  store: MetadataStore;
-  blobs: BlobStore;
-  probe: RedisProbe;
-  inspector: RdbInspector;
-  clock: Clock;
-  /** How long the source may stay silent during the transfer before the backup times out. */
-  idleTimeoutMs: number;
-  /** How long a whole transfer may take; unbounded when absent. */
-  transferTimeoutMs?: number;
-}
-
-/** How engine failures show in the record's DCS error code (documented in docs/errors.md). */
-const RECORD_CODE: Record<RedisWireFailure | 'integrity', RecordErrorCode> = {
-  connect: recordCode('toolFailed'),
-  auth: recordCode('toolFailed'),
-  refused: recordCode('toolFailed'),
-  protocol: recordCode('toolFailed'),
-  disconnected: recordCode('toolFailed'),
-  sink: recordCode('toolFailed'),
-  integrity: recordCode('toolFailed'),
-  timeout: recordCode('timedOut'),
-};
-
-const PROGRESS_WRITE_INTERVAL_MS = 1000;
-/** Progress never claims the end before the file is durable and verified. */
-const PROGRESS_CEILING = PROGRESS_COMPLETE - 1;
+import {
+  contentOf,
+  PROGRESS_CEILING,
+  PROGRESS_WRITE_INTERVAL_MS,
+  type BackupRunnerDeps,
+} from './backup-run-shared.ts';
+import { runClusterBackup } from './run-cluster-backup.ts';
+import { transferSnapshot, type TransferFailure } from './snapshot-transfer.ts';
 
 export const backupFileKey = (backupId: string) => `${backupId}.rdb`;
 
@@ -65,15 +37,18 @@ export async function runBackupJob(deps: BackupRunnerDeps, job: Job, signal: Abo
     });
   };
 
-  // The node to read from: a healthy replica of a master/standby instance, else its master (topology/).
-  let node: ChosenSource;
-  try {
-    node = await chooseBackupSource(instance);
-  } catch (error) {
-    await fail(recordCode('toolFailed'), `cannot find the node to back up: ${(error as Error).message}`);
-    return;
+  // The node to read from: a healthy replica of a master/standby instance, else its master (topology/). A
+  // cluster's shards each choose their own node (shard-source.ts), and their files say which.
+  let node: ChosenSource | null = null;
+  if (instance.type !== 'cluster') {
+    try {
+      node = await chooseBackupSource(instance);
+    } catch (error) {
+      await fail(recordCode('toolFailed'), `cannot find the node to back up: ${(error as Error).message}`);
+      return;
+    }
   }
-  const { endpoint: nodeEndpoint, ...servedBy } = node;
+  const nodeEndpoint = node?.endpoint ?? instance.endpoint;
   const source = await deps.probe.probe(nodeEndpoint).catch(() => undefined);
   const previous = await store.backups.latestSucceededSize(instance.id);
   let estimate = previous ?? source?.usedMemoryBytes ?? null;
@@ -81,24 +56,30 @@ export async function runBackupJob(deps: BackupRunnerDeps, job: Job, signal: Abo
     startedAt: clock.now(),
     sourceVersion: source?.engineVersion ?? instance.engineVersion,
     estimatedBytes: estimate,
-    servedBy,
-    // Before the file exists: the clean-up pass of this store then knows the partial file is a live one's.
+    servedBy: node && { role: node.role, address: node.address, reason: node.reason },
+    // Before any file exists: the clean-up pass of this store then knows the partial files are a live one's.
     storeId: blobs.id,
   });
   if (!started) return;
-
-  const key = backupFileKey(job.backupId);
-  let writer;
-  try {
-    writer = await blobs.create(key, { sizeHint: estimate });
-  } catch (error) {
+  // Checked again at every backup: a server can be made a cluster node after it was attached, and one node of
+  // a cluster holds only its shard's slots. A record that says succeed must hold the whole data set.
+  if (instance.type === 'cluster') {
+    await runClusterBackup(
+      deps,
+      { job, instance, auto: stored.record.type === 'auto', previous, fail },
+      signal,
+    );
+    return;
+  }
+  if (source?.clusterEnabled === true) {
     await fail(
       recordCode('toolFailed'),
-      `cannot create the backup file: ${describeStorageFailure(error) ?? (error as Error).message}`,
+      'the source is a Redis Cluster node (cluster_enabled:1): one node holds only its shard; attach the cluster again so its backups take every shard',
     );
     return;
   }
 
+  const key = backupFileKey(job.backupId);
   let lastWrite = 0;
   let progressWrite: Promise<unknown> = Promise.resolve();
   const onProgress = (bytes: number, announced: number | null) => {
@@ -120,43 +101,31 @@ export async function runBackupJob(deps: BackupRunnerDeps, job: Job, signal: Abo
     );
   };
 
-  // The structure is walked on the bytes as they arrive: the record says what the file holds the moment it
-  // is stored, and the file is never read back.
-  const walk = deps.inspector.walk();
-  const sink = new ObservedSink(writer.stream, (chunk) => walk.push(chunk));
+  let snapshot;
   try {
-    const { summary, stream } = await fetchRdb({
-      endpoint: nodeEndpoint,
-      sink,
-      idleTimeoutMs: deps.idleTimeoutMs,
-      ...(deps.transferTimeoutMs ? { transferTimeoutMs: deps.transferTimeoutMs } : {}),
-      onProgress,
-      signal,
+    snapshot = await transferSnapshot(deps, nodeEndpoint, key, signal, onProgress, {
+      backupId: job.backupId,
+      sizeHint: estimate,
     });
-    await sink.settled();
+  } catch (error) {
     await progressWrite;
-    if (summary.problem) {
-      await writer.abort();
-      await fail(RECORD_CODE.integrity, `the snapshot failed its integrity check: ${summary.problem}`);
-      return;
-    }
-    const found = walk.finish();
-    const content = contentOf({ ...found, sha256: summary.sha256, checksum: summary.checksum }, clock.now());
-    // Stored with the object where the store can (S3 metadata), so a file found alone still says what it is.
-    await writer.commit({
-      sha256: summary.sha256,
-      'rdb-version': String(summary.rdbVersion),
-      'backup-id': job.backupId,
-    });
-    // A file whose checksum could not be checked (rdbchecksum no), or that the reader cannot walk, is kept
-    // but not offered for restore.
-    const errorMessage =
-      found.problem !== null
-        ? `the RDB reader cannot read the file: ${found.problem}`
-        : summary.checksum === 'ok'
-          ? null
-          : 'the source writes RDB files without a checksum';
-    const succeeded = await store.backups.transition(job.backupId, ['backuping'], 'succeed', {
+    const failure = error as TransferFailure;
+    await fail(failure.code, failure.message);
+    return;
+  }
+  await progressWrite;
+  const { summary, stream, found } = snapshot;
+  const content = contentOf({ ...found, sha256: summary.sha256, checksum: summary.checksum }, clock.now());
+  // A file whose checksum could not be checked (rdbchecksum no), or that the reader cannot walk, is kept
+  // but not offered for restore.
+  const errorMessage =
+    found.problem !== null
+      ? `the RDB reader cannot read the file: ${found.problem}`
+      : summary.checksum === 'ok'
+        ? null
+        : 'the source writes RDB files without a checksum';
+  const succeeded = await store.backups
+    .transition(job.backupId, ['backuping'], 'succeed', {
       sizeBytes: summary.sizeBytes,
       bytesReceived: summary.sizeBytes,
       progressHundredths: PROGRESS_COMPLETE,
@@ -169,30 +138,19 @@ export async function runBackupJob(deps: BackupRunnerDeps, job: Job, signal: Abo
       fileKey: key,
       content,
       updatedAt: clock.now(),
-    });
-    if (!succeeded) {
-      // Reaped while it ran: the record's outcome stands, and no record owns this file.
+    })
+    .catch(async (error: unknown) => {
       await blobs.remove(key).catch(() => undefined);
-      return;
-    }
-    // A new automatic backup may push an older one past keep_last or max_backups.
-    if (stored.record.type === 'auto') {
-      await applyStoredRetention(store, instance.id, clock.now()).catch(() => undefined);
-    }
-  } catch (error) {
-    sink.destroy();
-    await progressWrite;
-    await writer.abort().catch(() => undefined);
-    const cancelled = cancellationOf(signal);
-    const storage = describeStorageFailure(error);
-    if (cancelled) await fail(cancelled.recordCode, cancelled.message);
-    else if (storage) await fail(recordCode('toolFailed'), `cannot write the backup file: ${storage}`);
-    else if (error instanceof RedisWireError) await fail(RECORD_CODE[error.kind], error.message);
-    else await fail(recordCode('toolFailed'), `the backup stopped: ${(error as Error).message}`);
+      await fail(recordCode('toolFailed'), `the backup stopped: ${(error as Error).message}`);
+      return null;
+    });
+  if (succeeded === false) {
+    // Reaped while it ran: the record's outcome stands, and no record owns this file.
+    await blobs.remove(key).catch(() => undefined);
+    return;
   }
-}
-
-/** The structure walked during the transfer, as the record keeps it (the read after a backup: not deep). */
-function contentOf(findings: RdbFindings, at: number): ContentSummary {
-  return summaryOf(findings, { deep: false, at, sha256Matches: null, problem: findings.problem });
+  // A new automatic backup may push an older one past keep_last or max_backups.
+  if (succeeded && stored.record.type === 'auto') {
+    await applyStoredRetention(store, instance.id, clock.now()).catch(() => undefined);
+  }
 }

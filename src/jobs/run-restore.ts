@@ -57,6 +57,14 @@ export async function runRestoreJob(deps: RestoreRunnerDeps, job: Job, signal: A
     return;
   }
   const size = fileKey === null ? undefined : await blobs.size(fileKey);
+  // A cluster backup's fileKey names one shard's file only: never restore it as if it were the whole.
+  if (backup?.detail.shards) {
+    await fail(
+      recordCode('toolFailed'),
+      'restore of a cluster backup (one file per shard) is not supported yet',
+    );
+    return;
+  }
   if (!target || !backup || backup.record.status !== 'succeed' || fileKey === null || size === undefined) {
     await fail(
       recordCode('toolFailed'),

@@ -11,7 +11,8 @@ export interface CleanupReport {
   adoptedFiles: string[];
 }
 
-const BACKUP_FILE = /^([0-9a-f-]{36})\.rdb$/;
+// A backup's one file, or one shard's file of a cluster backup (<id>.shard-<n>-<first slot>-<last slot>.rdb).
+const BACKUP_FILE = /^([0-9a-f-]{36})(?:\.shard-\d+-\d+-\d+)?\.rdb$/;
 const PAGE = 500;
 
 export const MISSING_FILE_REASON = 'the backup file is missing from storage';
@@ -55,8 +56,10 @@ export async function cleanUpStorage(deps: {
   let after = '';
   for (;;) {
     const page = await store.backups.filesAfter(after, PAGE, blobs.id);
-    for (const { id, fileKey, storeId } of page) {
-      if ((await blobs.size(fileKey)) !== undefined) {
+    for (const { id, fileKeys, storeId } of page) {
+      // A cluster backup with any shard's file gone is missing data as a whole.
+      const sizes = await Promise.all(fileKeys.map((key) => blobs.size(key)));
+      if (sizes.every((size) => size !== undefined)) {
         if (storeId === null) {
           await store.backups.update(id, { storeId: blobs.id });
           report.adoptedFiles.push(id);

@@ -64,13 +64,25 @@ export async function migrateStorage(deps: {
   let after = '';
   for (;;) {
     const page = await store.backups.filesAfter(after, PAGE);
-    for (const { id, fileKey, storeId } of page) {
+    for (const { id, fileKey, fileKeys, storeId } of page) {
       if (storeId === target.id) {
         report({ id, fileKey, outcome: 'skipped', bytes: 0, detail: 'already served from the bucket' });
         continue;
       }
       // Records of another store (another node's directory) are not this directory's to move.
       if (storeId !== local.id && storeId !== null) continue;
+      // A cluster backup owns one file per shard and has no whole-backup SHA-256 to check one file against:
+      // its record stays on this directory (so the clean-up keeps every shard's file) until it can move whole.
+      if (isClusterBackup(fileKey, fileKeys)) {
+        report({
+          id,
+          fileKey,
+          outcome: 'skipped',
+          bytes: 0,
+          detail: `a cluster backup (${fileKeys.length} shard files): not moved yet, still served from this directory`,
+        });
+        continue;
+      }
       const size = await local.size(fileKey);
       if (size === undefined) {
         // An old record (no store recorded) whose file is not here may live on another node's disk.
@@ -95,6 +107,11 @@ export async function migrateStorage(deps: {
     after = page[page.length - 1]!.id;
   }
   return summary;
+}
+
+/** One file per shard (<id>.shard-<n>-<first>-<last>.rdb): a cluster backup, even with a single shard. */
+function isClusterBackup(fileKey: string, fileKeys: readonly string[]): boolean {
+  return fileKeys.length !== 1 || fileKeys[0] !== fileKey || /\.shard-\d+-\d+-\d+\.rdb$/.test(fileKey);
 }
 
 async function migrateOne(args: {

@@ -1,5 +1,5 @@
 import type { Kysely, SelectQueryBuilder, Transaction } from 'kysely';
-import type { BackupChange, StoredBackup } from '../core/backup-detail.ts';
+import type { BackupChange, ShardFile, StoredBackup } from '../core/backup-detail.ts';
 import type { BackupRecord, BackupStatus } from '../core/backup-record.ts';
 import type { Job } from '../core/job.ts';
 import type { RetainedBackup } from '../core/retention.ts';
@@ -84,11 +84,11 @@ export class KyselyBackupRepository implements BackupRepository {
   async fileKeys(instanceId: string): Promise<string[]> {
     const rows = await this.#db
       .selectFrom('backups')
-      .select('file_key')
+      .select(['file_key', 'shard_files'])
       .where('instance_id', '=', instanceId)
       .where('file_key', 'is not', null)
       .execute();
-    return rows.map((row) => row.file_key!);
+    return rows.flatMap((row) => ownedKeys(row.file_key, row.shard_files));
   }
 
   async latestSucceededSize(instanceId: string): Promise<number | undefined> {
@@ -163,17 +163,17 @@ export class KyselyBackupRepository implements BackupRepository {
     });
   }
 
-  async dueForExpiry(now: number, limit: number): Promise<{ id: string; fileKey: string | null }[]> {
+  async dueForExpiry(now: number, limit: number): Promise<{ id: string; fileKeys: string[] }[]> {
     const rows = await this.#db
       .selectFrom('backups')
-      .select(['id', 'file_key'])
+      .select(['id', 'file_key', 'shard_files'])
       .where('expires_at', 'is not', null)
       .where('expires_at', '<=', now)
       .where('status', '=', 'succeed')
       .orderBy('expires_at')
       .limit(limit)
       .execute();
-    return rows.map((row) => ({ id: row.id, fileKey: row.file_key }));
+    return rows.map((row) => ({ id: row.id, fileKeys: ownedKeys(row.file_key, row.shard_files) }));
   }
 
   async expire(id: string): Promise<boolean> {
@@ -212,10 +212,12 @@ export class KyselyBackupRepository implements BackupRepository {
     afterId: string,
     limit: number,
     storeId?: string,
-  ): Promise<{ id: string; fileKey: string; restorable: boolean; storeId: string | null }[]> {
+  ): Promise<
+    { id: string; fileKey: string; fileKeys: string[]; restorable: boolean; storeId: string | null }[]
+  > {
     let query = this.#db
       .selectFrom('backups')
-      .select(['id', 'file_key', 'restorable', 'store_id'])
+      .select(['id', 'file_key', 'restorable', 'store_id', 'shard_files'])
       .where('id', '>', afterId)
       .where('status', '=', 'succeed')
       .where('file_key', 'is not', null);
@@ -226,6 +228,7 @@ export class KyselyBackupRepository implements BackupRepository {
     return rows.map((row) => ({
       id: row.id,
       fileKey: row.file_key!,
+      fileKeys: ownedKeys(row.file_key, row.shard_files),
       restorable: row.restorable === 1,
       storeId: row.store_id,
     }));
@@ -310,4 +313,11 @@ async function insertBackups(tx: Transaction<Database>, records: readonly Backup
       .where('id', '=', instanceId)
       .execute();
   }
+}
+
+/** The blobs a record owns: each shard's file for a cluster backup, else its one file. */
+function ownedKeys(fileKey: string | null, shardFiles: string | null): string[] {
+  if (fileKey === null) return [];
+  if (shardFiles === null) return [fileKey];
+  return (JSON.parse(shardFiles) as ShardFile[]).map((shard) => shard.fileKey);
 }

@@ -1,5 +1,6 @@
 import type { Kysely, Selectable } from 'kysely';
 import type { SecretBox } from '../core/auth/secret-box.ts';
+import type { ClusterTopology } from '../core/cluster-topology.ts';
 import type { Instance } from '../core/instance.ts';
 import type { InstanceRepository } from '../core/ports.ts';
 import { instanceToRow, rowToInstance } from './row-mapping.ts';
@@ -40,6 +41,14 @@ export class KyselyInstanceRepository implements InstanceRepository {
     if (projectId !== undefined) query = query.where('project_id', '=', projectId);
     const rows = await query.orderBy('created_at').orderBy('id').execute();
     return rows.map((row) => this.#toInstance(row));
+  }
+
+  async setTopology(id: string, topology: ClusterTopology | null): Promise<void> {
+    await this.#db
+      .updateTable('instances')
+      .set({ topology: topology === null ? null : JSON.stringify(topology) })
+      .where('id', '=', id)
+      .execute();
   }
 
   async delete(id: string): Promise<void> {

@@ -8,6 +8,7 @@ import { seenSignatures } from './migrations/0006-seen-signatures.ts';
 import { jobRequestIds } from './migrations/0007-job-request-ids.ts';
 import { nodesAndStoreIds } from './migrations/0008-nodes-and-store-ids.ts';
 import { sentinelAndBackupSource } from './migrations/0009-sentinel-and-backup-source.ts';
+import { clusterTopology } from './migrations/0010-cluster-topology.ts';
 
 /**
  * One set of migrations for both engines. Append new ones; never edit one that has shipped.
@@ -23,6 +24,7 @@ const migrations: Record<string, Migration> = {
   '0007-job-request-ids': jobRequestIds,
   '0008-nodes-and-store-ids': nodesAndStoreIds,
   '0009-sentinel-and-backup-source': sentinelAndBackupSource,
+  '0010-cluster-topology': clusterTopology,
 };
 
 export const migrationProvider: MigrationProvider = {

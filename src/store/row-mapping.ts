@@ -6,8 +6,9 @@ import type {
   BackupType,
   RecordErrorCode,
 } from '../core/backup-record.ts';
+import type { ClusterTopology } from '../core/cluster-topology.ts';
 import type { Instance, InstanceType, SentinelSet } from '../core/instance.ts';
-import type { BackupChange, BackupDetail, ContentSummary } from '../core/backup-detail.ts';
+import type { BackupChange, BackupDetail, ContentSummary, ShardFile } from '../core/backup-detail.ts';
 import type { BackupSource } from '../core/backup-source.ts';
 import type { Job } from '../core/job.ts';
 import type { BackupsTable, InstancesTable, JobsTable } from './schema.ts';
@@ -52,6 +53,7 @@ export function instanceToRow(instance: Instance): Insertable<InstancesTable> {
     engine_version: instance.engineVersion,
     created_at: instance.createdAt,
     ...sentinelToRow(instance.sentinel ?? null),
+    topology: instance.topology === null ? null : JSON.stringify(instance.topology),
   };
 }
 
@@ -71,6 +73,7 @@ export function rowToInstance(row: Selectable<InstancesTable>): Instance {
     },
     engineVersion: row.engine_version,
     createdAt: Number(row.created_at),
+    topology: row.topology === null ? null : (JSON.parse(row.topology) as ClusterTopology),
     // Only instances found through Sentinel carry the field, so the others read back as they were written.
     ...sentinelOf(row),
   };
@@ -154,6 +157,7 @@ export function rowToDetail(row: Selectable<BackupsTable>): BackupDetail {
     expiresAt: row.expires_at === null ? null : Number(row.expires_at),
     content: row.content_summary === null ? null : (JSON.parse(row.content_summary) as ContentSummary),
     servedBy: row.served_by === null ? null : (JSON.parse(row.served_by) as BackupSource),
+    shards: row.shard_files === null ? null : (JSON.parse(row.shard_files) as ShardFile[]),
   };
 }
 
@@ -177,6 +181,7 @@ const CHANGE_COLUMNS: { [K in keyof Required<BackupChange>]: keyof BackupsTable 
   expiresAt: 'expires_at',
   content: 'content_summary',
   servedBy: 'served_by',
+  shards: 'shard_files',
 };
 
 export function changeToRow(change: BackupChange): Record<string, unknown> {
@@ -184,8 +189,9 @@ export function changeToRow(change: BackupChange): Record<string, unknown> {
   for (const [key, value] of Object.entries(change)) {
     if (value === undefined) continue;
     const column = CHANGE_COLUMNS[key as keyof BackupChange];
-    if (key === 'content' || key === 'servedBy') row[column] = value === null ? null : JSON.stringify(value);
-    else row[column] = typeof value === 'boolean' ? (value ? 1 : 0) : value;
+    if (key === 'content' || key === 'servedBy' || key === 'shards') {
+      row[column] = value === null ? null : JSON.stringify(value);
+    } else row[column] = typeof value === 'boolean' ? (value ? 1 : 0) : value;
   }
   return row;
 }

@@ -25,6 +25,8 @@ export interface InstancesTable {
   sentinel_username: string | null;
   /** Sealed with the master key, as password. */
   sentinel_password: string | null;
+  /** JSON of the cluster topology; null for other instance types. */
+  topology: string | null;
 }
 
 export interface BackupsTable {
@@ -61,6 +63,8 @@ export interface BackupsTable {
   served_by: string | null;
   /** The blob store holding the file (see BlobStore.id); null for records older than store ids. */
   store_id: Generated<string | null>;
+  /** JSON of a cluster backup's per-shard files; null for a backup of one server. */
+  shard_files: string | null;
 }
 
 export interface RestoresTable {

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { FsBlobStore } from '../../src/blobs/fs-blob-store.ts';
 import type { S3BlobStore } from '../../src/blobs/s3-blob-store.ts';
+import type { ShardFile } from '../../src/core/backup-detail.ts';
 import type { BackupRecord } from '../../src/core/backup-record.ts';
 import { migrateStorage, type MigrationLine, type MigrationTarget } from '../../src/jobs/storage-migrate.ts';
 import { makeBackup, makeInstance } from '../support/records.ts';
@@ -139,6 +140,57 @@ for (const kind of STORE_KINDS) {
       for await (const chunk of body!) chunks.push(chunk as Buffer);
       assert.equal(createHash('sha256').update(Buffer.concat(chunks)).digest('hex'), ownSha);
       assert.equal(await target.size(keyOf(deleted)), undefined);
+    });
+
+    it('leaves a cluster backup and every shard file on this directory, saying it is not moved yet', async () => {
+      const { store } = opened;
+      const instance = makeInstance({ type: 'cluster' });
+      await store.instances.insert(instance);
+      const record = makeBackup(instance.id, NOW + 100);
+      await store.backups.insertMany([record]);
+      const shards: ShardFile[] = [
+        [0, 8191],
+        [8192, 16383],
+      ].map(([first, last], index) => {
+        const bytes = Buffer.from(`REDIS0011 shard ${index}`);
+        return {
+          index,
+          slots: [[first!, last!]],
+          nodeId: `node-${index}`,
+          host: '127.0.0.1',
+          port: 7000 + index,
+          role: 'replica',
+          fileKey: `${record.id}.shard-${index}-${first}-${last}.rdb`,
+          sizeBytes: bytes.length,
+          sha256: createHash('sha256').update(bytes).digest('hex'),
+          rdbVersion: 11,
+          keys: 1,
+        };
+      });
+      for (const shard of shards) {
+        const writer = await local.create(shard.fileKey);
+        writer.stream.end(Buffer.from(`REDIS0011 shard ${shard.index}`));
+        await writer.commit();
+      }
+      // As a cluster backup is recorded: the first shard's key, no whole-backup SHA-256, every shard's file.
+      await store.backups.update(record.id, {
+        fileKey: shards[0]!.fileKey,
+        sha256: null,
+        shards,
+        storeId: local.id,
+        rdbVersion: 11,
+      });
+
+      const lines: MigrationLine[] = [];
+      await migrateStorage({ store, local, target, onLine: (line) => lines.push(line) });
+      const line = lines.find((one) => one.id === record.id);
+      assert.equal(line?.outcome, 'skipped');
+      assert.match(line.detail, /cluster backup \(2 shard files\): not moved yet/);
+      assert.equal((await store.backups.findById(record.id))?.detail.storeId, local.id);
+      for (const shard of shards) {
+        assert.equal(await target.size(shard.fileKey), undefined);
+        assert.equal(await local.size(shard.fileKey), shard.sizeBytes);
+      }
     });
   });
 }

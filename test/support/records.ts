@@ -12,6 +12,7 @@ export function makeInstance(overrides: Partial<Instance> = {}): Instance {
     endpoint: { host: '127.0.0.1', port: 6379, db: 0, username: null, password: 's3cret-pass', tls: false },
     engineVersion: '7.0.15',
     createdAt: Date.UTC(2024, 0, 1),
+    topology: null,
     ...overrides,
   };
 }

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import type { BackupDetail, ShardFile } from '../../core/backup-detail.ts';
 import { DomainError } from '../../core/errors.ts';
 import { MAX_LINK_SECONDS, MIN_LINK_SECONDS } from '../../core/download-links.ts';
 import { formatCompactUtc } from '../../core/time-format.ts';
@@ -43,36 +44,38 @@ export function registerBackupLinkRoutes(
       const { expiration } = request.body as { expiration: number };
       const expiresAt = Math.floor(deps.clock.now() / 1000) + expiration;
       const host = instance.endpoint.host.replace(/[^A-Za-z0-9.-]/g, '-');
-      const fileName = `redis_${host}_${instance.endpoint.port}_${formatCompactUtc(record.createdAt)}.rdb`;
+      const stem = `redis_${host}_${instance.endpoint.port}_${formatCompactUtc(record.createdAt)}`;
+      // A cluster backup: one file per shard, each named after its shard and slot span, as DCS does.
+      const files = detail.shards
+        ? detail.shards.map((shard) => ({ fileName: shardFileName(stem, shard), key: shard.fileKey }))
+        : [{ fileName: `${stem}.rdb`, key: detail.fileKey }];
       const common = {
         expires_at: new Date(expiresAt * 1000).toISOString(),
         sha256: detail.sha256,
       };
-      // An object store serves the download itself: the link is its presigned URL of the real object.
+      // An object store serves the download itself: each link is its presigned URL of the real object.
       if (deps.blobs.link) {
-        const link = await deps.blobs.link(detail.fileKey, {
-          expiresInS: expiration,
-          fileName,
-          nowMs: expiresAt * 1000 - expiration * 1000,
-        });
+        const link = deps.blobs.link.bind(deps.blobs);
+        const presigned = await Promise.all(
+          files.map(({ fileName, key }) =>
+            link(key, { expiresInS: expiration, fileName, nowMs: expiresAt * 1000 - expiration * 1000 }),
+          ),
+        );
         return {
-          file_path: link.path,
-          bucket_name: link.bucket,
-          links: [{ file_name: fileName, link: link.url }],
+          file_path: presigned[0]!.path,
+          bucket_name: presigned[0]!.bucket,
+          links: files.map(({ fileName }, i) => ({ file_name: fileName, link: presigned[i]!.url })),
           ...common,
         };
       }
-      const signature = deps.links.sign(record.id, fileName, expiresAt);
       const base = deps.linkBase();
       return {
         file_path: `${instanceId}/${record.id}/`,
         bucket_name: BUCKET_NAME,
-        links: [
-          {
-            file_name: fileName,
-            link: `${base}/downloads/${record.id}/${fileName}?expires=${expiresAt}&signature=${signature}`,
-          },
-        ],
+        links: files.map(({ fileName }) => ({
+          file_name: fileName,
+          link: `${base}/downloads/${record.id}/${fileName}?expires=${expiresAt}&signature=${deps.links.sign(record.id, fileName, expiresAt)}`,
+        })),
         ...common,
       };
     },
@@ -86,7 +89,8 @@ export function registerBackupLinkRoutes(
     const { expires = '', signature = '' } = request.query as { expires?: string; signature?: string };
     deps.links.verify(backupId, fileName, String(expires), String(signature), deps.clock.now());
     const stored = await deps.store.backups.findById(backupId);
-    const key = stored?.record.status === 'succeed' ? stored.detail.fileKey : null;
+    const file = stored?.record.status === 'succeed' ? fileOf(stored.detail, fileName) : null;
+    const key = file?.key ?? null;
     if (key && stored) await requireHeldHere(deps, stored.detail);
     const size = key ? await deps.blobs.size(key) : undefined;
     const stream = key && size !== undefined ? await deps.blobs.open(key) : undefined;
@@ -96,7 +100,22 @@ export function registerBackupLinkRoutes(
     reply.header('content-type', 'application/octet-stream');
     reply.header('content-length', size);
     reply.header('content-disposition', `attachment; filename="${fileName}"`);
-    if (stored?.detail.sha256) reply.header('x-checksum-sha256', stored.detail.sha256);
+    if (file?.sha256) reply.header('x-checksum-sha256', file.sha256);
     return reply.send(stream);
   });
+}
+
+/** `<stem>_shard-<n>_slots-<first>-<last>.rdb`: which shard, and which slots, a cluster backup's file holds. */
+function shardFileName(stem: string, shard: ShardFile): string {
+  const first = shard.slots[0]![0];
+  const last = shard.slots[shard.slots.length - 1]![1];
+  return `${stem}_shard-${shard.index}_slots-${first}-${last}.rdb`;
+}
+
+/** The blob a signed file name stands for: a cluster backup's shard by its number, else the one file. */
+function fileOf(detail: BackupDetail, fileName: string): { key: string; sha256: string | null } | null {
+  if (!detail.shards) return detail.fileKey ? { key: detail.fileKey, sha256: detail.sha256 } : null;
+  const index = /_shard-(\d+)_slots-\d+-\d+\.rdb$/.exec(fileName)?.[1];
+  const shard = index === undefined ? undefined : detail.shards[Number(index)];
+  return shard ? { key: shard.fileKey, sha256: shard.sha256 } : null;
 }

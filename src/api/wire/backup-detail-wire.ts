@@ -1,4 +1,5 @@
 import type { ContentSummary, StoredBackup } from '../../core/backup-detail.ts';
+import { describeSlotRanges } from '../../core/cluster-topology.ts';
 import { formatIsoUtc } from '../../core/time-format.ts';
 import { emptyKeysWarning } from '../../core/empty-keys.ts';
 import { backupRecordToWire, backupRecordWireSchema } from './backup-record-wire.ts';
@@ -39,6 +40,20 @@ export function backupDetailToWire(stored: StoredBackup) {
     expires_at: detail.expiresAt === null ? null : formatIsoUtc(detail.expiresAt),
     content: detail.content && contentToWire(detail.content),
     served_by: detail.servedBy,
+    // A cluster backup: each shard's file, and the node (replica or master) it was synced from.
+    shards:
+      detail.shards?.map((shard) => ({
+        shard_index: shard.index,
+        slots: describeSlotRanges(shard.slots),
+        node_id: shard.nodeId,
+        ip: shard.host,
+        port: shard.port,
+        role: shard.role,
+        size: shard.sizeBytes,
+        sha256: shard.sha256,
+        rdb_version: shard.rdbVersion,
+        keys: shard.keys,
+      })) ?? null,
   };
 }
 
@@ -112,6 +127,24 @@ export const backupDetailWireSchema = {
     served_by: {
       type: ['object', 'null'],
       properties: { role: { type: 'string' }, address: { type: 'string' }, reason: { type: 'string' } },
+    },
+    shards: {
+      type: ['array', 'null'],
+      items: {
+        type: 'object',
+        properties: {
+          shard_index: { type: 'integer' },
+          slots: { type: 'string' },
+          node_id: { type: 'string' },
+          ip: { type: 'string' },
+          port: { type: 'integer' },
+          role: { type: 'string' },
+          size: { type: 'integer' },
+          sha256: { type: 'string' },
+          rdb_version: nullableInteger,
+          keys: { type: 'integer' },
+        },
+      },
     },
   },
 } as const;

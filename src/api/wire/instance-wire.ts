@@ -2,6 +2,7 @@ import type { Instance, InstanceType } from '../../core/instance.ts';
 import { describeInstanceEndpoint } from '../../core/instance.ts';
 import type { StoredPolicy } from '../../core/backup-policy.ts';
 import { formatIsoUtc } from '../../core/time-format.ts';
+import { clusterToWire, clusterWireProperties } from './cluster-wire.ts';
 import { policyToWire, policyWireSchema } from './backup-policy-wire.ts';
 
 /** DCS names the deployment shape "cache_mode". */
@@ -33,6 +34,7 @@ export function instanceToWire(instance: Instance, policy: StoredPolicy | undefi
     enable_ssl: endpoint.tls,
     instance_backup_policy: policyToWire(policy, now),
     created_at: formatIsoUtc(instance.createdAt),
+    ...clusterToWire(instance.topology),
   };
 }
 
@@ -64,6 +66,7 @@ const instanceProperties = {
   enable_ssl: { type: 'boolean' },
   instance_backup_policy: policyWireSchema,
   created_at: { type: 'string' },
+  ...clusterWireProperties,
 } as const;
 
 // Serialising from a schema also guarantees that a field left out here (a password) can never be emitted.

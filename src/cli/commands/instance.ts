@@ -11,6 +11,13 @@ interface AdminInstance {
   engine_version: string;
   url: string;
   created_at: string;
+  sharding_count?: number;
+  shards?: {
+    shard_index: number;
+    slots: string;
+    master: { node_id: string; ip: string; port: number };
+    replicas: { node_id: string; ip: string; port: number; healthy: boolean }[];
+  }[];
 }
 
 export function registerInstance(
@@ -95,6 +102,36 @@ export function registerInstance(
           rows,
         ),
       );
+    });
+
+  instance
+    .command('show <instance_id>')
+    .description("show an instance; for a cluster, its shards' slot ranges, masters and replicas")
+    .option('--json', 'print JSON')
+    .action(async (instanceId: string, options: { json?: boolean }) => {
+      const shown = await client().get<AdminInstance>(
+        `/admin/v1/instances/${encodeURIComponent(instanceId)}`,
+      );
+      if (options.json) {
+        console.log(JSON.stringify(shown, null, 2));
+        return;
+      }
+      console.log(
+        [
+          `instance  ${shown.instance_id} (${shown.name}, project ${shown.project_id})`,
+          `type      ${shown.type}, ${shown.engine_version}`,
+          `endpoint  ${shown.url}`,
+          `attached  ${formatTime(shown.created_at)}`,
+        ].join('\n'),
+      );
+      if (!shown.shards) return;
+      const rows = shown.shards.map((shard) => [
+        String(shard.shard_index),
+        shard.slots,
+        `${shard.master.ip}:${shard.master.port} ${shard.master.node_id.slice(0, 8)}`,
+        shard.replicas.map((r) => `${r.ip}:${r.port}${r.healthy ? '' : ' (down)'}`).join(', ') || '-',
+      ]);
+      console.log(`\n${renderTable(['SHARD', 'SLOTS', 'MASTER', 'REPLICAS'], rows)}`);
     });
 
   instance

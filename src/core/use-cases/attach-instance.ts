@@ -3,6 +3,7 @@ import { DomainError, invalidParameter } from '../errors.ts';
 import { isProjectId, newId } from '../ids.ts';
 import type { Instance, InstanceType, RedisEndpoint, SentinelSet } from '../instance.ts';
 import type { MetadataStore, RedisProbe } from '../ports.ts';
+import { discoverCluster } from './discover-cluster.ts';
 
 export interface AttachRequest {
   projectId: string;
@@ -41,15 +42,33 @@ export async function attachInstance(
     ? await deps.probe.locateMaster({ type: request.type, endpoint: request.endpoint, sentinel })
     : request.endpoint;
   const info = await deps.probe.probe(endpoint);
+  // A cluster node holds a fraction of the data: whatever --type said, the server's own word wins, so a
+  // cluster is never backed up as if one node were the whole.
+  const type = info.clusterEnabled ? 'cluster' : request.type;
+  if (type === 'cluster' && info.clusterEnabled === false) {
+    throw invalidParameter(
+      'type',
+      'Invalid type in the request: the server is not a cluster node (cluster_enabled:0).',
+    );
+  }
+  // Sentinel watches a master and its replicas, never a cluster's shards.
+  if (sentinel && type === 'cluster') {
+    throw invalidParameter(
+      'type',
+      'Invalid type in the request: the master the Sentinels name is a cluster node (cluster_enabled:1).',
+    );
+  }
+  const topology = type === 'cluster' ? await discoverCluster(deps.probe, endpoint, deps.clock.now()) : null;
   const instance: Instance = {
     id: newId(),
     projectId: request.projectId,
     name: request.name,
-    type: request.type,
+    type,
     endpoint,
     sentinel,
     engineVersion: info.engineVersion,
     createdAt: deps.clock.now(),
+    topology,
   };
   await deps.store.instances.insert(instance);
   return instance;

@@ -36,6 +36,13 @@ export async function createRestore(
     throw new DomainError('backup_not_found', 'The backup does not exist or has been deleted.');
   }
   const { record } = backup;
+  // A cluster backup holds one file per shard: restoring one of them would bring back a fraction of the data.
+  if (backup.detail.shards !== null) {
+    throw new DomainError(
+      'backup_not_ready',
+      'the backup record status is err when restore this instance: the backup cannot be restored: it is a cluster backup (one file per shard), and restore of cluster backups is not supported yet.',
+    );
+  }
   if (record.status !== 'succeed' || !record.restorable || backup.detail.fileKey === null) {
     const why =
       record.status !== 'succeed'

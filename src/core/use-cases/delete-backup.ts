@@ -1,3 +1,4 @@
+import { fileKeysOf } from '../backup-detail.ts';
 import { DomainError } from '../errors.ts';
 import type { BlobStore, MetadataStore } from '../ports.ts';
 import { findBackup } from './find-backup.ts';
@@ -30,7 +31,7 @@ export async function deleteBackup(
     }
     return;
   }
-  if (detail.fileKey) await deps.blobs.remove(detail.fileKey);
+  for (const key of fileKeysOf(detail)) await deps.blobs.remove(key);
 }
 
 function gone(): DomainError {

@@ -27,6 +27,13 @@ export async function verifyBackup(
   }
   // A file on another node's disk is not missing: that node can verify it.
   await requireHeldHere(deps, detail);
+  if (detail.shards !== null) {
+    // Each shard's file was checked (CRC-64, structure walk) as it was stored; a re-read of them all is to come.
+    throw new DomainError(
+      'backup_not_ready',
+      'The backup cannot be verified here: it is a cluster backup (one file per shard).',
+    );
+  }
   const file = await deps.blobs.open(detail.fileKey);
   if (!file) {
     await deps.store.backups.markFileMissing(backupId, FILE_GONE);
