@@ -7,7 +7,7 @@ import { authenticate } from '../../src/engine/resp/authenticate.ts';
 import { RespConnection, type RespReply } from '../../src/engine/resp/resp-connection.ts';
 import { parseReplicationInfo, type ReplicationInfo } from '../../src/engine/topology/replication-info.ts';
 import { command } from './redis-inspect.ts';
-import { freePort, startRedisServer, waitForPort, type RedisServer } from './redis-server.ts';
+import { freePort, serverOf, startRedisServer, type RedisServer } from './redis-server.ts';
 
 export const MASTER_NAME = 'orders';
 
@@ -95,21 +95,7 @@ async function startSentinel(masterPort: number, dataPassword?: string): Promise
   const child: ChildProcess = spawn('redis-server', [config, '--sentinel'], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  let output = '';
-  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  await waitForPort(port, child, () => output);
-  return {
-    port,
-    async stop() {
-      if (child.exitCode === null && child.signalCode === null) {
-        const exited = new Promise((resolve) => child.once('exit', resolve));
-        child.kill('SIGKILL');
-        await exited;
-      }
-      fs.rmSync(dir, { recursive: true, force: true });
-    },
-  };
+  return serverOf(child, port, dir);
 }
 
 /** INFO replication of a data node, parsed as the service reads it. */

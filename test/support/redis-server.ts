@@ -50,6 +50,14 @@ export async function startRedisServer(
     ],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
+  return serverOf(child, port, dir);
+}
+
+/**
+ * A server process just spawned on `port`, once it listens: stop() kills it and removes `dir`. A process that
+ * exits first fails the start with what it printed.
+ */
+export async function serverOf(child: ChildProcess, port: number, dir: string): Promise<RedisServer> {
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
