@@ -5,6 +5,7 @@ import https from 'node:https';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { attachLocalRedis } from '../support/cli-session.ts';
 import { fillSampleData } from '../support/redis-data.ts';
 import { startRedisServer, type RedisServer } from '../support/redis-server.ts';
 import { runCli, startServiceProcess, type ServiceProcess } from '../support/service-process.ts';
@@ -74,17 +75,7 @@ describe('the service serving HTTPS', () => {
   });
 
   it('takes signed CLI calls and serves download links over HTTPS', async () => {
-    const attached = await cli(
-      'instance',
-      'attach',
-      `redis://127.0.0.1:${redis.port}`,
-      '--project',
-      'p',
-      '--name',
-      'a',
-    );
-    assert.equal(attached.code, 0, attached.stderr);
-    const instanceId = attached.stdout.trim();
+    const instanceId = await attachLocalRedis(cli, redis.port, 'a', 'p');
     const created = await cli('backup', 'create', instanceId, '--wait');
     assert.equal(created.code, 0, created.stderr);
     const backupId = /^([0-9a-f-]{36}) succeed/m.exec(created.stdout)![1]!;

@@ -7,6 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import pg from 'pg';
+import { attachLocalRedis } from '../support/cli-session.ts';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.ts';
 import { fillSampleData, redisCli, snapshotOf } from '../support/redis-data.ts';
 import { startRedisServer, type RedisServer } from '../support/redis-server.ts';
@@ -81,18 +82,7 @@ describe('three service nodes on one PostgreSQL database and one bucket', () => 
 
   it('backs up through node 1 and lists the backup through node 2', async () => {
     const [node1, node2] = nodes as [ServiceProcess, ServiceProcess];
-    const attached = await cli(
-      node1,
-      'instance',
-      'attach',
-      `redis://127.0.0.1:${source.port}`,
-      '--project',
-      'p1',
-      '--name',
-      'src',
-    );
-    assert.equal(attached.code, 0, attached.stderr);
-    instanceId = attached.stdout.trim();
+    instanceId = await attachLocalRedis((...args) => cli(node1, ...args), source.port, 'src');
     const created = await cli(node1, 'backup', 'create', instanceId, '--wait');
     assert.equal(created.code, 0, created.stderr);
     const match = /^([0-9a-f-]{36}) succeed, .* sha256 ([0-9a-f]{64})$/m.exec(created.stdout);
@@ -129,18 +119,8 @@ describe('three service nodes on one PostgreSQL database and one bucket', () => 
 
   it('restores through node 2 into a second server with equal content', async () => {
     const node2 = nodes[1]!;
-    const attached = await cli(
-      node2,
-      'instance',
-      'attach',
-      `redis://127.0.0.1:${target.port}`,
-      '--project',
-      'p1',
-      '--name',
-      'dst',
-    );
-    assert.equal(attached.code, 0, attached.stderr);
-    const restored = await cli(node2, 'restore', 'create', attached.stdout.trim(), backupId, '--wait');
+    const targetId = await attachLocalRedis((...args) => cli(node2, ...args), target.port, 'dst');
+    const restored = await cli(node2, 'restore', 'create', targetId, backupId, '--wait');
     assert.equal(restored.code, 0, restored.stderr);
     const [copy, original] = [await snapshotOf(target.port), await snapshotOf(source.port)];
     assert.notEqual(original.digest, '0'.repeat(40));

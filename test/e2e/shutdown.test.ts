@@ -7,6 +7,7 @@ import { after, afterEach, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import SqliteDatabase from 'better-sqlite3';
 import { SHUTDOWN_MARGIN_MS } from '../../src/main.ts';
+import { attachLocalRedis } from '../support/cli-session.ts';
 import { startFakeMaster, type FakeMaster, type Step } from '../support/fake-master.ts';
 import { makeRdb, noise } from '../support/rdb-bytes.ts';
 import { runCli, startServiceProcess, type ServiceProcess } from '../support/service-process.ts';
@@ -65,17 +66,7 @@ describe('stopping the service', () => {
     const { service, dataDir } = await start(graceMs);
     const cli = (...args: string[]) =>
       runCli(['--endpoint', service.url, ...args], { DCS_DATA_DIR: dataDir });
-    const attached = await cli(
-      'instance',
-      'attach',
-      `redis://127.0.0.1:${master.port}`,
-      '--project',
-      'p1',
-      '--name',
-      'slow',
-    );
-    assert.equal(attached.code, 0, attached.stderr);
-    const instanceId = attached.stdout.trim();
+    const instanceId = await attachLocalRedis(cli, master.port, 'slow');
     const backupId = (await cli('backup', 'create', instanceId)).stdout.trim();
     for (let i = 0; i < 100; i++) {
       const shown = JSON.parse((await cli('backup', 'show', instanceId, backupId)).stdout) as {

@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { attachLocalRedis } from '../support/cli-session.ts';
 import { startCliSession, type CliSession } from '../support/cli-session.ts';
 import { fillSampleData, snapshotOf } from '../support/redis-data.ts';
 import { startRedisServer, type RedisServer } from '../support/redis-server.ts';
@@ -180,17 +181,8 @@ describe('storage migrate: moving a data directory’s backups into a bucket (s3
     }
     const target = await startRedisServer();
     try {
-      const attached = await cli(
-        'instance',
-        'attach',
-        `redis://127.0.0.1:${target.port}`,
-        '--project',
-        'p1',
-        '--name',
-        'dst',
-      );
-      assert.equal(attached.code, 0, attached.stderr);
-      const restored = await cli('restore', 'create', attached.stdout.trim(), backups[1]!.id, '--wait');
+      const targetId = await attachLocalRedis(cli, target.port, 'dst');
+      const restored = await cli('restore', 'create', targetId, backups[1]!.id, '--wait');
       assert.equal(restored.code, 0, restored.stdout + restored.stderr);
       assert.deepEqual(await snapshotOf(target.port), await snapshotOf(redis.port));
     } finally {

@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { attachLocalRedis } from '../support/cli-session.ts';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.ts';
 import { fillSampleData, snapshotOf } from '../support/redis-data.ts';
 import { startRedisServer, type RedisServer } from '../support/redis-server.ts';
@@ -70,20 +71,8 @@ describe('two service processes with their own directories on one PostgreSQL', (
     const dir1 = dataDir();
     node1 = await start(dir1);
     credentials = path.join(dir1, 'credentials.json');
-    const attach = async (port: number, name: string) => {
-      const attached = await cli(
-        node1,
-        'instance',
-        'attach',
-        `redis://127.0.0.1:${port}`,
-        '--project',
-        'p1',
-        '--name',
-        name,
-      );
-      assert.equal(attached.code, 0, attached.stderr);
-      return attached.stdout.trim();
-    };
+    const attach = (port: number, name: string) =>
+      attachLocalRedis((...args) => cli(node1!, ...args), port, name);
     instanceId = await attach(source.port, 'src');
     targetId = await attach(target.port, 'dst');
     // Taken while node 1 is the only process: its file is in node 1's directory.

@@ -31,22 +31,30 @@ export async function startCliSession(
     service,
     dataDir,
     cli,
-    async attach(port, name) {
-      const attached = await cli(
-        'instance',
-        'attach',
-        `redis://127.0.0.1:${port}`,
-        '--project',
-        'p1',
-        '--name',
-        name,
-      );
-      assert.equal(attached.code, 0, attached.stderr);
-      return attached.stdout.trim();
-    },
+    attach: (port, name) => attachLocalRedis(cli, port, name),
     async close() {
       await service.stop();
       fs.rmSync(parent, { recursive: true, force: true });
     },
   };
+}
+
+/** Attaches the redis-server on this machine at `port` through the CLI, asserting it worked; its instance id. */
+export async function attachLocalRedis(
+  cli: (...args: string[]) => Promise<CliResult>,
+  port: number,
+  name: string,
+  project = 'p1',
+): Promise<string> {
+  const attached = await cli(
+    'instance',
+    'attach',
+    `redis://127.0.0.1:${port}`,
+    '--project',
+    project,
+    '--name',
+    name,
+  );
+  assert.equal(attached.code, 0, attached.stderr);
+  return attached.stdout.trim();
 }
