@@ -149,4 +149,9 @@ export const ERROR_CATALOGUE: Record<DomainErrorCode, DcsErrorEntry> = {
     dcsCode: 'DCS.4950',
     message: 'The cluster does not serve every hash slot.',
   },
+  cluster_into_standalone: {
+    status: 400,
+    dcsCode: 'DCS.4955',
+    message: 'A cluster backup goes into a standalone instance only when asked for.',
+  },
 };

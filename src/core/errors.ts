@@ -47,6 +47,7 @@ export const DOMAIN_ERROR_CODES = [
   'storage_read_only',
   'file_on_other_node',
   'slots_uncovered',
+  'cluster_into_standalone',
 ] as const;
 
 export type DomainErrorCode = (typeof DOMAIN_ERROR_CODES)[number];

@@ -30,6 +30,11 @@ export interface RestoreDetail {
   startedAt: number | null;
   /** Counts and warnings of the finished (or failed) restore; null until it has any. */
   report: RestoreOutcome | null;
+  /**
+   * Asked for with the restore: a cluster backup may go into a standalone server, all its shards' keys in one
+   * keyspace (it changes what clients see, so it is never done unasked). Absent: false.
+   */
+  intoStandalone?: boolean;
 }
 
 export interface RestoreOutcome {
@@ -45,6 +50,8 @@ export interface RestoreOutcome {
   warnings: string[];
   /** host:port the keys went into: a master/standby instance's current master. Absent in older reports. */
   targetAddress?: string;
+  /** For a restore into a cluster: each master, the slots it serves and the keys it was given. */
+  targetShards?: { address: string; slots: string; keys: number }[];
 }
 
 export interface StoredRestore {

@@ -1,5 +1,6 @@
 import type { ContentSummary, ShardFile } from '../core/backup-detail.ts';
 import { PROGRESS_COMPLETE } from '../core/backup-record.ts';
+import { mergeContent } from '../core/merge-content.ts';
 import {
   describeSlotRanges,
   slotSpan,
@@ -27,10 +28,6 @@ export interface ClusterBackupContext {
   previous: number | undefined;
   fail(code: RecordErrorCode, message: string): Promise<void>;
 }
-
-/** Why a cluster backup cannot be restored yet, kept as the record's reason. */
-export const CLUSTER_RESTORE_UNSUPPORTED =
-  'restore of a cluster backup is not supported yet: download each shard file from its link';
 
 export const DEFAULT_SHARD_CONCURRENCY = 2;
 
@@ -188,8 +185,7 @@ export async function runClusterBackup(
       sizeBytes: size,
       bytesReceived: size,
       progressHundredths: PROGRESS_COMPLETE,
-      restorable: false,
-      errorMessage: CLUSTER_RESTORE_UNSUPPORTED,
+      restorable: true,
       sha256: null,
       rdbVersion: first.summary.rdbVersion,
       fileKey: plans[0]!.key,
@@ -219,22 +215,9 @@ function describeShard(plan: ShardPlan): string {
 
 /** What every shard's file holds, added up: the record's content is the cluster's. */
 function mergedContent(snapshots: StoredSnapshot[], at: number): ContentSummary {
-  const parts = snapshots.map(({ summary, found }) =>
-    contentOf({ ...found, sha256: summary.sha256, checksum: summary.checksum }, at),
+  return mergeContent(
+    snapshots.map(({ summary, found }) =>
+      contentOf({ ...found, sha256: summary.sha256, checksum: summary.checksum }, at),
+    ),
   );
-  const add = (maps: Record<string, number>[]) => {
-    const out: Record<string, number> = {};
-    for (const map of maps) for (const [k, v] of Object.entries(map)) out[k] = (out[k] ?? 0) + v;
-    return out;
-  };
-  const base = parts[0]!;
-  return {
-    ...base,
-    keysPerDb: add(parts.map((p) => p.keysPerDb)),
-    keysPerType: add(parts.map((p) => p.keysPerType)),
-    keysWithExpiry: parts.reduce((sum, p) => sum + p.keysWithExpiry, 0),
-    emptyKeys: parts.reduce((sum, p) => sum + (p.emptyKeys ?? 0), 0),
-    largestValueBytes: Math.max(...parts.map((p) => p.largestValueBytes)),
-    typeCodes: [...new Set(parts.flatMap((p) => p.typeCodes))].sort((a, b) => a - b),
-  };
 }

@@ -3,7 +3,17 @@ import { recordCode, type RecordErrorCode } from '../core/record-codes.ts';
 import { ACTIVE_RESTORE_STATUSES } from '../core/record-states.ts';
 import type { Clock } from '../core/clock.ts';
 import type { Job } from '../core/job.ts';
-import type { BlobStore, MetadataStore } from '../core/ports.ts';
+import type { BlobStore, MetadataStore, RedisProbe } from '../core/ports.ts';
+import type { Instance } from '../core/instance.ts';
+import {
+  type DestinationReport,
+  restoreRouted,
+  type RoutedTarget,
+} from '../engine/restore/cluster-restore.ts';
+import type { RestorePlan } from '../engine/restore/restore-plan.ts';
+import type { RestoreSource } from '../engine/restore/restore-types.ts';
+import type { TargetInfo } from '../engine/restore/target-probe.ts';
+import { nodeEndpoint, refreshTopology } from './shard-source.ts';
 import type { RestoreOutcome } from '../core/restore-record.ts';
 import { CommandRefused } from '../engine/restore/command-pipeline.ts';
 import { type BackupContent, describeRoutes } from '../engine/restore/restore-plan.ts';
@@ -17,6 +27,8 @@ import { heldElsewhere } from '../core/use-cases/file-holder.ts';
 
 export interface RestoreRunnerDeps {
   store: MetadataStore;
+  /** Reads a cluster target's topology before the restore. */
+  probe: RedisProbe;
   blobs: BlobStore;
   clock: Clock;
   /** How long the target may take to answer before the restore fails. */
@@ -56,52 +68,40 @@ export async function runRestoreJob(deps: RestoreRunnerDeps, job: Job, signal: A
     await fail(recordCode('toolFailed'), `cannot restore on this node: ${elsewhere}`);
     return;
   }
-  const size = fileKey === null ? undefined : await blobs.size(fileKey);
-  // A cluster backup's fileKey names one shard's file only: never restore it as if it were the whole.
-  if (backup?.detail.shards) {
-    await fail(
-      recordCode('toolFailed'),
-      'restore of a cluster backup (one file per shard) is not supported yet',
-    );
-    return;
-  }
-  if (!target || !backup || backup.record.status !== 'succeed' || fileKey === null || size === undefined) {
+  const sources = backup && fileKey !== null ? await restoreSources(blobs, backup.detail) : null;
+  if (!target || !backup || backup.record.status !== 'succeed' || sources === null) {
     await fail(
       recordCode('toolFailed'),
       'the backup or its file is gone (deleted or expired since the restore was asked for)',
     );
     return;
   }
-
-  // A restore goes into the current master: the one the Sentinels name now (a failover since the attach is
-  // followed), or the master a replica attached as master/standby follows.
-  let targetEndpoint = target.endpoint;
-  if (target.sentinel || target.type === 'master_standby') {
-    try {
-      targetEndpoint = (await locateMaster(target)).endpoint;
-    } catch (error) {
-      await fail(recordCode('toolFailed'), `cannot find the target's master: ${(error as Error).message}`);
-      return;
-    }
+  // Checked when the restore was asked for too; the instance may have been attached again since.
+  if (sources.length > 1 && target.type !== 'cluster' && !restore.detail.intoStandalone) {
+    await fail(
+      recordCode('toolFailed'),
+      'refused before anything was written to the target: the backup is of a cluster and the target is not one; ask with into_standalone to put every shard into it',
+    );
+    return;
   }
+
+  const targets = await restoreTargets(deps, target).catch(async (error: unknown) => {
+    await fail(recordCode('toolFailed'), `cannot find the target's masters: ${(error as Error).message}`);
+    return null;
+  });
+  if (targets === null) return;
+  const targetEndpoint = targets[0]!.endpoint;
+  const routed = sources.length > 1 || targets[0]!.slots !== null;
 
   let lastWrite = 0;
   let progressWrite: Promise<unknown> = Promise.resolve();
   let outcome: RestoreOutcome | null = null;
   try {
-    const report = await restoreRdb({
-      target: targetEndpoint,
-      source: {
-        sizeBytes: size,
-        open: async () => (await blobs.open(fileKey)) ?? gone(),
-        openRange: async (start, end) => (await blobs.open(fileKey, { start, end })) ?? gone(),
-        ...knownContent(backup.detail),
-      },
+    const common = {
       now: () => clock.now(),
       timeoutMs: deps.timeoutMs,
       signal,
-      ...(deps.fastPath ? { fastPath: deps.fastPath } : {}),
-      onStart: (plan, info, content) => {
+      onStart: (plan: RestorePlan, info: TargetInfo, content: BackupContent) => {
         outcome = {
           ...emptyOutcome(),
           targetAddress: addressOf(targetEndpoint),
@@ -112,8 +112,8 @@ export async function runRestoreJob(deps: RestoreRunnerDeps, job: Job, signal: A
         };
       },
       // Kept as they arise (a fallback from the fast path), so that a restore that then fails records them.
-      onWarning: (warning) => outcome?.warnings.push(warning),
-      onProgress: (bytes, total) => {
+      onWarning: (warning: string) => outcome?.warnings.push(warning),
+      onProgress: (bytes: number, total: number) => {
         const now = clock.now();
         if (now - lastWrite < PROGRESS_WRITE_INTERVAL_MS) return;
         lastWrite = now;
@@ -127,12 +127,24 @@ export async function runRestoreJob(deps: RestoreRunnerDeps, job: Job, signal: A
             .catch(() => undefined),
         );
       },
-    });
+    };
+    const report: RestoreReport & { destinations?: DestinationReport[] } = routed
+      ? await restoreRouted({ ...common, targets, sources })
+      : await restoreRdb({
+          ...common,
+          target: targetEndpoint,
+          source: sources[0]!,
+          ...(deps.fastPath ? { fastPath: deps.fastPath } : {}),
+        });
     await progressWrite;
     // A restore reaped meanwhile keeps its failed outcome: its target was written by a job nobody watched.
     await store.restores.transition(id, ['restoring'], 'succeed', {
       progressHundredths: PROGRESS_COMPLETE,
-      report: { ...outcomeOf(report, outcome), targetAddress: addressOf(targetEndpoint) },
+      report: {
+        ...outcomeOf(report, outcome),
+        targetAddress: addressOf(targetEndpoint),
+        ...shardsOf(report.destinations),
+      },
       updatedAt: clock.now(),
     });
   } catch (error) {
@@ -165,6 +177,55 @@ export async function runRestoreJob(deps: RestoreRunnerDeps, job: Job, signal: A
       );
     }
   }
+}
+
+/**
+ * The backup's files as restore reads them: each shard's of a cluster backup (in shard order), or its one file;
+ * null when one is gone.
+ */
+async function restoreSources(blobs: BlobStore, detail: BackupDetail): Promise<RestoreSource[] | null> {
+  const files = detail.shards
+    ? detail.shards.map((shard) => ({ key: shard.fileKey, sha256: shard.sha256 }))
+    : [{ key: detail.fileKey!, sha256: detail.sha256 }];
+  const sources: RestoreSource[] = [];
+  for (const file of files) {
+    const size = await blobs.size(file.key);
+    if (size === undefined) return null;
+    sources.push({
+      sizeBytes: size,
+      open: async () => (await blobs.open(file.key)) ?? gone(),
+      openRange: async (start, end) => (await blobs.open(file.key, { start, end })) ?? gone(),
+      // A shard's file has its own SHA-256 but no recorded content: its structure is read again.
+      ...(detail.shards ? {} : knownContent(detail)),
+    });
+  }
+  return sources;
+}
+
+/**
+ * Where a restore writes: the masters of a cluster now (its topology read again, every slot covered), each with
+ * its slots; else the current master: the one the Sentinels name now (a failover since the attach is followed),
+ * or the master a replica attached as master/standby follows, or the server attached.
+ */
+async function restoreTargets(deps: RestoreRunnerDeps, target: Instance): Promise<RoutedTarget[]> {
+  if (target.type === 'cluster') {
+    const topology = await refreshTopology(deps.probe, target.endpoint, target.topology, deps.clock.now());
+    return topology.shards.map((shard) => ({
+      endpoint: nodeEndpoint(target.endpoint, shard.master),
+      slots: [...shard.slots],
+    }));
+  }
+  const endpoint =
+    target.sentinel || target.type === 'master_standby'
+      ? (await locateMaster(target)).endpoint
+      : target.endpoint;
+  return [{ endpoint, slots: null }];
+}
+
+function shardsOf(destinations: DestinationReport[] | undefined): Pick<RestoreOutcome, 'targetShards'> {
+  const shards = (destinations ?? []).filter((d) => d.slots !== null);
+  if (shards.length === 0) return {};
+  return { targetShards: shards.map((d) => ({ address: d.address, slots: d.slots!, keys: d.keys })) };
 }
 
 /** What was recorded of the file when it was stored, if its read found nothing wrong. */

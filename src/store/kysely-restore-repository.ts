@@ -116,6 +116,7 @@ function toRow(stored: StoredRestore): RestoresTable {
     updated_at: record.updatedAt,
     started_at: detail.startedAt,
     report: detail.report === null ? null : JSON.stringify(detail.report),
+    into_standalone: detail.intoStandalone ? 1 : 0,
   };
 }
 
@@ -142,6 +143,7 @@ function fromRow(row: Selectable<RestoresTable>): StoredRestore {
       errorMessage: row.error_message,
       startedAt: row.started_at === null ? null : Number(row.started_at),
       report: row.report === null ? null : (JSON.parse(row.report) as RestoreOutcome),
+      intoStandalone: Number(row.into_standalone) === 1,
     },
   };
 }

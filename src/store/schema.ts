@@ -84,6 +84,7 @@ export interface RestoresTable {
   updated_at: number | null;
   started_at: number | null;
   report: string | null;
+  into_standalone: number;
 }
 
 export interface JobsTable {

@@ -175,14 +175,10 @@ describe('backups of a Redis Cluster: one record, one verified file per shard', 
     }
   });
 
-  it('refuses to restore a cluster backup before anything is written', async () => {
-    const response = await harness.app.inject({
-      method: 'POST',
-      url: `/v2/project-a/instances/${instanceId}/restores`,
-      payload: { backup_id: backupId },
-    });
-    assert.equal(response.statusCode, 400, response.body);
-    assert.match(response.json().error_msg, /cluster backup/);
+  it('offers a cluster backup for restore (cluster-restores.test.ts restores them)', async () => {
+    const detail = (await harness.app.inject(`${base()}/${backupId}`)).json();
+    assert.equal(detail.is_support_restore, 'TRUE');
+    assert.equal(detail.error_message, null);
   });
 
   it('the storage check marks a cluster backup missing when one shard file is gone', async () => {

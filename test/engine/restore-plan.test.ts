@@ -9,6 +9,7 @@ const target = (version: string, rdbVersion: number): TargetInfo => ({
   rdbVersion,
   maxmemory: 0,
   usedMemory: 0,
+  startupMemory: 0,
   clusterEnabled: false,
   databases: 16,
   protoMaxBulkLen: 512 * 1024 * 1024,

@@ -1,3 +1,4 @@
+import { RespRedisProbe } from '../../src/engine/redis-probe.ts';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -85,7 +86,11 @@ for (const kind of STORE_KINDS) {
       const job = (await store.jobs.claim('not-the-holder', NOW + 30_000))!;
       assert.equal(job.storeId, ELSEWHERE);
       clock.current = NOW + 40_000; // the holder has missed its heartbeats meanwhile
-      await runRestoreJob({ store, blobs, clock, timeoutMs: 1_000 }, job, new AbortController().signal);
+      await runRestoreJob(
+        { store, blobs, clock, probe: new RespRedisProbe(), timeoutMs: 1_000 },
+        job,
+        new AbortController().signal,
+      );
       const ended = (await store.restores.findById(restore.record.id))!;
       assert.equal(ended.record.status, 'failed');
       assert.equal(ended.record.errorCode, 'dcs.08.0001');

@@ -113,6 +113,16 @@ async function valueOf(session: Session, key: string, type: string): Promise<unk
   }
 }
 
+/** One key of the selected database as content: type, value and absolute expiry. */
+export async function keyContent(session: Session, name: string): Promise<KeyContent> {
+  const type = String(plain(await session.call('TYPE', name)));
+  return {
+    type,
+    value: await valueOf(session, name, type),
+    pttl: Number(plain(await session.call('PEXPIRETIME', name))),
+  };
+}
+
 /**
  * Every key of every database as content (type, value, TTL, and field TTLs where the server has them), and the
  * function libraries: what must be equal after a restore, across versions and encodings.
@@ -124,12 +134,8 @@ export async function contentOf(port: number, options: { fieldExpiry: boolean })
     for (let db = 0; db < 16; db++) {
       await session.call('SELECT', String(db));
       for (const name of plain(await session.call('KEYS', '*')) as string[]) {
-        const type = String(plain(await session.call('TYPE', name)));
-        const content: KeyContent = {
-          type,
-          value: await valueOf(session, name, type),
-          pttl: Number(plain(await session.call('PEXPIRETIME', name))),
-        };
+        const content = await keyContent(session, name);
+        const { type } = content;
         if (type === 'hash' && options.fieldExpiry) {
           const fields = Object.keys(content.value as object);
           const ttls = plain(

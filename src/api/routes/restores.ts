@@ -20,6 +20,8 @@ const restoreBody = {
   properties: {
     backup_id: { type: 'string' },
     remark: { type: ['string', 'null'] },
+    // An extension: a cluster backup into a standalone instance, all shards in one keyspace.
+    into_standalone: { type: 'boolean' },
   },
 } as const;
 
@@ -31,7 +33,11 @@ export function registerRestoreRoutes(app: FastifyInstance, deps: AppDeps): void
     async (request) => {
       const projectId = projectIdFrom(request.params);
       const instanceId = instanceIdFrom(request.params);
-      const body = request.body as { backup_id: string; remark?: string | null };
+      const body = request.body as {
+        backup_id: string;
+        remark?: string | null;
+        into_standalone?: boolean;
+      };
       if (!isUuid(body.backup_id)) {
         throw new DomainError('backup_not_found', 'The backup does not exist or has been deleted.');
       }
@@ -41,6 +47,7 @@ export function registerRestoreRoutes(app: FastifyInstance, deps: AppDeps): void
         backupId: body.backup_id,
         remark: body.remark ?? null,
         requestId: request.id,
+        intoStandalone: body.into_standalone === true,
       });
       request.log.info({ instanceId, restoreId: record.id, backupId: record.backupId }, 'restore queued');
       return { restore_id: record.id };

@@ -42,6 +42,12 @@ export function restoreDetailToWire({ record, detail }: StoredRestore) {
     function_libraries: report?.functionLibraries ?? null,
     warnings: report?.warnings ?? [],
     target_address: report?.targetAddress ?? null,
+    into_standalone: detail.intoStandalone === true,
+    target_shards: (report?.targetShards ?? []).map((shard) => ({
+      address: shard.address,
+      slots: shard.slots,
+      keys: shard.keys,
+    })),
   };
 }
 
@@ -91,5 +97,13 @@ export const restoreDetailWireSchema = {
     function_libraries: nullableInteger,
     warnings: { type: 'array', items: { type: 'string' } },
     target_address: nullableString,
+    into_standalone: { type: 'boolean' },
+    target_shards: {
+      type: 'array',
+      items: {
+        type: 'object',
+        properties: { address: { type: 'string' }, slots: { type: 'string' }, keys: { type: 'integer' } },
+      },
+    },
   },
 } as const;

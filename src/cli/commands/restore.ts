@@ -41,19 +41,30 @@ export function registerRestore(program: Command, client: () => ServiceClient): 
     .description('restore a backup (of this or another instance of the project) into the instance')
     .option('--project <project_id>', PROJECT_HELP)
     .option('--remark <text>', 'description, up to 128 characters')
+    .option(
+      '--into-standalone',
+      'put every shard of a cluster backup into this standalone instance (changes what clients see)',
+    )
     .option('--wait', 'show progress and exit 0 only when the restore succeeded')
     .option('--json', 'print the final record as JSON')
     .action(
       async (
         instanceId: string,
         backupId: string,
-        options: { project?: string; remark?: string; wait?: boolean; json?: boolean },
+        options: {
+          project?: string;
+          remark?: string;
+          intoStandalone?: boolean;
+          wait?: boolean;
+          json?: boolean;
+        },
       ) => {
         const api = client();
         const base = restoresPath(await resolveProject(api, instanceId, options.project), instanceId);
         const { restore_id: restoreId } = await api.post<{ restore_id: string }>(base, {
           backup_id: backupId,
           ...(options.remark === undefined ? {} : { remark: options.remark }),
+          ...(options.intoStandalone ? { into_standalone: true } : {}),
         });
         if (!options.wait) {
           console.log(options.json ? JSON.stringify({ restore_id: restoreId }) : restoreId);

@@ -17,6 +17,8 @@ export interface CreateRestoreRequest {
   remark: string | null;
   /** The request asking for it, kept on the job for its log lines. */
   requestId?: string;
+  /** A cluster backup may go into a standalone instance only when this is asked for. */
+  intoStandalone?: boolean;
 }
 
 /**
@@ -28,7 +30,7 @@ export async function createRestore(
   request: CreateRestoreRequest,
 ): Promise<StoredRestore> {
   const { store } = deps;
-  await requireInstance(store, request.projectId, request.instanceId);
+  const target = await requireInstance(store, request.projectId, request.instanceId);
   checkRemark(request.remark);
   const backup = await store.backups.findById(request.backupId);
   const source = backup && (await store.instances.findById(backup.record.instanceId));
@@ -36,11 +38,12 @@ export async function createRestore(
     throw new DomainError('backup_not_found', 'The backup does not exist or has been deleted.');
   }
   const { record } = backup;
-  // A cluster backup holds one file per shard: restoring one of them would bring back a fraction of the data.
-  if (backup.detail.shards !== null) {
+  // All the shards of a cluster in one keyspace changes what clients see (keys of every slot on one server):
+  // done only when asked for.
+  if (backup.detail.shards !== null && target.type !== 'cluster' && request.intoStandalone !== true) {
     throw new DomainError(
-      'backup_not_ready',
-      'the backup record status is err when restore this instance: the backup cannot be restored: it is a cluster backup (one file per shard), and restore of cluster backups is not supported yet.',
+      'cluster_into_standalone',
+      'The backup is of a cluster (one file per shard) and the instance is not a cluster: restore it into a standalone instance only by asking with into_standalone: true.',
     );
   }
   if (record.status !== 'succeed' || !record.restorable || backup.detail.fileKey === null) {
@@ -71,7 +74,13 @@ export async function createRestore(
       createdAt: now,
       updatedAt: null,
     },
-    detail: { sourceInstanceId: record.instanceId, errorMessage: null, startedAt: null, report: null },
+    detail: {
+      sourceInstanceId: record.instanceId,
+      errorMessage: null,
+      startedAt: null,
+      report: null,
+      intoStandalone: request.intoStandalone === true,
+    },
   };
   // Bound to the backup's store: of the processes sharing the database, one that can read the file runs it.
   const job = queuedJob(

@@ -2,6 +2,7 @@ import type { ContentSummary, StoredBackup } from '../backup-detail.ts';
 import type { Clock } from '../clock.ts';
 import { DomainError } from '../errors.ts';
 import type { BlobStore, MetadataStore, RdbFindings, RdbInspector } from '../ports.ts';
+import { mergeContent } from '../merge-content.ts';
 import { findBackup } from './find-backup.ts';
 import { requireHeldHere } from './file-holder.ts';
 
@@ -27,27 +28,37 @@ export async function verifyBackup(
   }
   // A file on another node's disk is not missing: that node can verify it.
   await requireHeldHere(deps, detail);
-  if (detail.shards !== null) {
-    // Each shard's file was checked (CRC-64, structure walk) as it was stored; a re-read of them all is to come.
-    throw new DomainError(
-      'backup_not_ready',
-      'The backup cannot be verified here: it is a cluster backup (one file per shard).',
-    );
+  // A cluster backup's files are read one after another, each against its own SHA-256; a problem names the shard.
+  const files = detail.shards
+    ? detail.shards.map((shard) => ({
+        key: shard.fileKey,
+        sha256: shard.sha256,
+        name: `shard ${shard.index}: `,
+      }))
+    : [{ key: detail.fileKey, sha256: detail.sha256, name: '' }];
+  const read: { summary: ContentSummary; checksum: RdbFindings['checksum'] }[] = [];
+  for (const { key, sha256, name } of files) {
+    const file = await deps.blobs.open(key);
+    if (!file) {
+      await deps.store.backups.markFileMissing(backupId, FILE_GONE);
+      throw new DomainError('backup_not_ready', `The backup cannot be verified: ${name}${FILE_GONE}.`);
+    }
+    const findings = await deps.inspector.inspect(file, { deep: true, checksums: true });
+    const sha256Matches = sha256 === null || findings.sha256 === sha256;
+    const found =
+      findings.problem ??
+      (sha256Matches ? null : 'the file has changed since it was stored (its SHA-256 differs)');
+    const problem = found === null ? null : `${name}${found}`;
+    read.push({
+      summary: summaryOf(findings, { deep: true, at: deps.clock.now(), sha256Matches, problem }),
+      checksum: findings.checksum,
+    });
   }
-  const file = await deps.blobs.open(detail.fileKey);
-  if (!file) {
-    await deps.store.backups.markFileMissing(backupId, FILE_GONE);
-    throw new DomainError('backup_not_ready', `The backup cannot be verified: ${FILE_GONE}.`);
-  }
-  const findings = await deps.inspector.inspect(file, { deep: true, checksums: true });
-  const sha256Matches = detail.sha256 === null || findings.sha256 === detail.sha256;
-  const problem =
-    findings.problem ??
-    (sha256Matches ? null : 'the file has changed since it was stored (its SHA-256 differs)');
-  const summary = summaryOf(findings, { deep: true, at: deps.clock.now(), sha256Matches, problem });
-  const restorable = problem === null && findings.checksum === 'ok';
-  const errorMessage =
-    problem ?? (findings.checksum === 'ok' ? null : 'the source writes RDB files without a checksum');
+  const summary = mergeContent(read.map((part) => part.summary));
+  const { problem } = summary;
+  const checksummed = read.every((part) => part.checksum === 'ok');
+  const restorable = problem === null && checksummed;
+  const errorMessage = problem ?? (checksummed ? null : 'the source writes RDB files without a checksum');
   // Only onto a backup still stored: one deleted or expired during the read keeps its state and flags.
   const stillStored = await deps.store.backups.transition(backupId, ['succeed'], 'succeed', {
     content: summary,

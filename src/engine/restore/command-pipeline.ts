@@ -22,6 +22,11 @@ export class CommandRefused extends Error {
  */
 export type CommandLabel = string | object;
 
+/** Takes over a command a cluster node redirected ("MOVED 3999 127.0.0.1:6381"); false: it is a refusal. */
+export type RedirectHandler = (label: CommandLabel, message: string) => boolean;
+
+const REDIRECTION = /^(MOVED|ASK) /;
+
 /** Commands are gathered into one write of about this size: one system call per batch, not per key. */
 const BATCH_BYTES = 256 * 1024;
 
@@ -47,15 +52,27 @@ export class CommandPipeline {
   readonly #scanner = new ReplyScanner();
 
   readonly #describe: (label: object) => string;
+  readonly #redirect: RedirectHandler | undefined;
 
+  /**
+   * `redirect` is offered each -MOVED and -ASK answer (a cluster node saying another serves the key's slot) with
+   * the command's label; when it takes the command over (returns true) the answer is not a refusal.
+   */
   constructor(
     connection: RespConnection,
     window: PipelineWindow,
     describe: (label: object) => string = String,
+    redirect?: RedirectHandler,
   ) {
     this.#connection = connection;
     this.#window = window;
     this.#describe = describe;
+    this.#redirect = redirect;
+  }
+
+  /** Why the pipeline stopped (a refusal or the connection failing); null while it works. */
+  get failure(): Error | null {
+    return this.#failure;
   }
 
   get #pending(): number {
@@ -230,9 +247,9 @@ export class CommandPipeline {
         const chunk = await this.#connection.nextChunk();
         if (chunk === null) throw new RedisWireError('disconnected', 'the server closed the connection');
         const { replies, errors } = this.#scanner.push(chunk);
-        const refusal = errors[0];
-        if (refusal) {
+        for (const refusal of errors) {
           const label = this.#labels[this.#head + refusal.index] ?? 'a command';
+          if (REDIRECTION.test(refusal.message) && this.#redirect?.(label, refusal.message)) continue;
           const name = typeof label === 'string' ? label : this.#describe(label);
           throw new CommandRefused(`${name} was refused: ${refusal.message}`);
         }

@@ -5,7 +5,7 @@ import { restoreByReplication } from './replication-fast-path.ts';
 import { restoreLabel } from './restore-commands.ts';
 import { confirmKeyCount, expectedFromContent, KeyCountMismatch } from './restore-confirm.ts';
 import { flushTarget } from './restore-flush.ts';
-import { loadKeys } from './restore-load.ts';
+import { emptyLoadResult, type KeyDestination, loadKeys } from './restore-load.ts';
 import { type PreparedRestore, prepareRestore } from './restore-preflight.ts';
 import type { RestoreOptions, RestoreReport } from './restore-types.ts';
 import type { RdbKeyRecord } from '../rdb/rdb-reader.ts';
@@ -77,7 +77,22 @@ export async function restoreRdb(options: RestoreOptions): Promise<RestoreReport
       restoreLabel(label as RdbKeyRecord, prepared.content.magic),
     );
     report.functionLibraries = await flushTarget(pipeline, prepared);
-    const loaded = await loadKeys(pipeline, prepared, { ...options, captureLimit }, report);
+    const destination: KeyDestination = {
+      pipeline,
+      plan: prepared.plan,
+      target: prepared.target,
+      db: 0,
+      result: emptyLoadResult(),
+    };
+    await loadKeys(
+      options.source,
+      prepared.content.magic,
+      () => destination,
+      { ...options, captureLimit },
+      report,
+    );
+    await pipeline.drain();
+    const loaded = destination.result;
     if (loaded.droppedFieldExpiries > 0) {
       warn(`${loaded.droppedFieldExpiries} hash field expiry times were not carried over`);
     }

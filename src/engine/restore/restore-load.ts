@@ -4,10 +4,11 @@ import { decodeValue } from '../rdb/value-decoder.ts';
 import type { CommandPipeline } from './command-pipeline.ts';
 import { rewriteKey } from './command-rewrite.ts';
 import { encodedOptions, printable, restoreLabel, sendStreamedRestore } from './restore-commands.ts';
-import type { PreparedRestore } from './restore-preflight.ts';
-import type { RestoreOptions, RestoreReport } from './restore-types.ts';
+import type { RestorePlan } from './restore-plan.ts';
+import type { RestoreOptions, RestoreReport, RestoreSource } from './restore-types.ts';
+import type { TargetInfo } from './target-probe.ts';
 
-/** What the load wrote, for the confirm phase. */
+/** What the load wrote into one server, for the confirm phase. */
 export interface LoadResult {
   keysWritten: number;
   /** Keys written that the target may drop by itself before it is counted (an expiry, or field expiries). */
@@ -15,22 +16,47 @@ export interface LoadResult {
   droppedFieldExpiries: number;
 }
 
+/** A server keys are written into: its pipeline, how this file's keys go into it, and what it was given. */
+export interface KeyDestination {
+  pipeline: CommandPipeline;
+  /** The plan for the file being loaded into this server. */
+  plan: RestorePlan;
+  target: TargetInfo;
+  /** The database the pipeline's connection has selected. */
+  db: number;
+  result: LoadResult;
+}
+
+export function emptyLoadResult(): LoadResult {
+  return { keysWritten: 0, keysThatMayVanish: 0, droppedFieldExpiries: 0 };
+}
+
+/** How a load reads its file and reports: the restore's options, and where progress counts from. */
+export interface LoadOptions extends Pick<RestoreOptions, 'now' | 'signal' | 'onProgress'> {
+  captureLimit: number;
+  /** Bytes of earlier files, and of all files, when a restore loads several (a cluster backup's shards). */
+  progressBase?: number;
+  progressTotal?: number;
+}
+
 /**
- * Writes every key of the file into the flushed target, in file order through the pipeline: RESTORE with the
- * payload as stored (or relabelled), a key rebuilt with commands where the target does not know its type, a
- * value too large to hold streamed from the file. Keys already expired and keys holding an empty collection
- * are left out, as Redis leaves them out when it loads the file. Function libraries went in with the flush.
+ * Writes every key of the file into the flushed target, in file order, each through the pipeline of the server
+ * `destinationOf` names (one server, or the master owning the key's slot): RESTORE with the payload as stored
+ * (or relabelled), a key rebuilt with commands where the target does not know its type, a value too large to
+ * hold streamed from the file. Keys already expired and keys holding an empty collection are left out, as Redis
+ * leaves them out when it loads the file. Function libraries went in with the flush. The caller drains the
+ * pipelines.
  */
 export async function loadKeys(
-  pipeline: CommandPipeline,
-  prepared: PreparedRestore,
-  options: RestoreOptions & { captureLimit: number },
+  source: RestoreSource,
+  magic: 'REDIS' | 'VALKEY' | null,
+  destinationOf: (record: RdbKeyRecord) => KeyDestination,
+  options: LoadOptions,
   report: RestoreReport,
-): Promise<LoadResult> {
-  const { source, signal } = options;
-  const { plan, target } = prepared;
-  const result: LoadResult = { keysWritten: 0, keysThatMayVanish: 0, droppedFieldExpiries: 0 };
-  let db = 0;
+): Promise<void> {
+  const { signal } = options;
+  const base = options.progressBase ?? 0;
+  const total = options.progressTotal ?? source.sizeBytes;
   const parserOffset = { value: 0 };
   for await (const events of readRdb(countingBytes(await source.open(), parserOffset), {
     captureLimit: options.captureLimit,
@@ -43,9 +69,11 @@ export async function loadKeys(
         report.keysEmpty++;
         continue;
       }
-      if (record.db !== db) {
+      const destination = destinationOf(record);
+      const { pipeline, plan, target, result } = destination;
+      if (record.db !== destination.db) {
         await pipeline.send(['SELECT', record.db], `SELECT ${record.db}`);
-        db = record.db;
+        destination.db = record.db;
       }
       if (record.expireAtMs !== null && record.expireAtMs <= options.now()) {
         report.keysExpired++;
@@ -63,7 +91,7 @@ export async function loadKeys(
         }
         const rewrite = rewriteKey(
           record.key,
-          decodeValue(record.type, record.value, prepared.content.magic ?? 'REDIS'),
+          decodeValue(record.type, record.value, magic ?? 'REDIS'),
           record.expireAtMs,
           target.rdbVersion,
           options.now(),
@@ -76,24 +104,22 @@ export async function loadKeys(
         report.keysRewritten++;
         continue;
       }
-      await sendRestore(pipeline, prepared, options, record, report);
+      await sendRestore(pipeline, plan, source, magic, record, report);
       if (route === 'relabel') report.keysRelabelled++;
       else report.keysRestored++;
     }
-    options.onProgress?.(parserOffset.value, source.sizeBytes);
+    options.onProgress?.(base + parserOffset.value, total);
   }
-  await pipeline.drain();
-  return result;
 }
 
 async function sendRestore(
   pipeline: CommandPipeline,
-  prepared: PreparedRestore,
-  options: RestoreOptions,
+  plan: RestorePlan,
+  source: RestoreSource,
+  magic: 'REDIS' | 'VALKEY' | null,
   record: RdbKeyRecord,
   report: RestoreReport,
 ): Promise<void> {
-  const { plan, content } = prepared;
   if (record.value) {
     const wait = pipeline.sendRestore(
       record.key,
@@ -107,13 +133,7 @@ async function sendRestore(
     if (wait) await wait;
     return;
   }
-  await sendStreamedRestore(
-    pipeline,
-    options.source,
-    record,
-    plan.footerVersion,
-    restoreLabel(record, content.magic),
-  );
+  await sendStreamedRestore(pipeline, source, record, plan.footerVersion, restoreLabel(record, magic));
   report.keysStreamed++;
 }
 

@@ -55,7 +55,11 @@ export interface BackupContent {
 export function planRestore(
   inspection: BackupContent,
   target: TargetInfo,
-  limits: { rewriteHoldBytes: number },
+  limits: {
+    rewriteHoldBytes: number;
+    /** The caller sends each key to the cluster master serving its slot (cluster-restore.ts). */
+    routedBySlot?: boolean;
+  },
 ): RestorePlan {
   const problems: string[] = [];
   const warnings: string[] = [];
@@ -116,9 +120,13 @@ export function planRestore(
   }
   const dbs = Object.keys(inspection.keysPerDb).map(Number);
   const highest = dbs.length > 0 ? Math.max(...dbs) : 0;
-  if (target.clusterEnabled)
-    problems.push('the target runs in cluster mode, which restore does not support yet');
-  else if (highest >= target.databases) {
+  if (target.clusterEnabled && !limits.routedBySlot) {
+    problems.push(
+      'the target runs in cluster mode: restore into it as a cluster instance, so that each key goes to the master serving its slot',
+    );
+  } else if (target.clusterEnabled && highest > 0) {
+    problems.push(`the backup has keys in database ${highest}, and a cluster has only database 0`);
+  } else if (highest >= target.databases) {
     problems.push(
       `the backup has keys in database ${highest}, and the target has only ${target.databases} databases`,
     );

@@ -40,7 +40,7 @@ export async function prepareRestore(
  * proves the bytes unchanged; otherwise (or when the record predates the count of empty keys) the whole
  * structure is walked and the CRC-64 checked.
  */
-async function readBackupContent(source: RestoreSource): Promise<BackupContent> {
+export async function readBackupContent(source: RestoreSource): Promise<BackupContent> {
   if (source.known && source.known.content.emptyKeys !== undefined) {
     const hash = createHash('sha256');
     for await (const chunk of (await source.open()) as AsyncIterable<Buffer>) hash.update(chunk);
@@ -55,7 +55,7 @@ async function readBackupContent(source: RestoreSource): Promise<BackupContent> 
 }
 
 /** The function libraries at the head of the file: read up to the first key, where the keyspace starts. */
-async function readFunctions(source: RestoreSource): Promise<Buffer[]> {
+export async function readFunctions(source: RestoreSource): Promise<Buffer[]> {
   const functions: Buffer[] = [];
   const file = await source.open();
   try {

@@ -20,9 +20,10 @@ export async function checkTargetPermits(
   plan: RestorePlan,
   content: BackupContent,
   target: TargetInfo,
+  probeKey = `dcs-backup:permits:${randomBytes(8).toString('hex')}`,
 ): Promise<void> {
   await checkDatabases(connection, content);
-  await checkCommands(connection, commandsToSend(plan, content, target));
+  await checkCommands(connection, commandsToSend(plan, content, target, probeKey));
 }
 
 async function checkDatabases(connection: RespConnection, content: BackupContent): Promise<void> {
@@ -71,8 +72,12 @@ function commandName(command: string[]): string {
 }
 
 /** One of each command the restore will send, with a key of its own. */
-function commandsToSend(plan: RestorePlan, content: BackupContent, target: TargetInfo): string[][] {
-  const key = `dcs-backup:permits:${randomBytes(8).toString('hex')}`;
+function commandsToSend(
+  plan: RestorePlan,
+  content: BackupContent,
+  target: TargetInfo,
+  key: string,
+): string[][] {
   const commands: string[][] = [['FLUSHALL']];
   if (target.rdbVersion >= FUNCTIONS_SINCE_RDB) {
     commands.push(content.functions > 0 ? ['FUNCTION', 'RESTORE', 'x', 'FLUSH'] : ['FUNCTION', 'FLUSH']);

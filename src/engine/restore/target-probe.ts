@@ -12,6 +12,8 @@ export interface TargetInfo {
   /** 0 when the target has no memory limit. */
   maxmemory: number;
   usedMemory: number;
+  /** What the server used when it started, empty (used_memory_startup): what it needs besides its keys. */
+  startupMemory: number;
   clusterEnabled: boolean;
   databases: number;
   /** The largest single argument the target accepts. */
@@ -33,24 +35,28 @@ async function configNumber(connection: RespConnection, name: string): Promise<n
  * (of an existing key, or of a short-lived probe key) rather than guessed from the version string: Valkey reports
  * a Redis-compatible version of its own.
  */
-export async function probeTarget(connection: RespConnection): Promise<TargetInfo> {
+export async function probeTarget(
+  connection: RespConnection,
+  probeKey = `dcs-backup:probe:${randomBytes(8).toString('hex')}`,
+): Promise<TargetInfo> {
   const infoReply = await connection.call('INFO');
   if (infoReply.type !== 'bulk')
     throw new RedisWireError('refused', `INFO refused: ${String(infoReply.value)}`);
   const info = infoReply.value;
   return {
     version: parseServerVersion(info),
-    rdbVersion: await dumpVersion(connection),
+    rdbVersion: await dumpVersion(connection, probeKey),
     maxmemory: Number(infoField(info, 'maxmemory') ?? 0),
     usedMemory: Number(infoField(info, 'used_memory') ?? 0),
+    startupMemory: Number(infoField(info, 'used_memory_startup') ?? 0),
     clusterEnabled: infoField(info, 'cluster_enabled') === '1',
     databases: (await configNumber(connection, 'databases')) ?? 16,
     protoMaxBulkLen: (await configNumber(connection, 'proto-max-bulk-len')) ?? DEFAULT_BULK_LIMIT,
   };
 }
 
-async function dumpVersion(connection: RespConnection): Promise<number> {
-  const probeKey = `dcs-backup:probe:${randomBytes(8).toString('hex')}`;
+/** The probe key is one of the target's own slots when it is a cluster master (else it would be redirected). */
+async function dumpVersion(connection: RespConnection, probeKey: string): Promise<number> {
   const set = await connection.call('SET', probeKey, 'x', 'PX', '60000');
   if (set.type === 'error') throw new RedisWireError('refused', `cannot write to the target: ${set.value}`);
   try {
