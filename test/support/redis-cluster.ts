@@ -9,7 +9,9 @@ import {
   type ReplicationInfo,
 } from '../../src/engine/topology/replication-info.ts';
 import { redisCli } from './redis-data.ts';
+import { RespRedisProbe } from '../../src/engine/redis-probe.ts';
 import { command } from './redis-inspect.ts';
+import { localEndpoint } from './replica-pair.ts';
 import { startRedisServer, type RedisServer } from './redis-server.ts';
 
 const run = promisify(execFile);
@@ -145,10 +147,10 @@ export async function waitForReplicasInStep(cluster: RedisCluster, attempts = 40
 }
 
 /**
- * Waits until every master's replicas are what a backup's choice of source calls healthy: seen online by their
- * master within the lag and offset bounds, and reporting their own link up and recently heard from
- * (choose-backup-source.ts's rule, which is stricter than the shard chooser's link check). Equal offsets alone
- * say nothing of the replica's own view of its link, which is what a backup reads first.
+ * Waits until every replica is what a backup's choice of source takes: seen online by its master within the lag
+ * and offset bounds, reporting its own link up and recently heard from (choose-backup-source.ts's rule, stricter
+ * than the shard chooser's link check), and called online in every node's CLUSTER SHARDS. Equal offsets alone
+ * say neither what the replica thinks of its link nor what the node the topology is read from thinks of it.
  */
 export async function waitForHealthyReplicas(cluster: RedisCluster, attempts = 400): Promise<void> {
   const bounds = DEFAULT_REPLICA_BOUNDS;
@@ -176,10 +178,27 @@ export async function waitForHealthyReplicas(cluster: RedisCluster, attempts = 4
         return replicas.length > 0 && replicas.every(Boolean);
       }),
     ).catch(() => [false]);
-    if (masters.length > 0 && healthy.every(Boolean)) return;
+    if (masters.length > 0 && healthy.every(Boolean) && (await everyNodeSeesReplicasOnline(cluster))) return;
     await sleep(50);
   }
   throw new Error("the replicas did not become healthy sources (link up, within the chooser's bounds)");
+}
+
+/**
+ * Whether every node's CLUSTER SHARDS, which the backup reads its topology from, calls every replica online: a
+ * node calls a replica "loading" until gossip brought it the replica's replication offset, and the shard
+ * chooser passes over replicas not online.
+ */
+async function everyNodeSeesReplicasOnline(cluster: RedisCluster): Promise<boolean> {
+  const probe = new RespRedisProbe();
+  const views = await Promise.all(
+    cluster.nodes.map((node) => probe.shards(localEndpoint(node.port)).catch(() => null)),
+  );
+  return views.every(
+    (shards) =>
+      shards !== null &&
+      shards.every((shard) => shard.replicas.length > 0 && shard.replicas.every((r) => r.healthy)),
+  );
 }
 
 /** The sum of DBSIZE over the given nodes. */
