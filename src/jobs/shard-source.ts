@@ -111,7 +111,8 @@ export async function chooseShardSourceAgain(
 
 /**
  * Whether the shard's nodes that answer say what the topology says of them: the master answers INFO without
- * master_link_status, a replica with it. Nodes that do not answer say nothing against it.
+ * master_link_status, a replica with it. Nodes that do not answer say nothing against it. (A user not allowed
+ * INFO makes every node look like a master: the reads then end after their few attempts, a second or two.)
  */
 async function rolesAgree(probe: RedisProbe, endpoint: RedisEndpoint, shard: ClusterShard): Promise<boolean> {
   const linkOf = (node: ClusterNode) =>
