@@ -290,7 +290,9 @@ describe('backups of a Redis Cluster: one record, one verified file per shard', 
     await waitForHealthyReplicas(cluster);
     const oldMaster = await slotOwnerPort(cluster, 0);
     const source = await replicaOf(cluster, oldMaster);
-    // ~550 keys at 5 ms each: the first transfer cannot end before the failover drops it.
+    // ~550 keys at 4 ms each: the snapshot is still being written when the replica is promoted (a manual
+    // failover takes a few cluster ticks of 100 ms); the promoted node then drops the sync, once that snapshot
+    // ends, without sending it.
     const id = await backUpSlowlyFrom(source, 4000);
     await redisCli(source, ['CLUSTER', 'FAILOVER']);
     await harness.worker.idle();
