@@ -3,6 +3,7 @@
  * instance, alternating, over several rounds, and reads the service's peak RSS (VmHWM) per dataset size.
  *
  *   npm run bench:backup -- [--sizes 200,1000] [--rounds 3] [--blob local|s3|both]
+ *   npm run bench:backup -- --cluster 3 [--size 1000] [--rounds 1]     (bench/backup-cluster.ts)
  *
  * --blob s3 keeps the backups in a bucket of an in-process s3rver (sharing the cores with everything else);
  * both runs the local directory and the bucket one after the other for each size and prints their ratio.
@@ -20,6 +21,13 @@ import { credentialsFor } from './bench-auth.ts';
 import { fillWithBenchmarkData } from './fill-redis.ts';
 import { runCli, startServiceProcess, type ServiceProcess } from '../test/support/service-process.ts';
 import { startS3Server, type S3Server } from '../test/support/s3-server.ts';
+
+// A cluster's backup has its own benchmark and options.
+if (process.argv.includes('--cluster')) {
+  const { runClusterBench } = await import('./backup-cluster.ts');
+  await runClusterBench(process.argv.slice(2));
+  process.exit(0);
+}
 
 const { values: args } = parseArgs({
   options: {

@@ -51,6 +51,8 @@ export interface ShardFile {
   rdbVersion: number | null;
   /** Keys in the file, over all its databases. */
   keys: number;
+  /** Why the node chosen first did not serve the file (it failed mid-transfer), when a second one did. */
+  retriedAfter?: string;
 }
 
 /** Every blob a backup owns: each shard's file, or its one file. */

@@ -1,4 +1,5 @@
 import { PROGRESS_COMPLETE } from '../core/backup-record.ts';
+import type { Instance, RedisEndpoint } from '../core/instance.ts';
 import type { Job } from '../core/job.ts';
 export type { BackupRunnerDeps } from './backup-run-shared.ts';
 import { recordCode, type RecordErrorCode } from '../core/record-codes.ts';
@@ -12,9 +13,13 @@ import {
   type BackupRunnerDeps,
 } from './backup-run-shared.ts';
 import { runClusterBackup } from './run-cluster-backup.ts';
-import { transferSnapshot, type TransferFailure } from './snapshot-transfer.ts';
+import { TransferFailure, transferSnapshot, type StoredSnapshot } from './snapshot-transfer.ts';
 
 export const backupFileKey = (backupId: string) => `${backupId}.rdb`;
+
+/** Instances whose data another node holds too, so a backup has another node to be read from. */
+const hasOtherNodes = (instance: Instance) =>
+  instance.type === 'master_standby' || Boolean(instance.sentinel);
 
 /**
  * Runs one backup job to its end: streams the snapshot into a blob while checking its checksum and walking
@@ -101,16 +106,24 @@ export async function runBackupJob(deps: BackupRunnerDeps, job: Job, signal: Abo
     );
   };
 
-  let snapshot;
+  const transfer = (endpoint: RedisEndpoint) =>
+    transferSnapshot(deps, endpoint, key, signal, onProgress, { backupId: job.backupId, sizeHint: estimate });
+  let snapshot: StoredSnapshot | undefined;
+  let failure: TransferFailure | undefined;
   try {
-    snapshot = await transferSnapshot(deps, nodeEndpoint, key, signal, onProgress, {
-      backupId: job.backupId,
-      sizeHint: estimate,
-    });
+    snapshot = await transfer(nodeEndpoint);
   } catch (error) {
+    failure = error as TransferFailure;
+  }
+  // A master/standby instance holds the same data on another node: a source that failed mid-transfer (a
+  // replica that died, a failover that dropped the sync) is replaced once by the node chosen anew.
+  if (failure && node && failure.sourceFailed && hasOtherNodes(instance) && !signal.aborted) {
+    const first = `the ${node.role} ${node.address} chosen first failed: ${failure.message}`;
+    ({ snapshot, failure } = await readElsewhere(store, job.backupId, instance, first, transfer));
+  }
+  if (!snapshot) {
     await progressWrite;
-    const failure = error as TransferFailure;
-    await fail(failure.code, failure.message);
+    await fail(failure!.code, failure!.message);
     return;
   }
   await progressWrite;
@@ -152,5 +165,34 @@ export async function runBackupJob(deps: BackupRunnerDeps, job: Job, signal: Abo
   // A new automatic backup may push an older one past keep_last or max_backups.
   if (succeeded && stored.record.type === 'auto') {
     await applyStoredRetention(store, instance.id, clock.now()).catch(() => undefined);
+  }
+}
+
+/**
+ * The second attempt of a master/standby backup whose source failed: the source is chosen anew (after a failover
+ * the new master's replica or the master itself, after a replica died the master), and served_by says why.
+ */
+async function readElsewhere(
+  store: BackupRunnerDeps['store'],
+  backupId: string,
+  instance: Instance,
+  first: string,
+  transfer: (endpoint: RedisEndpoint) => Promise<StoredSnapshot>,
+): Promise<{ snapshot?: StoredSnapshot; failure?: TransferFailure }> {
+  let again: ChosenSource;
+  try {
+    again = await chooseBackupSource(instance);
+  } catch (error) {
+    const why = `cannot find the node to back up: ${(error as Error).message}`;
+    return { failure: new TransferFailure(recordCode('toolFailed'), `${first}; not retried: ${why}`) };
+  }
+  const servedBy = { role: again.role, address: again.address, reason: `${first}; retried: ${again.reason}` };
+  await store.backups.transition(backupId, ['backuping'], 'backuping', { servedBy }).catch(() => undefined);
+  try {
+    return { snapshot: await transfer(again.endpoint) };
+  } catch (error) {
+    const second = error as TransferFailure;
+    const message = `${first}; retried from the ${again.role} ${again.address}, which failed too: ${second.message}`;
+    return { failure: new TransferFailure(second.code, message) };
   }
 }

@@ -17,7 +17,13 @@ import {
   PROGRESS_WRITE_INTERVAL_MS,
   type BackupRunnerDeps,
 } from './backup-run-shared.ts';
-import { chooseShardSource, nodeEndpoint, refreshTopology, type ShardSource } from './shard-source.ts';
+import {
+  chooseShardSource,
+  chooseShardSourceAgain,
+  nodeEndpoint,
+  refreshTopology,
+  type ShardSource,
+} from './shard-source.ts';
 import { TransferFailure, transferSnapshot, type StoredSnapshot } from './snapshot-transfer.ts';
 
 export interface ClusterBackupContext {
@@ -42,6 +48,8 @@ interface ShardPlan {
   shard: ClusterShard;
   source: ShardSource;
   key: string;
+  /** Why the source chosen first did not serve the file, when it was read from a second one. */
+  retriedAfter?: string;
 }
 
 /**
@@ -115,32 +123,59 @@ export async function runClusterBackup(
   signal.addEventListener('abort', onAbort, { once: true });
   if (signal.aborted) onAbort();
   const stored = new Map<number, StoredSnapshot>();
-  let failure: { plan: ShardPlan; error: TransferFailure } | undefined;
+  // sourcesNamed: the message already says which nodes it was read from (a retried shard names both).
+  let failure: { plan: ShardPlan; error: TransferFailure; sourcesNamed: boolean } | undefined;
+  const transferShard = async (plan: ShardPlan) => {
+    const endpoint = nodeEndpoint(instance.endpoint, plan.source.node);
+    const snapshot = await transferSnapshot(deps, endpoint, plan.key, stop.signal, progressOf(plan.index), {
+      backupId: job.backupId,
+      sizeHint: plan.source.usedMemoryBytes ?? (firstEstimate === null ? null : firstEstimate / plans.length),
+    });
+    stored.set(plan.index, snapshot);
+    const problem = snapshot.found.problem
+      ? `the RDB reader cannot read the file: ${snapshot.found.problem}`
+      : snapshot.summary.checksum !== 'ok'
+        ? 'the source writes RDB files without a checksum, so the file cannot be checked'
+        : null;
+    if (problem) throw new TransferFailure(recordCode('toolFailed'), problem);
+  };
   const runOne = async (plan: ShardPlan) => {
     if (stop.signal.aborted) return;
+    let error: TransferFailure;
+    let sourcesNamed = false;
     try {
-      const endpoint = nodeEndpoint(instance.endpoint, plan.source.node);
-      const snapshot = await transferSnapshot(deps, endpoint, plan.key, stop.signal, progressOf(plan.index), {
-        backupId: job.backupId,
-        sizeHint:
-          plan.source.usedMemoryBytes ?? (firstEstimate === null ? null : firstEstimate / plans.length),
-      });
-      stored.set(plan.index, snapshot);
-      const problem = snapshot.found.problem
-        ? `the RDB reader cannot read the file: ${snapshot.found.problem}`
-        : snapshot.summary.checksum !== 'ok'
-          ? 'the source writes RDB files without a checksum, so the file cannot be checked'
-          : null;
-      if (problem) throw new TransferFailure(recordCode('toolFailed'), problem);
-    } catch (error) {
-      if (!failure) {
-        const cause =
-          error instanceof TransferFailure
-            ? error
-            : new TransferFailure(recordCode('toolFailed'), (error as Error).message);
-        failure = { plan, error: cause };
-        stop.abort(new Error(`shard ${plan.index} failed`));
+      return await transferShard(plan);
+    } catch (caught) {
+      error = asTransferFailure(caught);
+    }
+    // The source failed (a failover dropped the sync, the node died): once, the shard is read from the node
+    // the topology, read anew, names now; the record then says so.
+    if (error.sourceFailed && !stop.signal.aborted) {
+      sourcesNamed = true;
+      const first = `${describeSource(plan.source)} failed: ${error.message}`;
+      try {
+        const source = await chooseShardSourceAgain(deps.probe, instance.endpoint, topology, plan.shard, () =>
+          clock.now(),
+        );
+        const retried: ShardPlan = { ...plan, source, retriedAfter: first };
+        plans[plan.index] = retried;
+        try {
+          return await transferShard(retried);
+        } catch (caught) {
+          const again = asTransferFailure(caught);
+          error = new TransferFailure(
+            again.code,
+            `${first}; retried from ${describeSource(source)}, which failed too: ${again.message}`,
+          );
+        }
+      } catch (caught) {
+        // The topology could not be read again, or no longer fits the shard.
+        error = new TransferFailure(error.code, `${first}; not retried: ${(caught as Error).message}`);
       }
+    }
+    if (!failure) {
+      failure = { plan, error, sourcesNamed };
+      stop.abort(new Error(`shard ${plan.index} failed`));
     }
   };
   const limit = Math.max(1, deps.shardConcurrency ?? DEFAULT_SHARD_CONCURRENCY);
@@ -156,9 +191,12 @@ export async function runClusterBackup(
   const removeAll = () => Promise.all(plans.map((plan) => blobs.remove(plan.key).catch(() => undefined)));
   if (failure) {
     await removeAll();
-    const { plan, error } = failure;
+    const { plan, error, sourcesNamed } = failure;
     const cancelled = signal.aborted;
-    await fail(error.code, cancelled ? error.message : `${describeShard(plan)}: ${error.message}`);
+    const shard = sourcesNamed
+      ? describeShard(plan)
+      : `${describeShard(plan)} from ${describeSource(plan.source)}`;
+    await fail(error.code, cancelled ? error.message : `${shard}: ${error.message}`);
     return;
   }
 
@@ -176,6 +214,7 @@ export async function runClusterBackup(
       sha256: summary.sha256,
       rdbVersion: summary.rdbVersion,
       keys: Object.values(found.keysPerDb).reduce((a, b) => a + b, 0),
+      ...(plan.retriedAfter ? { retriedAfter: plan.retriedAfter } : {}),
     };
   });
   const size = shards.reduce((sum, shard) => sum + shard.sizeBytes, 0);
@@ -209,8 +248,17 @@ export async function runClusterBackup(
 }
 
 function describeShard(plan: ShardPlan): string {
-  const { node } = plan.source;
-  return `shard ${plan.index} (slots ${describeSlotRanges(plan.shard.slots)}, from ${plan.source.role} ${node.host}:${node.port} ${node.id})`;
+  return `shard ${plan.index} (slots ${describeSlotRanges(plan.shard.slots)})`;
+}
+
+function describeSource({ role, node }: ShardSource): string {
+  return `${role} ${node.host}:${node.port} ${node.id}`;
+}
+
+function asTransferFailure(error: unknown): TransferFailure {
+  return error instanceof TransferFailure
+    ? error
+    : new TransferFailure(recordCode('toolFailed'), (error as Error).message);
 }
 
 /** What every shard's file holds, added up: the record's content is the cluster's. */

@@ -1,4 +1,9 @@
-import type { ClusterNode, ClusterShard, ClusterTopology } from '../core/cluster-topology.ts';
+import {
+  describeSlotRanges,
+  type ClusterNode,
+  type ClusterShard,
+  type ClusterTopology,
+} from '../core/cluster-topology.ts';
 import type { RedisEndpoint } from '../core/instance.ts';
 import type { RedisProbe } from '../core/ports.ts';
 import { discoverCluster } from '../core/use-cases/discover-cluster.ts';
@@ -62,4 +67,59 @@ export async function refreshTopology(
     }
   }
   throw lastError;
+}
+
+/** How often, and how long apart, the topology is read again while a failover is still being announced. */
+const SETTLE_ATTEMPTS = 10;
+const SETTLE_PAUSE_MS = 200;
+
+const sameSlots = (a: ClusterShard, b: ClusterShard) =>
+  a.slots.length === b.slots.length &&
+  a.slots.every(([first, last], i) => b.slots[i]![0] === first && b.slots[i]![1] === last);
+
+/**
+ * The source of a shard whose transfer failed at its source, chosen again from the topology read anew: after
+ * a failover the shard's new master (or a replica of it in step) serves it. While a failover is still being
+ * announced the nodes disagree (the topology read names a master that says it is a replica, or a replica that
+ * says it is a master): the topology is then read again a few times, briefly, until they agree. Throws when the
+ * cluster cannot be read, no longer serves every slot, or no longer has a shard with exactly these slots (they
+ * moved since the backup began: the file would not be that shard's).
+ */
+export async function chooseShardSourceAgain(
+  probe: RedisProbe,
+  endpoint: RedisEndpoint,
+  known: ClusterTopology,
+  shard: ClusterShard,
+  now: () => number,
+  pause: (ms: number) => Promise<void> = (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+): Promise<ShardSource> {
+  let source: ShardSource | undefined;
+  for (let attempt = 0; attempt < SETTLE_ATTEMPTS; attempt++) {
+    if (attempt > 0) await pause(SETTLE_PAUSE_MS);
+    const topology = await refreshTopology(probe, endpoint, known, now());
+    const current = topology.shards.find((candidate) => sameSlots(candidate, shard));
+    if (!current) {
+      throw new Error(
+        `no shard serves exactly slots ${describeSlotRanges(shard.slots)} any more (they moved during the backup)`,
+      );
+    }
+    source = await chooseShardSource(probe, endpoint, current);
+    if (await rolesAgree(probe, endpoint, current)) return source;
+  }
+  return source!;
+}
+
+/**
+ * Whether the shard's nodes that answer say what the topology says of them: the master answers INFO without
+ * master_link_status, a replica with it. Nodes that do not answer say nothing against it. (A user not allowed
+ * INFO makes every node look like a master: the reads then end after their few attempts, a second or two.)
+ */
+async function rolesAgree(probe: RedisProbe, endpoint: RedisEndpoint, shard: ClusterShard): Promise<boolean> {
+  const linkOf = (node: ClusterNode) =>
+    probe.probe(nodeEndpoint(endpoint, node)).then(
+      (info) => info.masterLinkUp,
+      () => undefined,
+    );
+  const [master, ...replicas] = await Promise.all([shard.master, ...shard.replicas].map(linkOf));
+  return master !== false && master !== true && replicas.every((link) => link !== null);
 }

@@ -20,12 +20,23 @@ const RECORD_CODE: Record<RedisWireFailure, RecordErrorCode> = {
   timeout: recordCode('timedOut'),
 };
 
+/**
+ * The source failures another node of the same data may not have: the node could not be reached, dropped the
+ * sync (a node promoted or demoted by a failover drops its replicas, as does one that dies), or refused it (a
+ * replica whose link to its master is down). Not the others: credentials, a garbled stream and a silent source
+ * would fail the same way again, and an idle timeout already took its full wait.
+ */
+const SOURCE_FAILURES = new Set<RedisWireFailure>(['connect', 'disconnected', 'refused']);
+
 /** Why a transfer ended without a stored file, as the record will say it. */
 export class TransferFailure extends Error {
   readonly code: RecordErrorCode;
-  constructor(code: RecordErrorCode, message: string) {
+  /** The source node failed (see SOURCE_FAILURES): the same data read from another node may succeed. */
+  readonly sourceFailed: boolean;
+  constructor(code: RecordErrorCode, message: string, options: { sourceFailed?: boolean } = {}) {
     super(message);
     this.code = code;
+    this.sourceFailed = options.sourceFailed ?? false;
   }
 }
 
@@ -111,6 +122,10 @@ function classify(error: unknown, signal: AbortSignal): TransferFailure {
   const storage = describeStorageFailure(error);
   if (storage)
     return new TransferFailure(recordCode('toolFailed'), `cannot write the backup file: ${storage}`);
-  if (error instanceof RedisWireError) return new TransferFailure(RECORD_CODE[error.kind], error.message);
+  if (error instanceof RedisWireError) {
+    return new TransferFailure(RECORD_CODE[error.kind], error.message, {
+      sourceFailed: SOURCE_FAILURES.has(error.kind),
+    });
+  }
   return new TransferFailure(recordCode('toolFailed'), `the backup stopped: ${(error as Error).message}`);
 }

@@ -92,4 +92,11 @@ describe('benchmarks complete with small parameters', { concurrency: false, time
       assert.match(run.output, new RegExp(`${label}[^:]*: [0-9.]+ (MB/s|µs)`), `${label} in:\n${run.output}`);
     }
   });
+
+  it('bench:backup --cluster 3 (a local 3-master cluster, redis-cli --rdb per shard as the baseline)', async () => {
+    const run = await runBench('backup.ts', ['--cluster', '3', '--size', '2', '--rounds', '1']);
+    // ours against redis-cli one shard after another, and against all shards in parallel.
+    assertCompleted(run, 2);
+    assert.match(run.output, /service peak RSS \d+ MB \(goal <= \d+ MB/);
+  });
 });

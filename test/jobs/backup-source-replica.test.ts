@@ -3,6 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { ManualClock } from '../support/app.ts';
 import { startBackupHarness, type BackupHarness } from '../support/backup-harness.ts';
 import { command } from '../support/redis-inspect.ts';
+import { WatchedBlobs } from '../support/watched-blobs.ts';
 import { freePort, startRedisServer, type RedisServer } from '../support/redis-server.ts';
 import { replicationOf, waitUntil } from '../support/redis-sentinel.ts';
 import { STORE_KINDS, type OpenedStore } from '../support/stores.ts';
@@ -15,6 +16,7 @@ describe('a master/standby pair attached directly', () => {
   let replica: RedisServer;
   let opened: OpenedStore;
   let harness: BackupHarness;
+  let blobs: WatchedBlobs;
 
   /** The instance and backup of the last attachAndBackUp, for the restore test. */
   const last = { base: '', backupId: '' };
@@ -51,7 +53,9 @@ describe('a master/standby pair attached directly', () => {
       async () => (await command(replica.port, 'DBSIZE')).value === 3,
     );
     opened = await STORE_KINDS[0]!.open();
-    harness = await startBackupHarness(opened.store, new ManualClock(Date.UTC(2026, 11, 2, 10)));
+    harness = await startBackupHarness(opened.store, new ManualClock(Date.UTC(2026, 11, 2, 10)), {
+      wrapBlobs: (inner) => (blobs = new WatchedBlobs(inner)),
+    });
   });
   after(async () => {
     await harness?.close();
@@ -118,6 +122,46 @@ describe('a master/standby pair attached directly', () => {
       servedBy.reason,
       new RegExp(
         `^no healthy replica \\(127\\.0\\.0\\.1:${closed} cannot be reached \\(.*\\)\\): read from the master`,
+      ),
+    );
+  });
+
+  it('a replica chosen as the source that dies before its transfer: read again from the master, and served_by says so', async () => {
+    // The test before announced the replica at a closed port: it announces its own port again.
+    await command(replica.port, 'CONFIG', 'SET', 'replica-announce-port', '0');
+    await command(master.port, 'CLIENT', 'KILL', 'TYPE', 'replica');
+    await waitUntil('the master announces the replica at its own port', async () => {
+      const info = await replicationOf(master.port);
+      return info.replicas.some((r) => r.port === replica.port && r.state === 'online');
+    });
+    const attached = await harness.app.inject({
+      method: 'POST',
+      url: '/admin/v1/instances',
+      payload: {
+        project_id: PROJECT,
+        name: 'loses-its-replica',
+        url: `redis://127.0.0.1:${master.port}`,
+        type: 'master_standby',
+      },
+    });
+    const base = `/v2/${PROJECT}/instances/${attached.json().instance_id}/backups`;
+    // The file is created after the source is chosen and recorded: held there, the chosen replica dies.
+    const release = blobs.holdCreates();
+    const id = (await harness.app.inject({ method: 'POST', url: base, payload: {} })).json().backup_id;
+    const detail = async () => (await harness.app.inject(`${base}/${id}`)).json();
+    await waitUntil('the replica is chosen', async () => (await detail()).served_by?.role === 'replica');
+    await replica.stop();
+    release();
+    await harness.worker.idle();
+    const done = await detail();
+    assert.equal(done.status, 'succeed', JSON.stringify(done));
+    assert.deepEqual(done.content.keys_per_db, { 0: 3 });
+    assert.equal(done.served_by.role, 'master');
+    assert.equal(done.served_by.address, `127.0.0.1:${master.port}`);
+    assert.match(
+      done.served_by.reason,
+      new RegExp(
+        `^the replica 127\\.0\\.0\\.1:${replica.port} chosen first failed: .+; retried: .*read from the master`,
       ),
     );
   });

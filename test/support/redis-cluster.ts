@@ -2,7 +2,16 @@ import { execFile } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { createCluster } from 'redis';
+import { DEFAULT_REPLICA_BOUNDS } from '../../src/engine/topology/choose-backup-source.ts';
+import {
+  parseReplicationInfo,
+  type AnnouncedReplica,
+  type ReplicationInfo,
+} from '../../src/engine/topology/replication-info.ts';
 import { redisCli } from './redis-data.ts';
+import { RespRedisProbe } from '../../src/engine/redis-probe.ts';
+import { command } from './redis-inspect.ts';
+import { localEndpoint } from './replica-pair.ts';
 import { startRedisServer, type RedisServer } from './redis-server.ts';
 
 const run = promisify(execFile);
@@ -116,6 +125,7 @@ export async function fillCluster(cluster: RedisCluster, count: number): Promise
     client.destroy();
   }
   await waitForReplicasInStep(cluster);
+  await waitForHealthyReplicas(cluster);
 }
 
 /** Waits until every master's replicas have acknowledged all its writes (offsets equal). */
@@ -134,6 +144,61 @@ export async function waitForReplicasInStep(cluster: RedisCluster, attempts = 40
     await sleep(50);
   }
   throw new Error('the replicas did not catch up with their masters');
+}
+
+/**
+ * Waits until every replica is what a backup's choice of source takes: seen online by its master within the lag
+ * and offset bounds, reporting its own link up and recently heard from (choose-backup-source.ts's rule, stricter
+ * than the shard chooser's link check), and called online in every node's CLUSTER SHARDS. Equal offsets alone
+ * say neither what the replica thinks of its link nor what the node the topology is read from thinks of it.
+ */
+export async function waitForHealthyReplicas(cluster: RedisCluster, attempts = 400): Promise<void> {
+  const bounds = DEFAULT_REPLICA_BOUNDS;
+  // Over RESP, not redis-cli: a dozen processes spawned per look cost seconds on a busy machine.
+  const replication = async (port: number) =>
+    parseReplicationInfo(String((await command(port, 'INFO', 'replication')).value));
+  const healthyReplica = async (master: ReplicationInfo, replica: AnnouncedReplica) => {
+    const own = await replication(replica.port);
+    const behind = master.offset === null || replica.offset === null ? 0 : master.offset - replica.offset;
+    return (
+      replica.state === 'online' &&
+      (replica.lagSeconds ?? 0) <= bounds.maxAckLagSeconds &&
+      behind <= bounds.maxOffsetLagBytes &&
+      own.role === 'replica' &&
+      own.linkUp &&
+      (own.lastIoSecondsAgo ?? 0) <= bounds.maxLastIoSeconds
+    );
+  };
+  for (let attempt = 0; attempt < attempts; attempt++) {
+    const views = await Promise.all(cluster.nodes.map((node) => replication(node.port).catch(() => null)));
+    const masters = views.filter((view) => view?.role === 'master') as ReplicationInfo[];
+    const healthy = await Promise.all(
+      masters.map(async (master) => {
+        const replicas = await Promise.all(master.replicas.map((r) => healthyReplica(master, r)));
+        return replicas.length > 0 && replicas.every(Boolean);
+      }),
+    ).catch(() => [false]);
+    if (masters.length > 0 && healthy.every(Boolean) && (await everyNodeSeesReplicasOnline(cluster))) return;
+    await sleep(50);
+  }
+  throw new Error("the replicas did not become healthy sources (link up, within the chooser's bounds)");
+}
+
+/**
+ * Whether every node's CLUSTER SHARDS, which the backup reads its topology from, calls every replica online: a
+ * node calls a replica "loading" until gossip brought it the replica's replication offset, and the shard
+ * chooser passes over replicas not online.
+ */
+async function everyNodeSeesReplicasOnline(cluster: RedisCluster): Promise<boolean> {
+  const probe = new RespRedisProbe();
+  const views = await Promise.all(
+    cluster.nodes.map((node) => probe.shards(localEndpoint(node.port)).catch(() => null)),
+  );
+  return views.every(
+    (shards) =>
+      shards !== null &&
+      shards.every((shard) => shard.replicas.length > 0 && shard.replicas.every((r) => r.healthy)),
+  );
 }
 
 /** The sum of DBSIZE over the given nodes. */

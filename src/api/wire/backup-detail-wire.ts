@@ -53,6 +53,8 @@ export function backupDetailToWire(stored: StoredBackup) {
         sha256: shard.sha256,
         rdb_version: shard.rdbVersion,
         keys: shard.keys,
+        // Set when the node chosen first failed mid-transfer (a failover) and the file came from another.
+        retried_after: shard.retriedAfter ?? null,
       })) ?? null,
   };
 }
@@ -143,6 +145,7 @@ export const backupDetailWireSchema = {
           sha256: { type: 'string' },
           rdb_version: nullableInteger,
           keys: { type: 'integer' },
+          retried_after: nullableString,
         },
       },
     },
