@@ -42,7 +42,7 @@ describe('job outcomes in the service log', () => {
     const lines = logLines(session);
     const queued = lines.find((l) => l[idField] === id && / queued$/.test(l.msg));
     assert.ok(queued, `no queued line for ${id}`);
-    assert.match(String(queued.reqId), /^[0-9a-f-]{36}$/);
+    assert.match(String(queued.requestId), /^[0-9a-f-]{36}$/);
     return { queued, lines: lines.filter((l) => l[idField] === id && l.jobId !== undefined) };
   }
 
@@ -57,7 +57,7 @@ describe('job outcomes in the service log', () => {
     );
     for (const line of lines) {
       assert.equal(line.instanceId, sourceId);
-      assert.equal(line.requestId, queued.reqId);
+      assert.equal(line.requestId, queued.requestId);
     }
     assert.equal(lines[1]!.status, 'succeed');
 
@@ -71,7 +71,7 @@ describe('job outcomes in the service log', () => {
     );
     for (const line of restore.lines) {
       assert.equal(line.instanceId, targetId);
-      assert.equal(line.requestId, restore.queued.reqId);
+      assert.equal(line.requestId, restore.queued.requestId);
     }
   });
 
@@ -89,7 +89,7 @@ describe('job outcomes in the service log', () => {
     const failed = lines[1]!;
     assert.equal(failed.level, 40);
     assert.equal(failed.instanceId, sourceId);
-    assert.equal(failed.requestId, queued.reqId);
+    assert.equal(failed.requestId, queued.requestId);
     assert.equal(failed.errorCode, 'dcs.08.0001');
     assert.match(String(failed.reason), /cannot connect/);
   });
