@@ -26,7 +26,9 @@ export function prettyLine(line: string, colour: boolean): string {
   } catch {
     return line.endsWith('\n') ? line : `${line}\n`;
   }
-  const paint = (style: Style, text: string) => (colour ? styleText(style, text) : text);
+  // The caller decided whether the output is a colour terminal: styleText is not to check stdout again.
+  const paint = (style: Style, text: string) =>
+    colour ? styleText(style, text, { validateStream: false }) : text;
   const level = LEVELS[Number(entry.level)] ?? { name: String(entry.level).padEnd(5), style: 'white' };
   const time = typeof entry.time === 'number' ? new Date(entry.time).toISOString().slice(11, 23) : '';
   const fields: string[] = [];
