@@ -103,7 +103,7 @@ describe('two service processes with their own directories on one PostgreSQL', (
       fs.writeFileSync(orphan, 'REDIS0011');
       await removedByCleanup(orphan);
     }
-    const shown = await cli(node2, 'backup', 'show', instanceId, backupId);
+    const shown = await cli(node2, 'backup', 'show', instanceId, backupId, '--json');
     assert.equal(shown.code, 0, shown.stderr);
     const detail = JSON.parse(shown.stdout) as {
       status: string;
