@@ -5,10 +5,10 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { loadServiceConfig } from '../../src/config.ts';
 import { type RunningService, startService } from '../../src/main.ts';
-import { createTestDatabase, type TestDatabase } from '../support/postgres.ts';
+import { createTestDatabase, POSTGRES_SKIP, type TestDatabase } from '../support/postgres.ts';
 import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.ts';
 
-describe('GET /readyz follows PostgreSQL going away and coming back', () => {
+describe('GET /readyz follows PostgreSQL going away and coming back', { skip: POSTGRES_SKIP }, () => {
   let database: TestDatabase;
   let proxy: TcpProxy;
   let service: RunningService;
