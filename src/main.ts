@@ -137,6 +137,7 @@ export async function startService(config: ServiceConfig): Promise<RunningServic
     },
     { logger, server: { ...config.http, ...(tls ? { tls } : {}) } },
   );
+  const countSchedulerEvent = schedulerEventMetrics(metrics, clock);
   const scheduler = new BackupScheduler({
     store,
     blobs,
@@ -150,7 +151,6 @@ export async function startService(config: ServiceConfig): Promise<RunningServic
       );
     },
   });
-  const countSchedulerEvent = schedulerEventMetrics(metrics, clock);
   const schedulerTask = new PeriodicTask(
     async () => {
       await scheduler.tick();
@@ -174,14 +174,21 @@ export async function startService(config: ServiceConfig): Promise<RunningServic
     config.schedule.cleanupIntervalMs,
     (error) => logger.error({ err: error }, 'storage clean-up failed'),
   );
-  let metricsListener: MetricsListener | undefined;
   try {
     await app.listen({ host: config.host, port: config.port });
-    if (config.metrics.listen) metricsListener = await listenForMetrics(metrics, config.metrics.listen);
   } catch (error) {
-    await app.close();
     await store.close();
     throw error;
+  }
+  let metricsListener: MetricsListener | undefined;
+  if (config.metrics.listen) {
+    try {
+      metricsListener = await listenForMetrics(metrics, config.metrics.listen);
+    } catch (error) {
+      await app.close();
+      await store.close();
+      throw error;
+    }
   }
   worker.start();
   schedulerTask.start();
