@@ -28,6 +28,17 @@ export interface ServiceConfig {
   blobs: { kind: 'fs' } | { kind: 's3'; s3: S3Settings };
   /** How often this process renews its heartbeat in the node registry (DCS_NODE_HEARTBEAT_MS). */
   nodeHeartbeatMs: number;
+  metrics: MetricsConfig;
+  /** DCS_LOG_FORMAT: json or pretty; unset, pretty on a terminal and JSON otherwise. */
+  logFormat: 'json' | 'pretty' | undefined;
+}
+
+/** Who may read GET /metrics besides an admin credential on the service's port. */
+export interface MetricsConfig {
+  /** DCS_METRICS_TOKEN: a bearer token (at least 16 characters) that reads /metrics on the service's port. */
+  token: string | undefined;
+  /** DCS_METRICS_LISTEN ([host:]port): a second, plain HTTP listener serving /metrics without credentials. */
+  listen: { host: string; port: number } | undefined;
 }
 
 /** Limits that keep slow or idle clients from holding connections (and shutdown) open. */
@@ -135,7 +146,30 @@ export function loadServiceConfig(env: NodeJS.ProcessEnv, overrides: ServiceOver
     tls: tlsFiles(overrides.tlsCert ?? env.DCS_TLS_CERT, overrides.tlsKey ?? env.DCS_TLS_KEY),
     blobs: blobLocation(overrides.blobUrl ?? env.DCS_BLOB_URL, env, dataDir),
     nodeHeartbeatMs: positiveInteger(env, 'DCS_NODE_HEARTBEAT_MS', 10_000),
+    metrics: metricsConfig(env),
+    logFormat: logFormat(env.DCS_LOG_FORMAT),
   };
+}
+
+function metricsConfig(env: NodeJS.ProcessEnv): MetricsConfig {
+  const token = env.DCS_METRICS_TOKEN || undefined;
+  // A token is the only thing between the network and the metrics: a short one could be guessed.
+  if (token !== undefined && (token.length < 16 || /\s/.test(token)))
+    throw new ConfigError('DCS_METRICS_TOKEN must be at least 16 characters, without spaces');
+  const listen = env.DCS_METRICS_LISTEN || undefined;
+  if (listen === undefined) return { token, listen: undefined };
+  // port, :port, host:port or [v6]:port; without a host, loopback only.
+  const match = /^(?:(?:\[([0-9a-fA-F:.]+)\]|([^:[\]]*)):)?(\d{1,5})$/.exec(listen);
+  const port = match ? Number(match[3]) : NaN;
+  if (!match || !(port >= 0 && port <= 65535))
+    throw new ConfigError(`DCS_METRICS_LISTEN must be [host:]port, not "${listen}"`);
+  return { token, listen: { host: match[1] ?? (match[2] || '127.0.0.1'), port } };
+}
+
+function logFormat(text: string | undefined): ServiceConfig['logFormat'] {
+  if (text === undefined || text === '') return undefined;
+  if (text !== 'json' && text !== 'pretty') throw new ConfigError('DCS_LOG_FORMAT must be json or pretty');
+  return text;
 }
 
 /**

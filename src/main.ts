@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { pino } from 'pino';
+import type { pino } from 'pino';
 import { buildApp } from './api/app.ts';
 import { FsBlobStore } from './blobs/fs-blob-store.ts';
 import { S3BlobStore } from './blobs/s3-blob-store.ts';
@@ -25,6 +25,11 @@ import { BackupScheduler } from './jobs/backup-scheduler.ts';
 import { PeriodicTask } from './jobs/periodic-task.ts';
 import { cleanUpStorage } from './jobs/storage-cleanup.ts';
 import { KyselyMetadataStore } from './store/kysely-metadata-store.ts';
+import { createLogger } from './logger.ts';
+import { measuredBlobStore } from './blobs/measured-blob-store.ts';
+import { listenForMetrics, type MetricsListener } from './api/observability/metrics-listener.ts';
+import { PrometheusMetrics, storeMetricsSources } from './api/observability/prometheus-metrics.ts';
+import { schedulerEventMetrics } from './jobs/scheduler-metrics.ts';
 
 export interface RunningService {
   app: FastifyInstance;
@@ -48,7 +53,10 @@ async function openBlobStore(config: ServiceConfig, logger: pino.Logger): Promis
   if (config.blobs.kind === 'fs') return new FsBlobStore(backupsDir(config.dataDir));
   const blobs = new S3BlobStore(config.blobs.s3, {
     onSpool: ({ key, partBytes, dir }) =>
-      logger.info({ key, partBytes, dir }, 'parts of this upload are too big for memory: spooled to files'),
+      logger.info(
+        { backupId: /^[0-9a-f-]{36}/.exec(key)?.[0] ?? null, key, partBytes, dir },
+        'parts of this upload are too big for memory: spooled to files',
+      ),
   });
   try {
     await blobs.probe();
@@ -61,13 +69,7 @@ async function openBlobStore(config: ServiceConfig, logger: pino.Logger): Promis
 
 /** Composition root: picks the metadata store, builds the app, starts the worker and listens. */
 export async function startService(config: ServiceConfig): Promise<RunningService> {
-  const logger = pino({
-    level: config.logLevel,
-    redact: {
-      paths: ['req.headers.authorization', 'req.headers["x-auth-token"]', '*.password'],
-      censor: '[redacted]',
-    },
-  });
+  const logger = createLogger(config);
   // Read before anything else starts: a missing or mismatched certificate stops the start at once.
   const tls = config.tls ? readTlsFiles(config.tls) : undefined;
   for (const open of prepareDataDir(config.dataDir)) {
@@ -77,8 +79,11 @@ export async function startService(config: ServiceConfig): Promise<RunningServic
     );
   }
   const master = loadMasterKey(config.masterKey, config.dataDir);
-  const blobs = await openBlobStore(config, logger);
+  const storage = await openBlobStore(config, logger);
   const store = await KyselyMetadataStore.open(config.database, new SecretBox(master.key));
+  const metrics = new PrometheusMetrics({ sources: storeMetricsSources(store) });
+  // Everyone but the composition root sees the measured store: each call's latency and failures are counted.
+  const blobs = measuredBlobStore(storage, metrics);
   const probe = new RespRedisProbe();
   const clock = systemClock;
   const inspector = new ReaderInspector();
@@ -106,6 +111,7 @@ export async function startService(config: ServiceConfig): Promise<RunningServic
     }),
     onError: (error) => logger.error({ err: error }, 'job worker error'),
     logger,
+    metrics,
   });
   const tokens = new TokenIssuer(deriveKey(master.key, 'tokens'));
   let url = '';
@@ -122,22 +128,34 @@ export async function startService(config: ServiceConfig): Promise<RunningServic
       onQueued: () => worker.wake(),
       maxSaveDays: config.schedule.maxSaveDays,
       linkBase: () => config.publicUrl ?? url,
+      metrics,
+      ...(config.metrics.token ? { metricsToken: config.metrics.token } : {}),
+      readiness: [
+        { name: 'database', check: () => store.checkReady() },
+        { name: 'blob_store', check: () => storage.checkReady() },
+      ],
     },
     { logger, server: { ...config.http, ...(tls ? { tls } : {}) } },
   );
+  const countSchedulerEvent = schedulerEventMetrics(metrics, clock);
   const scheduler = new BackupScheduler({
     store,
     blobs,
     clock,
     onQueued: () => worker.wake(),
-    onEvent: (event) =>
+    onEvent: (event) => {
+      countSchedulerEvent(event);
       logger[event.kind === 'started' || event.kind === 'expired' ? 'info' : 'warn'](
-        event,
+        { ...event, ...('backupId' in event && event.kind !== 'expired' ? { requestId: 'scheduler' } : {}) },
         `automatic backups: ${event.kind}`,
-      ),
+      );
+    },
   });
   const schedulerTask = new PeriodicTask(
-    () => scheduler.tick(),
+    async () => {
+      await scheduler.tick();
+      metrics.schedulerTicked(clock.now());
+    },
     config.schedule.tickMs,
     (error) => logger.error({ err: error }, 'scheduler tick failed'),
   );
@@ -145,6 +163,10 @@ export async function startService(config: ServiceConfig): Promise<RunningServic
     async () => {
       const report = await cleanUpStorage({ store, blobs });
       const { removedFiles, removedPartials, missingFiles, adoptedFiles } = report;
+      metrics.cleanupActions('removed_file', removedFiles.length);
+      metrics.cleanupActions('removed_partial', removedPartials.length);
+      metrics.cleanupActions('missing_file', missingFiles.length);
+      metrics.cleanupActions('adopted_file', adoptedFiles.length);
       if (removedFiles.length + removedPartials.length + missingFiles.length + adoptedFiles.length > 0) {
         logger.warn(report, 'storage clean-up');
       }
@@ -157,6 +179,16 @@ export async function startService(config: ServiceConfig): Promise<RunningServic
   } catch (error) {
     await store.close();
     throw error;
+  }
+  let metricsListener: MetricsListener | undefined;
+  if (config.metrics.listen) {
+    try {
+      metricsListener = await listenForMetrics(metrics, config.metrics.listen);
+    } catch (error) {
+      await app.close();
+      await store.close();
+      throw error;
+    }
   }
   worker.start();
   schedulerTask.start();
@@ -188,8 +220,9 @@ export async function startService(config: ServiceConfig): Promise<RunningServic
       url,
       metadata: describeDatabase(config.database),
       dataDir: config.dataDir,
-      blobs: blobs instanceof S3BlobStore ? blobs.describe() : 'data directory',
+      blobs: storage instanceof S3BlobStore ? storage.describe() : 'data directory',
       masterKey: master.source,
+      metrics: metricsListener ? `${metricsListener.url}/metrics` : config.metrics.token ? 'token' : 'admin',
       node: nodeId,
       blobStore: blobs.id,
     },
@@ -207,7 +240,7 @@ export async function startService(config: ServiceConfig): Promise<RunningServic
       );
       // Stops listening and closes idle keep-alive sockets; resolves once the requests in flight are answered.
       const httpClosed = app.close();
-      const tasksStopped = Promise.all([schedulerTask.stop(), cleanupTask.stop()]);
+      const tasksStopped = Promise.all([schedulerTask.stop(), cleanupTask.stop(), metricsListener?.close()]);
       await worker.shutdown({ graceMs, cancelWaitMs: CANCEL_WAIT_MS });
       // A client still sending its request (or never reading the answer) has had the grace period: cut it off.
       if (!(await settlesWithin(httpClosed, Math.max(0, deadline - Date.now())))) {
@@ -221,7 +254,7 @@ export async function startService(config: ServiceConfig): Promise<RunningServic
         CANCEL_WAIT_MS,
       );
       await store.close();
-      if (blobs instanceof S3BlobStore) blobs.close();
+      if (storage instanceof S3BlobStore) storage.close();
       logger.info({}, 'dcs-backup stopped');
     },
   };

@@ -40,7 +40,8 @@ export const LAYER_PACKAGES: Record<string, readonly string[]> = {
   store: ['kysely', 'better-sqlite3', 'pg'],
   blobs: ['@aws-sdk/'],
   jobs: [],
-  api: ['fastify', '@fastify/'],
+  // prom-client: the metrics registry behind /metrics (src/api/observability), fed through core's ServiceMetrics.
+  api: ['fastify', '@fastify/', 'prom-client'],
   service: [],
   cli: ['commander', 'cli-progress', 'cli-table3'],
 };

@@ -4,6 +4,8 @@ import type { Authenticator } from './auth/authenticator.ts';
 import type { FailureLimiter } from './auth/failure-limiter.ts';
 import type { LinkSigner } from '../core/download-links.ts';
 import type { BlobStore, MetadataStore, RdbInspector, RedisProbe } from '../core/ports.ts';
+import type { ReadinessCheck } from './observability/health-routes.ts';
+import type { HttpMetrics, MetricsExposition } from './observability/prometheus-metrics.ts';
 
 /** What the HTTP layer needs from the composition root. */
 export interface AppDeps {
@@ -27,4 +29,10 @@ export interface AppDeps {
   linkBase?: () => string;
   /** Called when a job was queued, so the local worker picks it up at once. */
   onQueued?: () => void;
+  /** Counts requests and renders GET /metrics; omitted, the app keeps a registry of its own. */
+  metrics?: HttpMetrics & MetricsExposition;
+  /** DCS_METRICS_TOKEN: a bearer token that may read /metrics (an admin credential always may). */
+  metricsToken?: string;
+  /** What GET /readyz checks (the metadata database, the blob store); omitted, nothing. */
+  readiness?: readonly ReadinessCheck[];
 }

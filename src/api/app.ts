@@ -21,6 +21,11 @@ import { registerBackupRoutes } from './routes/backups.ts';
 import { registerCredentialRoutes } from './routes/credentials.ts';
 import { registerListBackupRecords } from './routes/list-backup-records.ts';
 import { registerRestoreRoutes } from './routes/restores.ts';
+import { registerHealthRoutes } from './observability/health-routes.ts';
+import { installHttpMetrics } from './observability/http-metrics.ts';
+import { registerMetricsRoute } from './observability/metrics-route.ts';
+import { bearerMatcher } from './observability/metrics-token.ts';
+import { PrometheusMetrics, storeMetricsSources } from './observability/prometheus-metrics.ts';
 
 export interface AppOptions {
   /** A pino logger; omitted, the app logs nothing (tests). */
@@ -35,7 +40,8 @@ export async function buildApp(deps: AppDeps, options: AppOptions = {}): Promise
     ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
     genReqId: () => randomUUID(),
     // One access line per request at debug level instead of Fastify's two at info: cheap by default.
-    logController: new LogController({ disableRequestLogging: true }),
+    // requestId: the same key as the job lines a request leads to, so one search finds both.
+    logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'requestId' }),
     requestIdHeader: false,
     routerOptions: { ignoreTrailingSlash: true },
     bodyLimit: 1024 * 1024,
@@ -87,6 +93,11 @@ export async function buildApp(deps: AppDeps, options: AppOptions = {}): Promise
     }
   });
 
+  const metrics =
+    deps.metrics ??
+    new PrometheusMetrics({ sources: storeMetricsSources(deps.store), processMetrics: false });
+  installHttpMetrics(app, metrics);
+
   const routes = new RouteTable();
   app.addHook('onRoute', (route) => routes.add(route.method, route.url));
   installErrorHandling(app, routes);
@@ -95,6 +106,7 @@ export async function buildApp(deps: AppDeps, options: AppOptions = {}): Promise
     clock: deps.clock,
     limiter: deps.failureLimiter ?? new FailureLimiter(),
     replays: new ReplayGuard({ seen: deps.store.seenSignatures, clock: deps.clock }),
+    ...(deps.metricsToken ? { metricsBearer: bearerMatcher(deps.metricsToken) } : {}),
   });
 
   registerListBackupRecords(app, deps);
@@ -108,5 +120,7 @@ export async function buildApp(deps: AppDeps, options: AppOptions = {}): Promise
   registerAdminInstanceRoutes(app, deps);
   registerAdminNodeRoutes(app, deps);
   registerCredentialRoutes(app, deps);
+  registerHealthRoutes(app, deps.readiness ?? []);
+  registerMetricsRoute(app, metrics);
   return app;
 }

@@ -33,7 +33,7 @@ export function dcsClientErrorHandler(
   }
   const code = clientErrorCode(error);
   const requestId = answerOnSocket(socket, code);
-  this.log.debug({ err: error, reqId: requestId, address: socket.remoteAddress }, `client error: ${code}`);
+  this.log.debug({ err: error, requestId, address: socket.remoteAddress }, `client error: ${code}`);
 }
 
 /**

@@ -23,9 +23,9 @@ export function installErrorHandling(app: FastifyInstance, routes: RouteTable): 
     if (domain.code === 'storage_full' || domain.code === 'storage_read_only') {
       // The underlying code (SQLITE_FULL, ENOSPC, SQLITE_READONLY, EROFS) is what the operator needs.
       const cause = storageFailureOf(error)?.code;
-      request.log.error({ err: error, cause, reqId: request.id }, `storage refused a write: ${cause}`);
+      request.log.error({ err: error, cause }, `storage refused a write: ${cause}`);
     } else if (domain.code === 'internal') {
-      request.log.error({ err: error, reqId: request.id }, 'unexpected error');
+      request.log.error({ err: error }, 'unexpected error');
     }
     return sendDomainError(reply, domain);
   });

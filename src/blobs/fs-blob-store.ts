@@ -28,6 +28,11 @@ export class FsBlobStore implements BlobStore {
     this.id = `fs:${readOrCreateStoreId(dir)}`;
   }
 
+  /** For the readiness check: the directory is there and this process may read and write it. */
+  async checkReady(): Promise<void> {
+    await fs.promises.access(this.dir, fs.constants.R_OK | fs.constants.W_OK | fs.constants.X_OK);
+  }
+
   #path(key: string): string {
     if (!KEY.test(key) || key.endsWith(PARTIAL)) throw new Error(`invalid blob key ${JSON.stringify(key)}`);
     return path.join(this.dir, key);

@@ -315,6 +315,13 @@ export class S3BlobStore implements BlobStore {
     );
   }
 
+  /** For the readiness check: the bucket answers a one-object listing under the prefix. Throws otherwise. */
+  async checkReady(): Promise<void> {
+    await this.#client.send(
+      new ListObjectsV2Command({ Bucket: this.bucket, Prefix: this.prefix, MaxKeys: 1 }),
+    );
+  }
+
   close(): void {
     this.#client.destroy();
   }

@@ -11,6 +11,26 @@ export function renderTable(head: string[], rows: (string | number)[][]): string
   return table.toString();
 }
 
+/**
+ * A record as `field  value` lines, with the API's own field names (what --json prints, as a person reads it):
+ * nested values on one line as JSON, nulls as "-".
+ */
+export function describeFields(record: Record<string, unknown>): string {
+  const entries = Object.entries(record);
+  const width = Math.max(0, ...entries.map(([key]) => key.length));
+  return entries
+    .map(([key, value]) => {
+      const text =
+        value === null || value === undefined
+          ? '-'
+          : typeof value === 'object'
+            ? JSON.stringify(value)
+            : String(value);
+      return `${key.padEnd(width)}  ${text}`;
+    })
+    .join('\n');
+}
+
 const UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
 
 export function formatBytes(bytes: number): string {

@@ -111,6 +111,8 @@ export interface BackupRepository {
   ): Promise<
     { id: string; fileKey: string; fileKeys: string[]; restorable: boolean; storeId: string | null }[]
   >;
+  /** Per instance, when its newest successful backup was taken (createdAt, epoch ms); absent: none yet. */
+  lastSucceededAt(): Promise<Map<string, number>>;
 }
 
 export interface RestoreQuery {
@@ -166,6 +168,8 @@ export interface JobRepository {
   finish(jobId: string, now: number): Promise<void>;
   /** Finishes running jobs whose lease ran out before now and returns those this call finished. */
   reapExpired(now: number): Promise<Job[]>;
+  /** How many jobs wait to be claimed, by any process (the queue depth). */
+  countQueued(): Promise<number>;
 }
 
 export interface CredentialRepository {

@@ -4,7 +4,8 @@ import type { Clock } from '../core/clock.ts';
 import type { Job } from '../core/job.ts';
 import type { BlobStore, MetadataStore } from '../core/ports.ts';
 import { JobCancelled } from './job-cancelled.ts';
-import { type JobLogger, jobFields, logJobEnding } from './job-log.ts';
+import type { ServiceMetrics } from '../core/metrics.ts';
+import { type JobEnding, type JobLogger, jobFields, logJobOutcome, readJobOutcome } from './job-log.ts';
 import { reapJob } from './reap-job.ts';
 import { settlesWithin } from './settles-within.ts';
 
@@ -23,6 +24,8 @@ export interface JobWorkerOptions {
   onError?(error: unknown): void;
   /** Where each job's start, end, reaping and cancellation are logged, with its ids. */
   logger?: JobLogger;
+  /** Counts jobs started, ended (by record status and code), in flight, and taken over. */
+  metrics?: ServiceMetrics;
   /** The name its claims carry (the node's id in the registry); a fresh one when absent. */
   owner?: string;
 }
@@ -104,14 +107,14 @@ export class JobWorker {
       running.abort.abort(cancelled);
     }
     if (await settlesWithin(this.#allDone(), cancelWaitMs)) return;
-    const { store, clock, logger } = this.#options;
+    const { store, clock } = this.#options;
     for (const { job, heartbeat } of [...this.#running.values()]) {
       // The job is given up on: its claim is no longer renewed.
       clearInterval(heartbeat);
       try {
         await reapJob(this.#options, job, cancelled);
         await store.jobs.finish(job.id, clock.now());
-        if (logger) await logJobEnding(store, logger, job, 'cancelled');
+        await this.#report(job, 'cancelled', null);
       } catch (error) {
         this.#options.onError?.(error);
       }
@@ -142,8 +145,10 @@ export class JobWorker {
   }
 
   #start(job: Job): void {
-    const { store, clock, leaseMs, run, logger } = this.#options;
+    const { store, clock, leaseMs, run, logger, metrics } = this.#options;
     logger?.info(jobFields(job), `${job.kind} started`);
+    metrics?.jobStarted(job.kind);
+    const startedAt = clock.now();
     const abort = new AbortController();
     const heartbeat = setInterval(
       () => {
@@ -160,10 +165,11 @@ export class JobWorker {
     entry.done = run(job, abort.signal)
       .catch((error) => this.#options.onError?.(error))
       .then(() => store.jobs.finish(job.id, clock.now()))
-      .then(() => logger && logJobEnding(store, logger, job, entry.cancelled ? 'cancelled' : 'ended'))
+      .then(() => this.#report(job, entry.cancelled ? 'cancelled' : 'ended', startedAt))
       .catch((error) => this.#options.onError?.(error))
       .finally(() => {
         clearInterval(heartbeat);
+        metrics?.jobLeft(job.kind);
         this.#running.delete(job.id);
         this.wake();
       });
@@ -174,8 +180,24 @@ export class JobWorker {
     const { store, clock } = this.#options;
     for (const job of await store.jobs.reapExpired(clock.now())) {
       await reapJob(this.#options, job);
-      if (this.#options.logger) await logJobEnding(store, this.#options.logger, job, 'reaped');
+      this.#options.metrics?.leaseTakenOver(job.kind);
+      await this.#report(job, 'reaped', null);
     }
+  }
+
+  /** Logs and counts how the job's record ended, as clients see it. startedAt: when it began here, if it did. */
+  async #report(job: Job, ending: JobEnding, startedAt: number | null): Promise<void> {
+    const { store, clock, logger, metrics } = this.#options;
+    if (!logger && !metrics) return;
+    const outcome = await readJobOutcome(store, job);
+    if (logger) logJobOutcome(logger, job, ending, outcome);
+    metrics?.jobEnded({
+      kind: job.kind,
+      status: outcome.status,
+      errorCode: outcome.errorCode,
+      bytes: outcome.bytes,
+      seconds: startedAt === null ? null : Math.max(0, clock.now() - startedAt) / 1000,
+    });
   }
 }
 

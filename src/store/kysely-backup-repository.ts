@@ -283,6 +283,16 @@ export class KyselyBackupRepository implements BackupRepository {
     return Number(counted.n);
   }
 
+  async lastSucceededAt(): Promise<Map<string, number>> {
+    const rows = await this.#db
+      .selectFrom('backups')
+      .select(['instance_id', (eb) => eb.fn.max('created_at').as('at')])
+      .where('status', '=', 'succeed')
+      .groupBy('instance_id')
+      .execute();
+    return new Map(rows.map((row) => [row.instance_id, Number(row.at)]));
+  }
+
   #matching(query: BackupQuery): SelectQueryBuilder<Database, 'backups', object> {
     let q = this.#db.selectFrom('backups').where('instance_id', '=', query.instanceId);
     if (query.createdFrom !== undefined) q = q.where('created_at', '>=', query.createdFrom);

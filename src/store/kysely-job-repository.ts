@@ -79,4 +79,13 @@ export class KyselyJobRepository implements JobRepository {
     }
     return reaped;
   }
+
+  async countQueued(): Promise<number> {
+    const row = await this.#db
+      .selectFrom('jobs')
+      .select((eb) => eb.fn.countAll().as('n'))
+      .where('state', '=', 'queued')
+      .executeTakeFirst();
+    return Number(row?.n ?? 0);
+  }
 }

@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import type { SecretBox } from '../core/auth/secret-box.ts';
 import type {
   BackupRepository,
@@ -19,7 +19,8 @@ import { KyselyNodeRepository } from './kysely-node-repository.ts';
 import { KyselyPolicyRepository } from './kysely-policy-repository.ts';
 import { KyselyRestoreRepository } from './kysely-restore-repository.ts';
 import { KyselySeenSignatureRepository } from './kysely-seen-signature-repository.ts';
-import { type DatabaseLocation, openDatabase } from './open-database.ts';
+import { migrationProvider } from './migrations.ts';
+import { type DatabaseLocation, MIGRATION_TABLE, openDatabase } from './open-database.ts';
 import type { Database } from './schema.ts';
 
 /** The metadata store over Kysely: one code path for SQLite and PostgreSQL. */
@@ -54,6 +55,19 @@ export class KyselyMetadataStore implements MetadataStore {
   /** A store over a database already opened (and migrated) with openDatabase: for tests that set pragmas. */
   static over(db: Kysely<Database>, secrets: SecretBox): KyselyMetadataStore {
     return new KyselyMetadataStore(db, secrets);
+  }
+
+  /**
+   * For the readiness check: the database answers, and every migration this version knows has been applied
+   * (a node started against a database another version is still migrating is not ready). Throws otherwise.
+   */
+  async checkReady(): Promise<void> {
+    const applied = await sql<{ name: string }>`select name from ${sql.table(MIGRATION_TABLE)}`.execute(
+      this.#db,
+    );
+    const names = new Set(applied.rows.map((row) => row.name));
+    const missing = Object.keys(await migrationProvider.getMigrations()).filter((name) => !names.has(name));
+    if (missing.length > 0) throw new Error(`migrations not applied: ${missing.join(', ')}`);
   }
 
   async close(): Promise<void> {

@@ -5,6 +5,9 @@ import { Kysely, Migrator, PostgresDialect, SqliteDialect, type SqliteStatement 
 import { migrationProvider } from './migrations.ts';
 import type { Database } from './schema.ts';
 
+/** Where Kysely's migrator records the migrations applied. */
+export const MIGRATION_TABLE = 'schema_migrations';
+
 export type DatabaseLocation = { kind: 'sqlite'; file: string } | { kind: 'postgres'; url: string };
 
 /** Opens the metadata database and brings its schema up to date. */
@@ -26,7 +29,12 @@ async function dialectFor(location: DatabaseLocation) {
     // int8 (bigint, count(*)) comes back as a string by default; our values are epoch ms and byte counts, far
     // below 2^53, so numbers are exact and let both engines return the same types.
     pg.types.setTypeParser(20, Number);
-    return new PostgresDialect({ pool: new pg.Pool({ connectionString: location.url, max: 10 }) });
+    // A connection attempt that hangs (a dead host) fails instead of holding requests and readiness checks.
+    const pool = new pg.Pool({ connectionString: location.url, max: 10, connectionTimeoutMillis: 10_000 });
+    // An idle connection that breaks (PostgreSQL restarted or cut off) is dropped by the pool and the next
+    // query opens a new one. Without a listener the pool's error event would end the process.
+    pool.on('error', () => {});
+    return new PostgresDialect({ pool });
   }
   if (location.file !== ':memory:') createPrivately(location.file);
   const sqlite = new SqliteDatabase(location.file);
@@ -96,7 +104,7 @@ function rollbackIfOpen(
 }
 
 async function migrate(db: Kysely<Database>): Promise<void> {
-  const migrator = new Migrator({ db, provider: migrationProvider, migrationTableName: 'schema_migrations' });
+  const migrator = new Migrator({ db, provider: migrationProvider, migrationTableName: MIGRATION_TABLE });
   const { error, results } = await migrator.migrateToLatest();
   if (error) {
     const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';

@@ -9,7 +9,7 @@ import { signRequest } from '../../src/core/auth/sdk-signature.ts';
 import { createCredential } from '../../src/core/use-cases/credentials.ts';
 import { KyselyMetadataStore } from '../../src/store/kysely-metadata-store.ts';
 import { ManualClock, testDeps } from '../support/app.ts';
-import { createTestDatabase, type TestDatabase } from '../support/postgres.ts';
+import { createTestDatabase, POSTGRES_SKIP, type TestDatabase } from '../support/postgres.ts';
 import { STORE_KINDS, TEST_SECRETS, type OpenedStore } from '../support/stores.ts';
 
 const HOST = '127.0.0.1:18089';
@@ -176,7 +176,7 @@ for (const kind of STORE_KINDS) {
   });
 }
 
-describe('replays across two nodes sharing one PostgreSQL database', () => {
+describe('replays across two nodes sharing one PostgreSQL database', { skip: POSTGRES_SKIP }, () => {
   let database: TestDatabase;
   const stores: KyselyMetadataStore[] = [];
   const apps: FastifyInstance[] = [];

@@ -26,6 +26,7 @@ describe('backups through the CLI against a running service', () => {
   let dataDir: string;
   let instanceId: string;
   let backupId: string;
+  let restored: { instanceId: string; restoreId: string } | undefined;
   const cli = (...args: string[]) => session.cli(...args);
 
   before(async () => {
@@ -68,16 +69,36 @@ describe('backups through the CLI against a running service', () => {
     const target = await startRedisServer(['--enable-debug-command', 'yes']);
     try {
       const targetId = await session.attach(target.port, 'dst');
-      const restored = await cli('restore', 'create', targetId, backupId, '--remark', 'drill', '--wait');
-      assert.equal(restored.code, 0, restored.stderr);
-      assert.match(restored.stdout, /^[0-9a-f-]{36} succeed, 11 keys/m);
-      assert.match(restored.stderr, /succeed 100\.00%/);
+      const restore = await cli('restore', 'create', targetId, backupId, '--remark', 'drill', '--wait');
+      assert.equal(restore.code, 0, restore.stderr);
+      assert.match(restore.stdout, /^[0-9a-f-]{36} succeed, 11 keys/m);
+      restored = { instanceId: targetId, restoreId: restore.stdout.split(' ')[0]! };
+      assert.match(restore.stderr, /succeed 100\.00%/);
       assert.deepEqual(await snapshotOf(target.port), await snapshotOf(redis.port));
       const list = await cli('restore', 'list', targetId);
       assert.match(list.stdout, /succeed .*100\.00%.*drill/);
       assert.match(list.stdout, /1 of 1/);
     } finally {
       await target.stop();
+    }
+  });
+
+  it("shows a backup and a restore as field lines, and with --json as the API's detail view", async () => {
+    for (const [kind, instance, id] of [
+      ['backup', instanceId, backupId],
+      ['restore', restored!.instanceId, restored!.restoreId],
+    ] as const) {
+      const json = await cli(kind, 'show', instance, id, '--json');
+      assert.equal(json.code, 0, json.stderr);
+      const detail = JSON.parse(json.stdout) as Record<string, unknown>;
+      assert.equal(detail.status, 'succeed');
+      const human = await cli(kind, 'show', instance, id);
+      assert.equal(human.code, 0, human.stderr);
+      assert.throws(() => JSON.parse(human.stdout), 'not JSON without --json');
+      assert.match(human.stdout, /^status +succeed$/m);
+      // The same fields, named as the API names them.
+      const fields = human.stdout.split('\n').map((line) => line.split(' ')[0]);
+      assert.deepEqual(fields.filter(Boolean), Object.keys(detail));
     }
   });
 
@@ -129,7 +150,7 @@ describe('a service killed in the middle of a backup', () => {
     const created = await cli('backup', 'create', instanceId);
     const backupId = created.stdout.trim();
     const status = async () =>
-      JSON.parse((await cli('backup', 'show', instanceId, backupId)).stdout) as {
+      JSON.parse((await cli('backup', 'show', instanceId, backupId, '--json')).stdout) as {
         status: string;
         bytes_received: number;
         error_code: string | null;

@@ -8,6 +8,7 @@ import { makeBackup } from '../support/records.ts';
 import { TEST_SECRETS } from '../support/stores.ts';
 import { startRedisServer, type RedisServer } from '../support/redis-server.ts';
 import { runCli, startServiceProcess, type ServiceProcess } from '../support/service-process.ts';
+import { POSTGRES_SKIP } from '../support/postgres.ts';
 
 const PASSWORD = 'cli-Pw77-never-shown';
 
@@ -181,7 +182,7 @@ describe('dcs-backup serve', () => {
     assert.match(result.stderr, /port must be an integer/);
   });
 
-  it('keeps metadata in PostgreSQL when given a database URL', async () => {
+  it('keeps metadata in PostgreSQL when given a database URL', { skip: POSTGRES_SKIP }, async () => {
     const { createTestDatabase } = await import('../support/postgres.ts');
     const database = await createTestDatabase();
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'dcs-cli-pg-'));

@@ -26,7 +26,11 @@ describe('job outcomes in the service log', () => {
     source = await startRedisServer(['--repl-diskless-sync-delay', '0']);
     target = await startRedisServer();
     await fillSampleData(source.port);
-    session = await startCliSession('dcs-job-logs-', { DCS_JOB_POLL_MS: '100' });
+    // Metrics on a listener of their own: the last test reads what these jobs counted.
+    session = await startCliSession('dcs-job-logs-', {
+      DCS_JOB_POLL_MS: '100',
+      DCS_METRICS_LISTEN: '127.0.0.1:0',
+    });
     sourceId = await session.attach(source.port, 'src');
     targetId = await session.attach(target.port, 'dst');
   });
@@ -42,7 +46,7 @@ describe('job outcomes in the service log', () => {
     const lines = logLines(session);
     const queued = lines.find((l) => l[idField] === id && / queued$/.test(l.msg));
     assert.ok(queued, `no queued line for ${id}`);
-    assert.match(String(queued.reqId), /^[0-9a-f-]{36}$/);
+    assert.match(String(queued.requestId), /^[0-9a-f-]{36}$/);
     return { queued, lines: lines.filter((l) => l[idField] === id && l.jobId !== undefined) };
   }
 
@@ -57,7 +61,7 @@ describe('job outcomes in the service log', () => {
     );
     for (const line of lines) {
       assert.equal(line.instanceId, sourceId);
-      assert.equal(line.requestId, queued.reqId);
+      assert.equal(line.requestId, queued.requestId);
     }
     assert.equal(lines[1]!.status, 'succeed');
 
@@ -71,7 +75,7 @@ describe('job outcomes in the service log', () => {
     );
     for (const line of restore.lines) {
       assert.equal(line.instanceId, targetId);
-      assert.equal(line.requestId, restore.queued.reqId);
+      assert.equal(line.requestId, restore.queued.requestId);
     }
   });
 
@@ -89,8 +93,44 @@ describe('job outcomes in the service log', () => {
     const failed = lines[1]!;
     assert.equal(failed.level, 40);
     assert.equal(failed.instanceId, sourceId);
-    assert.equal(failed.requestId, queued.reqId);
+    assert.equal(failed.requestId, queued.requestId);
     assert.equal(failed.errorCode, 'dcs.08.0001');
     assert.match(String(failed.reason), /cannot connect/);
+  });
+
+  it('counts the same jobs in /metrics: started, succeeded, failed by record code, bytes, last good backup', async () => {
+    const listening = logLines(session).find((l) => l.msg === 'dcs-backup listening');
+    const metricsUrl = String(listening?.metrics);
+    assert.match(metricsUrl, /^http:\/\/127\.0\.0\.1:\d+\/metrics$/);
+    const response = await fetch(metricsUrl);
+    assert.equal(response.status, 200);
+    const body = await response.text();
+    const value = (series: string) => {
+      const line = body.split('\n').find((l) => l.startsWith(`${series} `));
+      return line === undefined ? undefined : Number(line.slice(series.length + 1));
+    };
+    assert.equal(value('dcs_jobs_started_total{kind="backup"}'), 2);
+    assert.equal(value('dcs_jobs_started_total{kind="restore"}'), 1);
+    assert.equal(value('dcs_jobs_finished_total{kind="backup",status="succeed",error_code="none"}'), 1);
+    assert.equal(value('dcs_jobs_finished_total{kind="backup",status="failed",error_code="dcs.08.0001"}'), 1);
+    assert.equal(value('dcs_jobs_finished_total{kind="restore",status="succeed",error_code="none"}'), 1);
+    assert.equal(value('dcs_job_duration_seconds_count{kind="backup",status="succeed"}'), 1);
+    assert.equal(value('dcs_jobs_in_flight{kind="backup"}'), 0);
+    assert.equal(value('dcs_jobs_queued'), 0);
+    // The one good backup's file was written once and read once by the restore.
+    const written = value('dcs_job_bytes_total{kind="backup"}')!;
+    assert.ok(written > 0);
+    assert.equal(value('dcs_job_bytes_total{kind="restore"}'), written);
+    assert.ok(value('dcs_blob_call_duration_seconds_count{operation="commit"}')! >= 1);
+    const lastGood = body.split('\n').find((l) => l.startsWith('dcs_backup_last_success_timestamp_seconds{'));
+    assert.match(String(lastGood), new RegExp(`instance_id="${sourceId}"`));
+    assert.ok(Math.abs(Number(lastGood!.split(' ')[1]) - Date.now() / 1000) < 600);
+    // The target was never backed up: it is attached, without a last good backup.
+    assert.match(body, new RegExp(`dcs_instance_attached_timestamp_seconds\\{instance_id="${targetId}"`));
+    assert.doesNotMatch(
+      body,
+      new RegExp(`dcs_backup_last_success_timestamp_seconds\\{instance_id="${targetId}"`),
+    );
+    assert.equal((await fetch(metricsUrl.replace('/metrics', '/admin/v1/instances'))).status, 404);
   });
 });

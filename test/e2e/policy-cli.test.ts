@@ -48,10 +48,30 @@ describe('automatic-backup policy through the CLI against a running service', ()
     assert.deepEqual(json.policy.periodical_backup_plan.backup_at, [1, 3, 5]);
     assert.equal(json.policy.save_days, 14);
 
+    const setJson = await cli(
+      'policy',
+      'set',
+      instanceId,
+      '--days',
+      '2',
+      '--window',
+      '02:00-03:00',
+      '--save-days',
+      '14',
+      '--json',
+    );
+    assert.equal(setJson.code, 0, setJson.stderr);
+    assert.deepEqual(JSON.parse(setJson.stdout).policy.periodical_backup_plan.backup_at, [2]);
+    const token = await cli('credentials', 'token', '--ttl', '600', '--json');
+    assert.equal(token.code, 0, token.stderr);
+    assert.deepEqual(Object.keys(JSON.parse(token.stdout)).sort(), ['access_key', 'expires_at', 'token']);
+
+    const offJson = JSON.parse((await cli('policy', 'off', instanceId, '--json')).stdout);
+    assert.equal(offJson.policy.backup_type, 'manual');
     const off = await cli('policy', 'off', instanceId);
     assert.equal(off.code, 0, off.stderr);
     assert.match(off.stdout, /off \(manual; the plan is kept\)/);
-    assert.match(off.stdout, /02:00-03:00 UTC on Mon, Wed, Fri/);
+    assert.match(off.stdout, /02:00-03:00 UTC on Tue/);
     assert.match(off.stdout, /next backup: +-/);
   });
 

@@ -8,7 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import pg from 'pg';
 import { attachLocalRedis } from '../support/cli-session.ts';
-import { createTestDatabase, type TestDatabase } from '../support/postgres.ts';
+import { createTestDatabase, POSTGRES_SKIP, type TestDatabase } from '../support/postgres.ts';
 import { fillSampleData, redisCli, snapshotOf } from '../support/redis-data.ts';
 import { startRedisServer, type RedisServer } from '../support/redis-server.ts';
 import { S3_CREDENTIALS, startS3Server, type S3Server } from '../support/s3-server.ts';
@@ -22,7 +22,7 @@ const PREFIX = 'nodes/';
  * any request, the job runs on whichever node claims it, and a node killed mid-backup leaves a failed record
  * and, after a clean-up pass, nothing of its upload.
  */
-describe('three service nodes on one PostgreSQL database and one bucket', () => {
+describe('three service nodes on one PostgreSQL database and one bucket', { skip: POSTGRES_SKIP }, () => {
   let database: TestDatabase;
   let s3: S3Server;
   let source: RedisServer;

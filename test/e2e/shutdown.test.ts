@@ -69,7 +69,7 @@ describe('stopping the service', () => {
     const instanceId = await attachLocalRedis(cli, master.port, 'slow');
     const backupId = (await cli('backup', 'create', instanceId)).stdout.trim();
     for (let i = 0; i < 100; i++) {
-      const shown = JSON.parse((await cli('backup', 'show', instanceId, backupId)).stdout) as {
+      const shown = JSON.parse((await cli('backup', 'show', instanceId, backupId, '--json')).stdout) as {
         status: string;
         bytes_received: number;
       };

@@ -13,7 +13,7 @@ import { BackupScheduler } from '../../src/jobs/backup-scheduler.ts';
 import { KyselyMetadataStore } from '../../src/store/kysely-metadata-store.ts';
 import { ManualClock } from '../support/app.ts';
 import { startBackupHarness, type BackupHarness } from '../support/backup-harness.ts';
-import { createTestDatabase } from '../support/postgres.ts';
+import { createTestDatabase, POSTGRES_SKIP } from '../support/postgres.ts';
 import { makeInstance } from '../support/records.ts';
 import { fillSampleData } from '../support/redis-data.ts';
 import { startRedisServer, type RedisServer } from '../support/redis-server.ts';
@@ -203,7 +203,7 @@ for (const kind of STORE_KINDS) {
   });
 }
 
-describe('two schedulers sharing one PostgreSQL database', () => {
+describe('two schedulers sharing one PostgreSQL database', { skip: POSTGRES_SKIP }, () => {
   let url: string;
   let drop: () => Promise<void>;
   const stores: MetadataStore[] = [];

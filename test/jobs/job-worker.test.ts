@@ -8,6 +8,7 @@ import { FsBlobStore } from '../../src/blobs/fs-blob-store.ts';
 import { newId } from '../../src/core/ids.ts';
 import type { Job } from '../../src/core/job.ts';
 import { JobWorker } from '../../src/jobs/job-worker.ts';
+import { PrometheusMetrics } from '../../src/api/observability/prometheus-metrics.ts';
 import { backupFileKey } from '../../src/jobs/run-backup.ts';
 import { ManualClock } from '../support/app.ts';
 import { makeBackup, makeInstance } from '../support/records.ts';
@@ -90,6 +91,7 @@ for (const kind of STORE_KINDS) {
       writer.stream.write(Buffer.alloc(1000));
       assert.deepEqual((await blobs.list()).partial, [backupFileKey(record.id)]);
 
+      const metrics = new PrometheusMetrics({ processMetrics: false });
       const survivor = new JobWorker({
         store: opened.store,
         blobs,
@@ -98,6 +100,7 @@ for (const kind of STORE_KINDS) {
         leaseMs: 30_000,
         pollMs: 5,
         run: async () => assert.fail('nothing should be run'),
+        metrics,
       });
       survivor.start();
       await sleep(50);
@@ -117,9 +120,20 @@ for (const kind of STORE_KINDS) {
       assert.equal(after?.record.errorCode, 'dcs.08.0002');
       assert.equal(after?.record.updatedAt, NOW + 30_001);
       assert.deepEqual((await blobs.list()).partial, []);
+      // Counted as a take-over and a failure with the record's code; it did not run here, so no duration.
+      const body = (await metrics.render()).body;
+      assert.match(body, /^dcs_job_lease_takeovers_total\{kind="backup"\} 1$/m);
+      assert.match(
+        body,
+        /^dcs_jobs_finished_total\{kind="backup",status="failed",error_code="dcs\.08\.0002"\} 1$/m,
+      );
+      assert.doesNotMatch(body, /^dcs_job_duration_seconds_count/m);
+      assert.doesNotMatch(body, /^dcs_jobs_started_total\{/m);
       // The instance is free again.
       const next = makeBackup(instance.id, NOW + 40_000, { status: 'waiting' });
       await opened.store.backups.insertQueued(next, queuedJob(instance.id, next.id, NOW + 40_000));
+      assert.equal(await opened.store.jobs.countQueued(), 1);
+      assert.equal((await opened.store.backups.lastSucceededAt()).has(instance.id), false);
     });
   });
 }

@@ -4,6 +4,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { Kysely, SqliteDialect } from 'kysely';
+import type { Database as Schema } from '../../src/store/schema.ts';
 import { KyselyMetadataStore } from '../../src/store/kysely-metadata-store.ts';
 import { makeBackup, makeInstance } from '../support/records.ts';
 import { STORE_KINDS, TEST_SECRETS, type OpenedStore } from '../support/stores.ts';
@@ -112,12 +114,21 @@ for (const kind of STORE_KINDS) {
       await opened.store.backups.insert(makeBackup(instance.id, 2, { status: 'deleted' }));
       await opened.store.backups.insert(makeBackup(instance.id, 3, { status: 'waiting' }));
       assert.equal(await opened.store.backups.countByStatus(instance.id, ['succeed', 'waiting']), 2);
+      // The newest successful one only: the deleted record (2) is newer but no good backup.
+      assert.equal((await opened.store.backups.lastSucceededAt()).get(instance.id), 1);
+      await opened.store.backups.insert(makeBackup(instance.id, 4, { status: 'succeed' }));
+      assert.equal((await opened.store.backups.lastSucceededAt()).get(instance.id), 4);
       await opened.store.instances.delete(instance.id);
       assert.equal(await opened.store.instances.findById(instance.id), undefined);
       assert.equal(
         (await opened.store.backups.list({ instanceId: instance.id, limit: 10, offset: 0 })).total,
         0,
       );
+      assert.equal((await opened.store.backups.lastSucceededAt()).has(instance.id), false);
+    });
+
+    it('is ready once migrated', async () => {
+      await opened.store.checkReady();
     });
   });
 }
@@ -135,6 +146,19 @@ describe('migrations', () => {
     const second = await KyselyMetadataStore.open({ kind: 'sqlite', file }, TEST_SECRETS);
     assert.deepEqual(await second.instances.findById(instance.id), instance);
     await second.close();
+  });
+
+  it('a database missing a migration of this version is not ready, and the check says which', async () => {
+    const file = path.join(dir, 'behind.sqlite');
+    (await KyselyMetadataStore.open({ kind: 'sqlite', file }, TEST_SECRETS)).close();
+    // As if another version (older, or still migrating) had left the schema one step behind.
+    const raw = new Database(file);
+    raw.prepare("delete from schema_migrations where name = '0010-cluster-topology'").run();
+    raw.close();
+    const db = new Kysely<Schema>({ dialect: new SqliteDialect({ database: new Database(file) }) });
+    const store = KyselyMetadataStore.over(db, TEST_SECRETS);
+    await assert.rejects(store.checkReady(), /migrations not applied: 0010-cluster-topology/);
+    await store.close();
   });
 });
 

@@ -4,12 +4,19 @@ import pg from 'pg';
 /** The machine's PostgreSQL, reached as a superuser; each test suite gets a database of its own. */
 const ADMIN_URL = process.env.DCS_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
+/**
+ * Set by the test runner (tools/run-tests.ts) when no PostgreSQL answered and CI is not set: the reason the
+ * PostgreSQL suites are skipped, for `describe(…, { skip: POSTGRES_SKIP })`; false when they run.
+ */
+export const POSTGRES_SKIP: string | false = process.env.DCS_TEST_SKIP_POSTGRES || false;
+
 export interface TestDatabase {
   url: string;
   drop(): Promise<void>;
 }
 
 export async function createTestDatabase(): Promise<TestDatabase> {
+  if (POSTGRES_SKIP) throw new Error(`PostgreSQL suites are skipped: ${POSTGRES_SKIP}`);
   const name = `dcs_test_${process.pid}_${randomBytes(4).toString('hex')}`;
   await withAdmin((client) => client.query(`CREATE DATABASE ${name}`));
   const url = new URL(ADMIN_URL);

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { SecretBox } from '../../src/core/auth/secret-box.ts';
 import { KyselyMetadataStore } from '../../src/store/kysely-metadata-store.ts';
-import { createTestDatabase } from './postgres.ts';
+import { createTestDatabase, POSTGRES_SKIP } from './postgres.ts';
 
 /** One master key per test process: stores reopened on the same database can read what they sealed. */
 export const TEST_SECRETS = new SecretBox(randomBytes(32));
@@ -20,7 +20,10 @@ export interface StoreKind {
   open(): Promise<OpenedStore>;
 }
 
-/** Every metadata engine the service supports: contract and API suites run once per entry. */
+/**
+ * Every metadata engine the service supports: contract and API suites run once per entry (PostgreSQL left
+ * out when the test runner found none and skips its suites).
+ */
 export const STORE_KINDS: StoreKind[] = [
   {
     name: 'sqlite',
@@ -53,4 +56,4 @@ export const STORE_KINDS: StoreKind[] = [
       };
     },
   },
-];
+].filter((kind) => !(POSTGRES_SKIP && kind.name === 'postgres')) as StoreKind[];

@@ -4,6 +4,7 @@ import { DomainError } from '../../core/errors.ts';
 import { AuthFailure, claimedAccessKey, type Authenticator, type Caller } from './authenticator.ts';
 import type { FailureLimiter } from './failure-limiter.ts';
 import type { ReplayGuard } from './replay-guard.ts';
+import '../observability/route-config.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -23,6 +24,8 @@ export interface AuthGuards {
   clock: Clock;
   limiter: FailureLimiter;
   replays: ReplayGuard;
+  /** Accepts the metrics bearer token (DCS_METRICS_TOKEN) on routes whose access is `metrics`. */
+  metricsBearer?: (authorization: string | undefined) => boolean;
 }
 
 /**
@@ -34,6 +37,10 @@ export function installAuth(app: FastifyInstance, guards: AuthGuards): void {
   const { auth, clock, limiter, replays } = guards;
   app.addHook('preValidation', async (request, reply) => {
     if (OPEN_PATHS.some((prefix) => request.url.startsWith(prefix))) return;
+    // Decided by the route matched, not by the URL: a prefix could be dressed up to reach another route.
+    const access = request.routeOptions.config?.access;
+    if (access === 'public') return;
+    if (access === 'metrics' && guards.metricsBearer?.(request.headers.authorization)) return;
     const accessKey = claimedAccessKey(request.headers);
     const attempt = await limiter.enter({ address: request.ip, accessKey });
     if (!attempt) {
@@ -76,7 +83,8 @@ export function installAuth(app: FastifyInstance, guards: AuthGuards): void {
 function authorize(caller: Caller, request: FastifyRequest): void {
   const path = request.url.split('?', 1)[0]!;
   if (path.startsWith(TOKEN_PATH)) return;
-  if (path.startsWith('/admin/') && caller.role !== 'admin') {
+  const adminOnly = path.startsWith('/admin/') || request.routeOptions.config?.access === 'metrics';
+  if (adminOnly && caller.role !== 'admin') {
     throw new DomainError(
       'role_forbidden',
       'This role does not have the permission to perform this operation.',

@@ -6,7 +6,7 @@ import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Command } from 'commander';
 import { SingleBar } from 'cli-progress';
-import { formatBytes } from '../format.ts';
+import { describeFields, formatBytes } from '../format.ts';
 import { backupsPath, resolveProject } from '../project.ts';
 import { CliError, type ServiceClient } from '../service-client.ts';
 
@@ -96,10 +96,12 @@ export function registerBackupActions(backup: Command, client: () => ServiceClie
     .command('show <instance_id> <backup_id>')
     .description('one backup with its detail (checksum, versions, phase, duration)')
     .option('--project <project_id>', 'project of the instance (looked up if absent)')
-    .action(async (instanceId: string, backupId: string, options: { project?: string }) => {
+    .option('--json', "print the API's detail view as JSON")
+    .action(async (instanceId: string, backupId: string, options: { project?: string; json?: boolean }) => {
       const api = client();
       const base = backupsPath(await resolveProject(api, instanceId, options.project), instanceId);
-      console.log(JSON.stringify(await api.get(`${base}/${encodeURIComponent(backupId)}`), null, 2));
+      const detail = await api.get<Record<string, unknown>>(`${base}/${encodeURIComponent(backupId)}`);
+      console.log(options.json ? JSON.stringify(detail, null, 2) : describeFields(detail));
     });
 
   backup

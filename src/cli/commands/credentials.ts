@@ -72,10 +72,14 @@ export function registerCredentials(program: Command, client: () => ServiceClien
     .command('token')
     .description('issue an X-Auth-Token for the current credential, for curl')
     .option('--ttl <seconds>', 'lifetime, 60 to 86400 seconds', '3600')
-    .action(async (options: { ttl: string }) => {
-      const issued = await client().post<{ token: string; expires_at: string }>('/auth/v1/tokens', {
-        ttl_seconds: Number(options.ttl),
-      });
-      console.log(issued.token);
+    .option('--json', 'print the token with its expiry as JSON')
+    .action(async (options: { ttl: string; json?: boolean }) => {
+      const issued = await client().post<{ access_key: string; token: string; expires_at: string }>(
+        '/auth/v1/tokens',
+        {
+          ttl_seconds: Number(options.ttl),
+        },
+      );
+      console.log(options.json ? JSON.stringify(issued, null, 2) : issued.token);
     });
 }

@@ -70,6 +70,7 @@ export function registerPolicy(program: Command, client: () => ServiceClient): v
     .option('--keep-last <n>', 'always keep at least the newest n automatic backups', integerOption)
     .option('--max-backups <n>', 'keep at most n automatic backups', integerOption)
     .option('--project <project_id>', PROJECT_HELP)
+    .option('--json', 'print the DCS instance_backup_policy as JSON')
     .action(
       async (
         instanceId: string,
@@ -80,6 +81,7 @@ export function registerPolicy(program: Command, client: () => ServiceClient): v
           keepLast?: number;
           maxBackups?: number;
           project?: string;
+          json?: boolean;
         },
       ) => {
         const api = client();
@@ -97,7 +99,7 @@ export function registerPolicy(program: Command, client: () => ServiceClient): v
             },
           },
         });
-        await show(api, projectId, instanceId);
+        await show(api, projectId, instanceId, options.json);
       },
     );
 
@@ -115,12 +117,13 @@ export function registerPolicy(program: Command, client: () => ServiceClient): v
     .command('off <instance_id>')
     .description('stop automatic backups (the plan is kept; existing backups keep their expiry)')
     .option('--project <project_id>', PROJECT_HELP)
-    .action(async (instanceId: string, options: { project?: string }) => {
+    .option('--json', 'print the DCS instance_backup_policy as JSON')
+    .action(async (instanceId: string, options: { project?: string; json?: boolean }) => {
       const api = client();
       const projectId = await resolveProject(api, instanceId, options.project);
       await api.put(instancePath(projectId, instanceId), {
         instance_backup_policy: { backup_type: 'manual' },
       });
-      await show(api, projectId, instanceId);
+      await show(api, projectId, instanceId, options.json);
     });
 }

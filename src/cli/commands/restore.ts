@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Command } from 'commander';
 import { SingleBar } from 'cli-progress';
-import { formatTime, renderTable } from '../format.ts';
+import { describeFields, formatTime, renderTable } from '../format.ts';
 import { instancePath, resolveProject } from '../project.ts';
 import { CliError, type ServiceClient } from '../service-client.ts';
 
@@ -142,10 +142,12 @@ export function registerRestore(program: Command, client: () => ServiceClient): 
     .command('show <instance_id> <restore_id>')
     .description('one restore with what it did (keys, routes, warnings, the reason it failed)')
     .option('--project <project_id>', PROJECT_HELP)
-    .action(async (instanceId: string, restoreId: string, options: { project?: string }) => {
+    .option('--json', "print the API's detail view as JSON")
+    .action(async (instanceId: string, restoreId: string, options: { project?: string; json?: boolean }) => {
       const api = client();
       const base = restoresPath(await resolveProject(api, instanceId, options.project), instanceId);
-      console.log(JSON.stringify(await api.get(`${base}/${encodeURIComponent(restoreId)}`), null, 2));
+      const detail = await api.get<Record<string, unknown>>(`${base}/${encodeURIComponent(restoreId)}`);
+      console.log(options.json ? JSON.stringify(detail, null, 2) : describeFields(detail));
     });
 }
 
