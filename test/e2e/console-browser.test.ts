@@ -321,6 +321,29 @@ describe('the web console in Chromium', { skip: browserSkipReason() }, () => {
     assert.notEqual(after.credentials.find((c) => c.access_key === created.access_key)!.revoked_at, null);
   });
 
+  it("shows a failed backup's code with its documented meaning, and filters the listing by status", async () => {
+    await target.stop();
+    await page.goto(`${consoleUrl()}#/instances/${targetId}/backups`);
+    await page.getByRole('button', { name: 'Create backup' }).click();
+    await page.getByRole('button', { name: 'Start backup' }).click();
+    const failed = page.locator('table.backups tbody tr[data-status="failed"]');
+    await failed.waitFor({ timeout: 30_000 });
+    assert.match(await failed.innerText(), /dcs\.08\.0001/);
+    await failed.locator('a').click();
+    const shown = page.locator('.error[role=alert]');
+    await shown.waitFor();
+    assert.match(await shown.innerText(), /dcs\.08\.0001 failed to start the backup and restoration tool/);
+
+    await page.goto(`${consoleUrl()}#/instances/${sourceId}/backups`);
+    await page.locator('table.backups tbody tr').first().waitFor();
+    await page.getByLabel('Status').selectOption('failed');
+    await page.getByRole('button', { name: 'Apply' }).click();
+    await page.getByText('0 records').waitFor();
+    await page.getByLabel('Status').selectOption('deleted');
+    await page.getByRole('button', { name: 'Apply' }).click();
+    await page.getByText('1 record', { exact: true }).waitFor();
+  });
+
   it('signs out and forgets the key', async () => {
     assert.ok((await page.evaluate(() => (globalThis as unknown as PageGlobals).sessionStorage.length)) > 0);
     await page.getByRole('button', { name: 'Sign out' }).click();
