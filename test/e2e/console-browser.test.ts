@@ -14,9 +14,22 @@ import { startRedisServer, type RedisServer } from '../support/redis-server.ts';
 interface PageGlobals {
   sessionStorage: { length: number } & Record<string, string>;
   localStorage: { length: number };
-  document: { cookie: string; body: unknown; querySelector(selector: string): unknown };
+  document: {
+    cookie: string;
+    body: unknown;
+    querySelector(selector: string): unknown;
+    querySelectorAll(selector: string): ArrayLike<PageElement>;
+  };
   MutationObserver: new (callback: () => void) => { observe(target: unknown, options: object): void };
   sawProgress: boolean;
+}
+
+interface PageElement {
+  tagName: string;
+  textContent: string;
+  outerHTML: string;
+  labels?: { length: number };
+  getAttribute(name: string): string | null;
 }
 
 interface Keys {
@@ -55,8 +68,25 @@ describe('the web console in Chromium', { skip: browserSkipReason() }, () => {
       await on.getByLabel('Secret key (SK)').fill(fields.secretKey!);
     }
     await on.getByLabel('Project ID').fill('p1');
-    await on.getByRole('button', { name: 'Sign in' }).click();
+    // From the keyboard: Enter in the form signs in.
+    await on.getByLabel('Project ID').press('Enter');
     await on.getByTestId('who').waitFor();
+  }
+
+  /** Every field and button on the page has a name a screen reader can announce. */
+  async function assertLabelled(on: Page) {
+    const unnamed = await on.evaluate(() => {
+      const w = globalThis as unknown as PageGlobals;
+      return Array.from(w.document.querySelectorAll('input, select, button'))
+        .filter(
+          (el) =>
+            !(el.labels?.length ?? 0) &&
+            !el.getAttribute('aria-label') &&
+            !(el.tagName === 'BUTTON' && el.textContent.trim()),
+        )
+        .map((el) => el.outerHTML);
+    });
+    assert.deepEqual(unnamed, []);
   }
 
   before(async () => {
@@ -110,6 +140,17 @@ describe('the web console in Chromium', { skip: browserSkipReason() }, () => {
     assert.deepEqual((await rows.locator('td:first-child').allInnerTexts()).sort(), ['cache-a', 'cache-b']);
     assert.match(await rows.first().innerText(), /Redis 7|Redis 8|Redis 6/);
     assert.match(await page.locator('table.instances').innerText(), /No automatic backups/);
+    await assertLabelled(page);
+    // The check itself can fail: a field without a label is caught.
+    await page.evaluate(() => {
+      const w = globalThis as unknown as {
+        document: { body: { insertAdjacentHTML(p: string, h: string): void } };
+      };
+      w.document.body.insertAdjacentHTML('beforeend', '<input id="unlabelled">');
+    });
+    await assert.rejects(assertLabelled(page), /unlabelled/);
+    await page.reload();
+    await page.getByTestId('who').waitFor();
   });
 
   it('creates a backup and shows its progress live until it succeeds', async () => {
@@ -130,6 +171,7 @@ describe('the web console in Chromium', { skip: browserSkipReason() }, () => {
     await page.locator('table.backups tbody tr[data-status="succeed"]').waitFor({ timeout: 30_000 });
     assert.equal(await page.evaluate(() => (globalThis as unknown as PageGlobals).sawProgress), true);
     backupId = (await row.getAttribute('data-backup-id'))!;
+    await assertLabelled(page);
     assert.match(await row.innerText(), /from the console/);
     await page.screenshot({ path: screenshotPath('backups'), fullPage: true });
   });
@@ -159,6 +201,7 @@ describe('the web console in Chromium', { skip: browserSkipReason() }, () => {
     assert.equal(fetched, reported.sha256);
     const direct = Buffer.from(await (await fetch(link)).arrayBuffer());
     assert.equal(createHash('sha256').update(direct).digest('hex'), reported.sha256);
+    await assertLabelled(page);
     await page.screenshot({ path: screenshotPath('backup-detail'), fullPage: true });
   });
 
@@ -196,6 +239,7 @@ describe('the web console in Chromium', { skip: browserSkipReason() }, () => {
     assert.match(await fieldError.innerText(), /DCS\.4076/);
     assert.match(await fieldError.innerText(), /\(request [0-9a-f-]{36}\)/);
     assert.equal(await page.getByLabel(/^Window/).getAttribute('aria-invalid'), 'true');
+    await assertLabelled(page);
     await page.screenshot({ path: screenshotPath('policy-error'), fullPage: true });
 
     await page.getByLabel(/^Window/).fill('02:00-03:00');
@@ -310,6 +354,7 @@ describe('the web console in Chromium', { skip: browserSkipReason() }, () => {
     assert.doesNotMatch(await page.locator('table').innerText(), new RegExp(secret));
     await page.getByRole('button', { name: 'Done, hide it' }).click();
     assert.equal(await page.getByTestId('secret-key').count(), 0, 'shown once, then gone');
+    await assertLabelled(page);
     await page.screenshot({ path: screenshotPath('credentials'), fullPage: true });
 
     await row.getByRole('button', { name: 'Revoke' }).click();
