@@ -3,9 +3,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { gzipSync } from 'node:zlib';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/api/app.ts';
-import { consoleFileFor } from '../../src/api/console-assets.ts';
+import { consoleFileFor, DEFAULT_CONSOLE_DIR } from '../../src/api/console-assets.ts';
 import { testDeps } from '../support/app.ts';
 import { STORE_KINDS, type OpenedStore } from '../support/stores.ts';
 
@@ -139,5 +140,25 @@ describe('the console files served at /console/', () => {
     ]) {
       assert.equal(consoleFileFor(root, bad), undefined, bad);
     }
+  });
+});
+
+describe('the built console (npm run build)', () => {
+  it('loads only its own bundled files, under 150 KB of JavaScript gzipped', () => {
+    const index = path.join(DEFAULT_CONSOLE_DIR, 'index.html');
+    assert.ok(fs.existsSync(index), `${index} is missing: run npm run build`);
+    const html = fs.readFileSync(index, 'utf8');
+    const referenced = [...html.matchAll(/(?:src|href)="([^"]+)"/g)].map((m) => m[1]!);
+    assert.ok(referenced.length >= 2, html);
+    for (const url of referenced)
+      assert.match(url, /^\/console\/assets\/[\w.-]+\.(js|css)$/, 'no CDN, no other origin');
+    const scripts = referenced.filter((url) => url.endsWith('.js'));
+    const gzipped = scripts
+      .map(
+        (url) =>
+          gzipSync(fs.readFileSync(path.join(DEFAULT_CONSOLE_DIR, url.slice('/console/'.length)))).length,
+      )
+      .reduce((a, b) => a + b, 0);
+    assert.ok(gzipped > 0 && gzipped < 150 * 1024, `${gzipped} bytes gzipped`);
   });
 });
