@@ -337,6 +337,16 @@ describe('the web console in Chromium', { skip: browserSkipReason() }, () => {
     assert.equal(await page.locator('table.instances tbody tr').count(), 2);
   });
 
+  it('lets an admin switch projects', async () => {
+    await page.getByLabel('Project', { exact: true }).fill('p2');
+    await page.getByRole('button', { name: 'Open' }).click();
+    await page.getByRole('heading', { name: 'Instances of p2' }).waitFor();
+    await page.getByText('No instance is attached to this project yet.').waitFor();
+    await page.getByLabel('Project', { exact: true }).fill('p1');
+    await page.getByRole('button', { name: 'Open' }).click();
+    await page.getByRole('link', { name: 'cache-a' }).waitFor();
+  });
+
   it('lets an admin create a credential, showing its secret key once, and revoke it', async () => {
     await page.getByRole('link', { name: 'Credentials' }).click();
     const form = page.getByRole('form', { name: 'Create a credential' });

@@ -74,6 +74,17 @@ export function App() {
           <a href="#/">Instances</a>
           {context.isAdmin && <a href="#/credentials">Credentials</a>}
         </nav>
+        {context.isAdmin && (
+          <ProjectSwitch
+            projectId={session.projectId}
+            onSwitch={(projectId) => {
+              const switched = { ...session, projectId };
+              saveSession(switched);
+              setSession(switched);
+              location.hash = '#/';
+            }}
+          />
+        )}
         <span class="who" data-testid="who">
           {session.proof.kind === 'aksk' ? session.proof.accessKey : 'token'} · {session.role} ·{' '}
           {session.projectId}
@@ -86,5 +97,31 @@ export function App() {
         {route(hash, context.isAdmin)}
       </main>
     </Console.Provider>
+  );
+}
+
+/** Admins work in every project: they pick the one the pages show. */
+function ProjectSwitch({
+  projectId,
+  onSwitch,
+}: {
+  projectId: string;
+  onSwitch: (projectId: string) => void;
+}) {
+  const [text, setText] = useState(projectId);
+  return (
+    <form
+      class="project-switch"
+      onSubmit={(event) => {
+        event.preventDefault();
+        if (text.trim()) onSwitch(text.trim());
+      }}
+    >
+      <label class="inline">
+        Project
+        <input value={text} onInput={(e) => setText((e.currentTarget as HTMLInputElement).value)} size={12} />
+      </label>
+      <button type="submit">Open</button>
+    </form>
   );
 }
