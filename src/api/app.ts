@@ -7,6 +7,7 @@ import { installAuth } from './auth/install-auth.ts';
 import { ReplayGuard } from './auth/replay-guard.ts';
 import { dcsClientErrorHandler } from './client-errors.ts';
 import { installClosingAnswer } from './closing-answer.ts';
+import { registerConsoleAssets } from './console-assets.ts';
 import { installHostRequirement } from './host-header.ts';
 import { drainServer, httpServerFactory, type HttpServerSettings } from './http-server.ts';
 import { decodeUtf8, parseJsonBody } from './json-body.ts';
@@ -32,6 +33,8 @@ export interface AppOptions {
   logger?: FastifyBaseLogger;
   /** Timeouts, connection cap and TLS of the server listen() opens; omitted, Node's defaults (tests). */
   server?: HttpServerSettings;
+  /** The web console's built files; omitted, dist/console of this package. */
+  consoleDir?: string;
 }
 
 /** Builds the HTTP app without listening, so tests drive it through inject() and the server through listen(). */
@@ -122,5 +125,6 @@ export async function buildApp(deps: AppDeps, options: AppOptions = {}): Promise
   registerCredentialRoutes(app, deps);
   registerHealthRoutes(app, deps.readiness ?? []);
   registerMetricsRoute(app, metrics);
+  registerConsoleAssets(app, options.consoleDir);
   return app;
 }

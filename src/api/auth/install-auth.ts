@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Clock } from '../../core/clock.ts';
+import { isPublicAsset } from '../console-assets.ts';
 import { DomainError } from '../../core/errors.ts';
 import { AuthFailure, claimedAccessKey, type Authenticator, type Caller } from './authenticator.ts';
 import type { FailureLimiter } from './failure-limiter.ts';
@@ -41,6 +42,8 @@ export function installAuth(app: FastifyInstance, guards: AuthGuards): void {
     const access = request.routeOptions.config?.access;
     if (access === 'public') return;
     if (access === 'metrics' && guards.metricsBearer?.(request.headers.authorization)) return;
+    // The web console's own files: public, and every call they make is authenticated like any other.
+    if (isPublicAsset(request.routeOptions.config)) return;
     const accessKey = claimedAccessKey(request.headers);
     const attempt = await limiter.enter({ address: request.ip, accessKey });
     if (!attempt) {

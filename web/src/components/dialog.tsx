@@ -1,0 +1,29 @@
+import type { ComponentChildren } from 'preact';
+import { useEffect, useRef } from 'preact/hooks';
+
+/**
+ * A modal dialog on the browser's own <dialog>: focus moves into it and stays there, Escape closes it, and
+ * screen readers announce it by its title.
+ */
+export function Dialog({
+  title,
+  onClose,
+  children,
+}: {
+  title: string;
+  onClose: () => void;
+  children: ComponentChildren;
+}) {
+  const ref = useRef<HTMLDialogElement>(null);
+  const titleId = `dialog-${title.replace(/\W+/g, '-').toLowerCase()}`;
+  useEffect(() => {
+    const dialog = ref.current;
+    if (dialog && !dialog.open) dialog.showModal();
+  }, []);
+  return (
+    <dialog ref={ref} aria-labelledby={titleId} onClose={onClose} class="dialog">
+      <h2 id={titleId}>{title}</h2>
+      {children}
+    </dialog>
+  );
+}
