@@ -40,7 +40,8 @@ export const LAYER_PACKAGES: Record<string, readonly string[]> = {
   store: ['kysely', 'better-sqlite3', 'pg'],
   blobs: ['@aws-sdk/'],
   jobs: [],
-  api: ['fastify', '@fastify/'],
+  // typebox: the wire schemas (validation, serialisation, OpenAPI and handler types from one definition).
+  api: ['fastify', '@fastify/', 'typebox'],
   service: [],
   cli: ['commander', 'cli-progress', 'cli-table3'],
 };
