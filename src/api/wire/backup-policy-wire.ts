@@ -11,7 +11,7 @@ import Type from 'typebox';
 import { isOneOf } from '../../core/backup-record.ts';
 import { DomainError, invalidParameter } from '../../core/errors.ts';
 import { formatIsoUtc } from '../../core/time-format.ts';
-import { isTimezoneOffset } from '../../core/timezone-offset.ts';
+import { isTimezoneOffset, TIMEZONE_OFFSET_PATTERN } from '../../core/timezone-offset.ts';
 import type { PolicyRequest } from '../../core/use-cases/set-backup-policy.ts';
 import { nullable, nullableInteger, nullableString, stringEnum } from './schema-kit.ts';
 
@@ -194,7 +194,14 @@ export const policyRequestWireSchema = Type.Object(
             begin_at: stringEnum(BACKUP_WINDOWS, {
               description: 'a one-hour window on the hour, UTC, as 02:00-03:00; DCS.4076 otherwise',
             }),
-            timezone_offset: Type.Optional(nullable(Type.String({ description: 'as +08:00 or GMT+08:00' }))),
+            timezone_offset: Type.Optional(
+              nullable(
+                Type.String({
+                  pattern: TIMEZONE_OFFSET_PATTERN,
+                  description: '-12:00 to +14:00, as +08:00 or GMT+08:00',
+                }),
+              ),
+            ),
           },
           { additionalProperties: false },
         ),
