@@ -34,6 +34,7 @@ export function openApiDocument(operations: readonly AnyOperation[]): Json {
     const path = operation.path.replace(/:(\w+)/g, '{$1}');
     paths[path] = { ...paths[path], [operation.method.toLowerCase()]: describe(operation) };
   }
+  const schemas = hoistNamedSchemas(paths);
   return {
     openapi: '3.1.0',
     info: {
@@ -44,9 +45,47 @@ export function openApiDocument(operations: readonly AnyOperation[]): Json {
         'API. Every error answers `{error_code, error_msg, error_ext_msg}`; docs/errors.md lists every code.',
     },
     paths,
-    components: { securitySchemes: SECURITY_SCHEMES },
+    components: { schemas, securitySchemes: SECURITY_SCHEMES },
     security: [{ sdkSignature: [] }, { authToken: [] }],
   };
+}
+
+/**
+ * Moves every schema that has a title (BackupRecordResponse, Instance, …) into components.schemas and refers
+ * to it there, so generated clients get named models and the document stays small. A title given to two
+ * different schemas is left inline in both places.
+ */
+function hoistNamedSchemas(paths: Record<string, Json>): Record<string, Json> {
+  const found = new Map<string, { text: string; schema: Json } | null>();
+  const visit = (node: unknown) => {
+    if (typeof node !== 'object' || node === null) return;
+    for (const child of Object.values(node)) visit(child);
+    const title = (node as Json).title;
+    if (typeof title !== 'string') return;
+    const text = JSON.stringify(node);
+    const seen = found.get(title);
+    if (seen === undefined) found.set(title, { text, schema: node as Json });
+    else if (seen !== null && seen.text !== text) found.set(title, null);
+  };
+  visit(paths);
+  const replace = (node: unknown): unknown => {
+    if (Array.isArray(node)) return node.map(replace);
+    if (typeof node !== 'object' || node === null) return node;
+    const title = (node as Json).title;
+    if (typeof title === 'string' && found.get(title)) return { $ref: `#/components/schemas/${title}` };
+    return Object.fromEntries(Object.entries(node).map(([key, value]) => [key, replace(value)]));
+  };
+  for (const [path, item] of Object.entries(paths)) paths[path] = replace(item) as Json;
+  const schemas: Record<string, Json> = {};
+  for (const [title, entry] of [...found.entries()].sort(([a], [b]) => a.localeCompare(b))) {
+    if (!entry) continue;
+    // A named schema may hold others: those are references too.
+    const inner = Object.fromEntries(
+      Object.entries(entry.schema).map(([key, value]) => [key, replace(value)]),
+    );
+    schemas[title] = inner;
+  }
+  return schemas;
 }
 
 function describe(operation: AnyOperation): Json {
