@@ -6,7 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/api/app.ts';
 import { openApiDocument } from '../../src/api/openapi/openapi-document.ts';
 import { OPERATIONS } from '../../src/api/operations/operation-table.ts';
-import { COVERAGE_FILE, OPENAPI_FILE, renderApiCoverage, renderOpenApi } from '../../tools/api-docs.ts';
+import { COVERAGE_FILE, OPENAPI_FILE, renderApiCoverage } from '../../tools/api-docs.ts';
 import { testDeps } from '../support/app.ts';
 import { makeInstance } from '../support/records.ts';
 import { STORE_KINDS, type OpenedStore } from '../support/stores.ts';
