@@ -30,6 +30,18 @@ const accepts = (check: () => unknown) => {
 };
 const plain = (schema: TSchema) => JSON.parse(JSON.stringify(schema)) as Record<string, unknown>;
 
+/** A valid policy whose plan has one field set to `value`. */
+const withPlan = (field: string) => (value: unknown) => ({
+  backup_type: 'auto',
+  save_days: 3,
+  periodical_backup_plan: {
+    backup_at: [1, 3],
+    period_type: 'weekly',
+    begin_at: '02:00-03:00',
+    [field]: value,
+  },
+});
+
 describe('the hand-written checks agree with the documented schemas', () => {
   it('project and instance ids', () => {
     const text = fc.oneof(
@@ -96,9 +108,33 @@ describe('the hand-written checks agree with the documented schemas', () => {
     assert.ok(accepts(() => parseListWindow({ begin_time: '20261120083000' })));
   });
 
+  it("UpdateInstance's begin_at and timezone_offset, every value next to the edges", () => {
+    const two = (n: number) => String(n).padStart(2, '0');
+    const values: unknown[] = [];
+    for (let a = 0; a <= 25; a++) {
+      for (let b = 0; b <= 25; b++) values.push(withPlan('begin_at')(`${two(a)}:00-${two(b)}:00`));
+    }
+    for (const prefix of ['', 'GMT', 'UTC ', 'gmt']) {
+      for (const sign of ['+', '-', '']) {
+        for (let h = 0; h <= 16; h++) {
+          for (const m of [0, 5, 15, 30, 45, 59]) {
+            for (const colon of [':', '']) {
+              values.push(withPlan('timezone_offset')(`${prefix}${sign}${two(h)}${colon}${two(m)}`));
+            }
+          }
+        }
+      }
+    }
+    for (const policy of values) {
+      const byHand = accepts(() => policyRequestFromWire(policy));
+      assert.equal(byHand, Value.Check(policyRequestWireSchema, policy), JSON.stringify(policy));
+    }
+  });
+
   it("UpdateInstance's instance_backup_policy, field by field", () => {
     const policies = fc.oneof(
       schemaArbitrary(plain(policyRequestWireSchema), 1),
+      fc.array(fc.integer({ min: 0, max: 8 }), { maxLength: 4 }).map(withPlan('backup_at')),
       // save_days below 1: the reader lets the use case refuse it (DCS.4072, with the configured maximum).
       fc.record({ backup_type: fc.constant('auto'), save_days: fc.integer({ min: -3, max: 0 }) }),
     );
