@@ -41,7 +41,8 @@ export const LAYER_PACKAGES: Record<string, readonly string[]> = {
   blobs: ['@aws-sdk/'],
   jobs: [],
   // prom-client: the metrics registry behind /metrics (src/api/observability), fed through core's ServiceMetrics.
-  api: ['fastify', '@fastify/', 'prom-client'],
+  // typebox: the wire schemas (validation, serialisation, OpenAPI and handler types from one definition).
+  api: ['fastify', '@fastify/', 'prom-client', 'typebox'],
   service: [],
   cli: ['commander', 'cli-progress', 'cli-table3'],
 };

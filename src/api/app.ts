@@ -14,19 +14,14 @@ import { decodeUtf8, parseJsonBody } from './json-body.ts';
 import { listeningUrl } from './listening-url.ts';
 import { installErrorHandling, sendDomainError } from './error-handling.ts';
 import { RouteTable } from './route-table.ts';
-import { registerAdminInstanceRoutes } from './routes/admin-instances.ts';
-import { registerAdminNodeRoutes } from './routes/admin-nodes.ts';
-import { registerInstanceRoutes } from './routes/instances.ts';
-import { registerBackupLinkRoutes } from './routes/backup-links.ts';
-import { registerBackupRoutes } from './routes/backups.ts';
-import { registerCredentialRoutes } from './routes/credentials.ts';
-import { registerListBackupRecords } from './routes/list-backup-records.ts';
-import { registerRestoreRoutes } from './routes/restores.ts';
 import { registerHealthRoutes } from './observability/health-routes.ts';
 import { installHttpMetrics } from './observability/http-metrics.ts';
 import { registerMetricsRoute } from './observability/metrics-route.ts';
 import { bearerMatcher } from './observability/metrics-token.ts';
 import { PrometheusMetrics, storeMetricsSources } from './observability/prometheus-metrics.ts';
+import { openApiDocument } from './openapi/openapi-document.ts';
+import { OPERATIONS } from './operations/operation-table.ts';
+import { registerOperations } from './operations/register-operations.ts';
 
 export interface AppOptions {
   /** A pino logger; omitted, the app logs nothing (tests). */
@@ -112,17 +107,12 @@ export async function buildApp(deps: AppDeps, options: AppOptions = {}): Promise
     ...(deps.metricsToken ? { metricsBearer: bearerMatcher(deps.metricsToken) } : {}),
   });
 
-  registerListBackupRecords(app, deps);
-  registerBackupRoutes(app, deps);
-  registerBackupLinkRoutes(app, {
+  let openApiText: string | undefined;
+  registerOperations(app, OPERATIONS, {
     ...deps,
     linkBase: deps.linkBase ?? (() => listeningUrl(app.server, options.server?.tls !== undefined)),
+    openApiText: () => (openApiText ??= JSON.stringify(openApiDocument(OPERATIONS))),
   });
-  registerRestoreRoutes(app, deps);
-  registerInstanceRoutes(app, deps);
-  registerAdminInstanceRoutes(app, deps);
-  registerAdminNodeRoutes(app, deps);
-  registerCredentialRoutes(app, deps);
   registerHealthRoutes(app, deps.readiness ?? []);
   registerMetricsRoute(app, metrics);
   registerConsoleAssets(app, options.consoleDir);

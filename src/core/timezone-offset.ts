@@ -13,3 +13,7 @@ export function isTimezoneOffset(text: string): boolean {
   if (Number(match[3]) % 15 !== 0) return false;
   return match[1] === '+' ? minutes <= 14 * 60 : minutes <= 12 * 60;
 }
+
+/** The same set as a pattern, for the API's documentation (a test checks the two agree). */
+export const TIMEZONE_OFFSET_PATTERN =
+  '^(?:(?:GMT|UTC) ?)?(?:\\+(?:(?:0[0-9]|1[0-3]):?(?:00|15|30|45)|14:?00)|-(?:(?:0[0-9]|1[01]):?(?:00|15|30|45)|12:?00))$';

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Clock } from '../../core/clock.ts';
 import { isPublicAsset } from '../console-assets.ts';
+import type { Access } from '../operations/operation.ts';
 import { DomainError } from '../../core/errors.ts';
 import { AuthFailure, claimedAccessKey, type Authenticator, type Caller } from './authenticator.ts';
 import type { FailureLimiter } from './failure-limiter.ts';
@@ -16,9 +17,8 @@ declare module 'fastify' {
   }
 }
 
-/** Paths that carry their own proof (download links sign themselves). */
+/** Unmatched paths under which a route would carry its own proof (download links sign themselves). */
 const OPEN_PATHS = ['/downloads/'];
-const TOKEN_PATH = '/auth/v1/tokens';
 
 export interface AuthGuards {
   auth: Authenticator;
@@ -30,20 +30,21 @@ export interface AuthGuards {
 }
 
 /**
- * Every request (but download links) must be signed or carry a token, before its input is even validated,
- * so an anonymous caller learns nothing from the answers. Then the caller's role and project decide, and a
- * state-changing signed request must not have been seen before.
+ * Every request to an operation that is not public must be signed or carry a token, before its input is even
+ * validated, so an anonymous caller learns nothing from the answers. Then the operation's access decides with
+ * the caller's role and project, and a state-changing signed request must not have been seen before. A
+ * request that matches no operation is authenticated too (404 and 405 are for callers only), and judged by
+ * its path as before operations declared their access.
  */
 export function installAuth(app: FastifyInstance, guards: AuthGuards): void {
   const { auth, clock, limiter, replays } = guards;
   app.addHook('preValidation', async (request, reply) => {
-    if (OPEN_PATHS.some((prefix) => request.url.startsWith(prefix))) return;
-    // Decided by the route matched, not by the URL: a prefix could be dressed up to reach another route.
-    const access = request.routeOptions.config?.access;
+    const access = request.routeOptions.config.access;
     if (access === 'public') return;
-    if (access === 'metrics' && guards.metricsBearer?.(request.headers.authorization)) return;
     // The web console's own files: public, and every call they make is authenticated like any other.
     if (isPublicAsset(request.routeOptions.config)) return;
+    if (access === 'metrics' && guards.metricsBearer?.(request.headers.authorization)) return;
+    if (access === undefined && OPEN_PATHS.some((prefix) => request.url.startsWith(prefix))) return;
     const accessKey = claimedAccessKey(request.headers);
     const attempt = await limiter.enter({ address: request.ip, accessKey });
     if (!attempt) {
@@ -77,36 +78,44 @@ export function installAuth(app: FastifyInstance, guards: AuthGuards): void {
       throw error.error;
     }
     attempt.succeeded();
-    authorize(caller, request);
+    if (access === undefined) authorizeUnmatched(caller, request);
+    else authorize(caller, request, access);
     await replays.admit(request.method, caller);
     request.caller = caller;
   });
 }
 
-function authorize(caller: Caller, request: FastifyRequest): void {
+const forbidden = () =>
+  new DomainError('role_forbidden', 'This role does not have the permission to perform this operation.');
+const readOnly = () =>
+  new DomainError('read_only', 'This tenant has read permission only and cannot perform this operation.');
+
+function authorize(caller: Caller, request: FastifyRequest, access: Exclude<Access, 'public'>): void {
+  if (access === 'caller') return;
+  if ((access === 'admin' || access === 'metrics') && caller.role !== 'admin') throw forbidden();
+  if (access === 'metrics') return;
+  requireProject(caller, request);
+  if (access === 'write' && caller.role === 'viewer') throw readOnly();
+}
+
+/** A path no operation serves (it will answer 404 or 405): the answer a route under that path would give. */
+function authorizeUnmatched(caller: Caller, request: FastifyRequest): void {
   const path = request.url.split('?', 1)[0]!;
-  if (path.startsWith(TOKEN_PATH)) return;
-  const adminOnly = path.startsWith('/admin/') || request.routeOptions.config?.access === 'metrics';
-  if (adminOnly && caller.role !== 'admin') {
-    throw new DomainError(
-      'role_forbidden',
-      'This role does not have the permission to perform this operation.',
-    );
-  }
+  if (path.startsWith('/auth/v1/tokens')) return;
+  if (path.startsWith('/admin/') && caller.role !== 'admin') throw forbidden();
+  requireProject(caller, request);
+  if (caller.role === 'viewer' && request.method !== 'GET' && request.method !== 'HEAD') throw readOnly();
+}
+
+/** The path's project must be the caller's (admins: any), and the one X-Project-Id names, if sent. */
+function requireProject(caller: Caller, request: FastifyRequest): void {
   const projectId = (request.params as { project_id?: string } | undefined)?.project_id;
-  if (projectId !== undefined) {
-    const claimed = request.headers['x-project-id'];
-    if (
-      (claimed !== undefined && claimed !== projectId) ||
-      (caller.role !== 'admin' && caller.projectId !== projectId)
-    ) {
-      throw new DomainError('project_mismatch', 'Project ID does not match the token.');
-    }
-  }
-  if (caller.role === 'viewer' && request.method !== 'GET' && request.method !== 'HEAD') {
-    throw new DomainError(
-      'read_only',
-      'This tenant has read permission only and cannot perform this operation.',
-    );
+  if (projectId === undefined) return;
+  const claimed = request.headers['x-project-id'];
+  if (
+    (claimed !== undefined && claimed !== projectId) ||
+    (caller.role !== 'admin' && caller.projectId !== projectId)
+  ) {
+    throw new DomainError('project_mismatch', 'Project ID does not match the token.');
   }
 }

@@ -1,16 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 
-declare module 'fastify' {
-  interface FastifyContextConfig {
-    /** The operation's id (DCS operation ids for DCS routes): names it in metrics and logs. */
-    operationId?: string;
-    /**
-     * Who may call beyond the usual credentials: `public` routes answer anyone (they reveal nothing: health
-     * checks); `metrics` also accepts the metrics bearer token when one is configured, else an admin.
-     */
-    access?: 'public' | 'metrics';
-  }
-}
+// The route config's operationId and access are declared with the operations (register-operations.ts).
+import '../operations/register-operations.ts';
 
 /**
  * The operation a request was routed to: its operation id when the route names one, else its method and

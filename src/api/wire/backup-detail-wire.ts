@@ -2,10 +2,12 @@ import type { ContentSummary, StoredBackup } from '../../core/backup-detail.ts';
 import { describeSlotRanges } from '../../core/cluster-topology.ts';
 import { formatIsoUtc } from '../../core/time-format.ts';
 import { emptyKeysWarning } from '../../core/empty-keys.ts';
+import Type, { type Static } from 'typebox';
 import { backupRecordToWire, backupRecordWireSchema } from './backup-record-wire.ts';
+import { nullable, nullableInteger, nullableString, stringEnum } from './schema-kit.ts';
 
 /** Where a backup stands, in one word, for people and scripts polling it. */
-function phaseOf({ record, detail }: StoredBackup): string {
+function phaseOf({ record, detail }: StoredBackup): Static<typeof backupDetailWireSchema>['phase'] {
   switch (record.status) {
     case 'waiting':
       return 'queued';
@@ -19,7 +21,7 @@ function phaseOf({ record, detail }: StoredBackup): string {
 }
 
 /** ShowBackup, an extension: the DCS record plus what the service knows beyond it. */
-export function backupDetailToWire(stored: StoredBackup) {
+export function backupDetailToWire(stored: StoredBackup): Static<typeof backupDetailWireSchema> {
   const { record, detail } = stored;
   const ended = record.updatedAt;
   return {
@@ -59,7 +61,7 @@ export function backupDetailToWire(stored: StoredBackup) {
   };
 }
 
-function contentToWire(content: ContentSummary) {
+function contentToWire(content: ContentSummary): Static<typeof contentObjectSchema> {
   return {
     verified_at: formatIsoUtc(content.verifiedAt),
     result: content.problem === null ? 'ok' : 'problem',
@@ -77,7 +79,10 @@ function contentToWire(content: ContentSummary) {
 }
 
 /** The answer to verify: what the reader found, and whether the backup is now offered for restore. */
-export function verificationToWire(stored: StoredBackup, content: ContentSummary) {
+export function verificationToWire(
+  stored: StoredBackup,
+  content: ContentSummary,
+): Static<typeof verificationWireSchema> {
   return {
     backup_id: stored.record.id,
     is_support_restore: stored.record.restorable ? 'TRUE' : 'FALSE',
@@ -85,69 +90,87 @@ export function verificationToWire(stored: StoredBackup, content: ContentSummary
   };
 }
 
-const countsSchema = { type: 'object', additionalProperties: { type: 'integer' } } as const;
-
-const contentWireSchema = {
-  type: ['object', 'null'],
-  properties: {
-    verified_at: { type: 'string' },
-    result: { type: 'string' },
-    problem: { type: ['string', 'null'] },
-    checksum: { type: 'string' },
-    sha256_matches: { type: ['boolean', 'null'] },
-    keys_per_db: countsSchema,
-    keys_per_type: countsSchema,
-    keys_with_expiry: { type: 'integer' },
-    empty_keys: { type: 'integer' },
-    functions: { type: 'integer' },
-    modules: { type: 'array', items: { type: 'string' } },
-    warnings: { type: 'array', items: { type: 'string' } },
-  },
-} as const;
-
-const nullableString = { type: ['string', 'null'] } as const;
-const nullableInteger = { type: ['integer', 'null'] } as const;
-
-export const backupDetailWireSchema = {
+// additionalProperties rather than TypeBox's Record (patternProperties): the schema the serialiser always had.
+const countsSchema = Type.Unsafe<Record<string, number>>({
   type: 'object',
-  properties: {
+  additionalProperties: { type: 'integer' },
+});
+
+const contentProperties = {
+  verified_at: Type.String({ format: 'date-time' }),
+  result: stringEnum(['ok', 'problem']),
+  problem: nullableString(),
+  checksum: Type.String(),
+  sha256_matches: nullable(Type.Boolean()),
+  keys_per_db: countsSchema,
+  keys_per_type: countsSchema,
+  keys_with_expiry: Type.Integer(),
+  empty_keys: Type.Integer(),
+  functions: Type.Integer(),
+  modules: Type.Array(Type.String()),
+  warnings: Type.Array(Type.String()),
+};
+
+const contentObjectSchema = Type.Object(contentProperties, { description: 'what the last verify found' });
+const contentWireSchema = nullable(contentObjectSchema);
+
+const servedBySchema = nullable(
+  Type.Object({
+    role: stringEnum(['replica', 'master']),
+    address: Type.String(),
+    reason: Type.String(),
+  }),
+);
+
+const shardSchema = Type.Object({
+  shard_index: Type.Integer(),
+  slots: Type.String({ description: 'slot ranges, as 0-5460' }),
+  node_id: Type.String(),
+  ip: Type.String(),
+  port: Type.Integer(),
+  role: stringEnum(['replica', 'master']),
+  size: Type.Integer(),
+  sha256: Type.String(),
+  rdb_version: nullableInteger(),
+  keys: Type.Integer(),
+  retried_after: nullable(Type.String({ description: 'the first source tried and why it failed' })),
+});
+
+export const backupDetailWireSchema = Type.Object(
+  {
     ...backupRecordWireSchema.properties,
-    phase: { type: 'string' },
-    sha256: nullableString,
-    rdb_version: nullableInteger,
-    source_version: nullableString,
-    replication_id: nullableString,
-    replication_offset: nullableInteger,
-    started_at: nullableString,
-    duration_ms: nullableInteger,
-    bytes_received: { type: 'integer' },
-    estimated_bytes: nullableInteger,
-    error_message: nullableString,
-    store_id: nullableString,
-    expires_at: nullableString,
+    phase: stringEnum([
+      'queued',
+      'connecting',
+      'transferring',
+      'verified',
+      'stored-unverified',
+      'failed',
+      'expired',
+      'deleted',
+    ]),
+    sha256: nullableString(),
+    rdb_version: nullableInteger(),
+    source_version: nullableString(),
+    replication_id: nullableString(),
+    replication_offset: nullableInteger(),
+    started_at: nullable(Type.String({ format: 'date-time' })),
+    duration_ms: nullableInteger(),
+    bytes_received: Type.Integer(),
+    estimated_bytes: nullableInteger(),
+    error_message: nullableString(),
+    store_id: nullableString(),
+    expires_at: nullable(Type.String({ format: 'date-time' })),
     content: contentWireSchema,
-    served_by: {
-      type: ['object', 'null'],
-      properties: { role: { type: 'string' }, address: { type: 'string' }, reason: { type: 'string' } },
-    },
-    shards: {
-      type: ['array', 'null'],
-      items: {
-        type: 'object',
-        properties: {
-          shard_index: { type: 'integer' },
-          slots: { type: 'string' },
-          node_id: { type: 'string' },
-          ip: { type: 'string' },
-          port: { type: 'integer' },
-          role: { type: 'string' },
-          size: { type: 'integer' },
-          sha256: { type: 'string' },
-          rdb_version: nullableInteger,
-          keys: { type: 'integer' },
-          retried_after: nullableString,
-        },
-      },
-    },
+    served_by: servedBySchema,
+    shards: nullable(Type.Array(shardSchema)),
   },
-} as const;
+  { title: 'BackupDetail' },
+);
+
+/** VerifyBackup's answer: what the reader found, and whether the backup is offered for restore now. */
+export const verificationWireSchema = Type.Object({
+  backup_id: Type.String({ format: 'uuid' }),
+  is_support_restore: stringEnum(['TRUE', 'FALSE']),
+  ...contentProperties,
+});

@@ -7,11 +7,13 @@ import {
   parseWindowLabel,
   windowLabel,
 } from '../../core/backup-policy.ts';
+import Type from 'typebox';
 import { isOneOf } from '../../core/backup-record.ts';
 import { DomainError, invalidParameter } from '../../core/errors.ts';
 import { formatIsoUtc } from '../../core/time-format.ts';
-import { isTimezoneOffset } from '../../core/timezone-offset.ts';
+import { isTimezoneOffset, TIMEZONE_OFFSET_PATTERN } from '../../core/timezone-offset.ts';
 import type { PolicyRequest } from '../../core/use-cases/set-backup-policy.ts';
+import { nullable, nullableInteger, nullableString, stringEnum } from './schema-kit.ts';
 
 const POLICY = 'instance_backup_policy';
 const PLAN = `${POLICY}.periodical_backup_plan`;
@@ -136,34 +138,77 @@ export function policyToWire(stored: StoredPolicy | undefined, now: number) {
 
 const formatNullable = (at: number | null) => (at === null ? null : formatIsoUtc(at));
 
-const nullableInteger = { type: ['integer', 'null'] } as const;
-const nullableString = { type: ['string', 'null'] } as const;
+/** Every one-hour window a plan may begin at: 00:00-01:00 … 23:00-00:00. */
+const BACKUP_WINDOWS = Array.from({ length: 24 }, (_, hour) => windowLabel(hour));
 
-export const policyWireSchema = {
-  type: ['object', 'null'],
-  properties: {
-    backup_policy_id: { type: 'string' },
-    created_at: { type: 'string' },
-    updated_at: { type: 'string' },
-    tenant_id: { type: 'string' },
-    policy: {
-      type: 'object',
-      properties: {
-        backup_type: { type: 'string' },
-        save_days: nullableInteger,
-        periodical_backup_plan: {
-          type: ['object', 'null'],
-          properties: {
-            backup_at: { type: 'array', items: { type: 'integer' } },
-            period_type: { type: 'string' },
-            begin_at: { type: 'string' },
-            timezone_offset: nullableString,
-          },
-        },
-        keep_last: nullableInteger,
-        max_backups: nullableInteger,
-      },
+export const policyWireSchema = nullable(
+  Type.Object(
+    {
+      backup_policy_id: Type.String({ format: 'uuid' }),
+      created_at: Type.String({ format: 'date-time' }),
+      updated_at: Type.String({ format: 'date-time' }),
+      tenant_id: Type.String(),
+      policy: Type.Object({
+        backup_type: stringEnum(POLICY_BACKUP_TYPES),
+        save_days: nullableInteger(),
+        periodical_backup_plan: nullable(
+          Type.Object({
+            backup_at: Type.Array(Type.Integer({ minimum: 1, maximum: 7 })),
+            period_type: stringEnum(['weekly']),
+            begin_at: Type.String({ description: 'HH:00-HH+1:00, UTC' }),
+            timezone_offset: nullableString(),
+          }),
+        ),
+        keep_last: nullableInteger(),
+        max_backups: nullableInteger(),
+      }),
+      next_backup_at: nullable(Type.String({ format: 'date-time' })),
     },
-    next_backup_at: nullableString,
+    { title: 'InstanceBackupPolicy' },
+  ),
+);
+
+/**
+ * The request's instance_backup_policy as documented (SDK class BackupPolicy). It is read by hand
+ * (policyRequestFromWire) because DCS answers each field with its own code (DCS.4072-4076); a test checks that
+ * the two agree.
+ */
+export const policyRequestWireSchema = Type.Object(
+  {
+    backup_type: stringEnum(POLICY_BACKUP_TYPES, { description: 'DCS.4073 otherwise' }),
+    save_days: Type.Optional(
+      nullable(
+        Type.Integer({ minimum: 1, description: 'up to 7, or DCS_MAX_SAVE_DAYS; DCS.4072 otherwise' }),
+      ),
+    ),
+    periodical_backup_plan: Type.Optional(
+      nullable(
+        Type.Object(
+          {
+            backup_at: Type.Array(Type.Integer({ minimum: 1, maximum: 7 }), {
+              minItems: 1,
+              uniqueItems: true,
+              description: 'weekdays, 1 (Monday) to 7 (Sunday); DCS.4075 otherwise',
+            }),
+            period_type: stringEnum(['weekly'], { description: 'DCS.4074 otherwise' }),
+            begin_at: stringEnum(BACKUP_WINDOWS, {
+              description: 'a one-hour window on the hour, UTC, as 02:00-03:00; DCS.4076 otherwise',
+            }),
+            timezone_offset: Type.Optional(
+              nullable(
+                Type.String({
+                  pattern: TIMEZONE_OFFSET_PATTERN,
+                  description: '-12:00 to +14:00, as +08:00 or GMT+08:00',
+                }),
+              ),
+            ),
+          },
+          { additionalProperties: false },
+        ),
+      ),
+    ),
+    keep_last: Type.Optional(nullable(Type.Integer({ minimum: 1, maximum: MAX_KEEP_COUNT }))),
+    max_backups: Type.Optional(nullable(Type.Integer({ minimum: 1, maximum: MAX_KEEP_COUNT }))),
   },
-} as const;
+  { additionalProperties: false, title: 'BackupPolicy' },
+);

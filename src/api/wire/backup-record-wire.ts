@@ -1,25 +1,16 @@
 import type { BackupPage } from '../../core/ports.ts';
-import type { BackupRecord } from '../../core/backup-record.ts';
+import Type, { type Static } from 'typebox';
+import {
+  BACKUP_FORMATS,
+  BACKUP_STATUSES,
+  BACKUP_TYPES,
+  type BackupRecord,
+} from '../../core/backup-record.ts';
 import { formatIsoUtc } from '../../core/time-format.ts';
+import { nullable, nullableString, stringEnum } from './schema-kit.ts';
 
 /** BackupRecordResponse exactly as DCS writes it: absent values are null, never {}. */
-export interface BackupRecordWire {
-  backup_id: string;
-  period: string | null;
-  backup_name: string;
-  instance_id: string;
-  size: number;
-  backup_type: string;
-  created_at: string;
-  updated_at: string | null;
-  progress: string;
-  error_code: string | null;
-  remark: string | null;
-  status: string;
-  is_support_restore: 'TRUE' | 'FALSE';
-  execution_at: string | null;
-  backup_format: string;
-}
+export type BackupRecordWire = Static<typeof backupRecordWireSchema>;
 
 export function backupRecordToWire(record: BackupRecord): BackupRecordWire {
   return {
@@ -45,51 +36,29 @@ export function backupPageToWire(page: BackupPage) {
   return { total_num: page.total, backup_record_response: page.records.map(backupRecordToWire) };
 }
 
-const nullableString = { type: ['string', 'null'] } as const;
-
-export const backupRecordWireSchema = {
-  type: 'object',
-  properties: {
-    backup_id: { type: 'string' },
-    period: nullableString,
-    backup_name: { type: 'string' },
-    instance_id: { type: 'string' },
-    size: { type: 'integer' },
-    backup_type: { type: 'string' },
-    created_at: { type: 'string' },
-    updated_at: nullableString,
-    progress: { type: 'string' },
-    error_code: nullableString,
-    remark: nullableString,
-    status: { type: 'string' },
-    is_support_restore: { type: 'string' },
-    execution_at: nullableString,
-    backup_format: { type: 'string' },
+// Every field is always there (null when absent): a field renamed in the mapper fails loudly, not silently.
+export const backupRecordWireSchema = Type.Object(
+  {
+    backup_id: Type.String({ format: 'uuid' }),
+    period: nullableString(),
+    backup_name: Type.String({ description: 'backup_yyyyMMddHHmmss' }),
+    instance_id: Type.String({ format: 'uuid' }),
+    size: Type.Integer({ description: 'bytes' }),
+    backup_type: stringEnum(BACKUP_TYPES),
+    created_at: Type.String({ format: 'date-time' }),
+    updated_at: nullable(Type.String({ format: 'date-time' })),
+    progress: Type.String({ description: 'percent with two decimals, "100.00" when done' }),
+    error_code: nullable(Type.String({ description: 'dcs.08.000x when the backup failed' })),
+    remark: nullableString(),
+    status: stringEnum(BACKUP_STATUSES),
+    is_support_restore: stringEnum(['TRUE', 'FALSE']),
+    execution_at: nullable(Type.String({ format: 'date-time' })),
+    backup_format: stringEnum(BACKUP_FORMATS),
   },
-  required: [
-    'backup_id',
-    'period',
-    'backup_name',
-    'instance_id',
-    'size',
-    'backup_type',
-    'created_at',
-    'updated_at',
-    'progress',
-    'error_code',
-    'remark',
-    'status',
-    'is_support_restore',
-    'execution_at',
-    'backup_format',
-  ],
-} as const;
+  { title: 'BackupRecordResponse' },
+);
 
-export const backupPageWireSchema = {
-  type: 'object',
-  properties: {
-    total_num: { type: 'integer' },
-    backup_record_response: { type: 'array', items: backupRecordWireSchema },
-  },
-  required: ['total_num', 'backup_record_response'],
-} as const;
+export const backupPageWireSchema = Type.Object({
+  total_num: Type.Integer({ description: 'records matching the filter, whatever the page' }),
+  backup_record_response: Type.Array(backupRecordWireSchema),
+});

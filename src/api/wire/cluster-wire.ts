@@ -1,3 +1,4 @@
+import Type from 'typebox';
 import type { ClusterNode, ClusterTopology } from '../../core/cluster-topology.ts';
 import { describeSlotRanges, slotCount } from '../../core/cluster-topology.ts';
 import { formatIsoUtc } from '../../core/time-format.ts';
@@ -25,30 +26,26 @@ function nodeToWire(node: ClusterNode) {
   return { node_id: node.id, ip: node.host, port: node.port, healthy: node.healthy };
 }
 
-const nodeSchema = {
-  type: 'object',
-  properties: {
-    node_id: { type: 'string' },
-    ip: { type: 'string' },
-    port: { type: 'integer' },
-    healthy: { type: 'boolean' },
-  },
-} as const;
+const nodeSchema = Type.Object({
+  node_id: Type.String(),
+  ip: Type.String(),
+  port: Type.Integer(),
+  healthy: Type.Boolean(),
+});
 
+/** Present only on cluster instances. */
 export const clusterWireProperties = {
-  sharding_count: { type: 'integer' },
-  topology_discovered_at: { type: 'string' },
-  shards: {
-    type: 'array',
-    items: {
-      type: 'object',
-      properties: {
-        shard_index: { type: 'integer' },
-        slots: { type: 'string' },
-        slot_count: { type: 'integer' },
+  sharding_count: Type.Optional(Type.Integer()),
+  topology_discovered_at: Type.Optional(Type.String({ format: 'date-time' })),
+  shards: Type.Optional(
+    Type.Array(
+      Type.Object({
+        shard_index: Type.Integer(),
+        slots: Type.String({ description: 'slot ranges, as 0-5460' }),
+        slot_count: Type.Integer(),
         master: nodeSchema,
-        replicas: { type: 'array', items: nodeSchema },
-      },
-    },
-  },
-} as const;
+        replicas: Type.Array(nodeSchema),
+      }),
+    ),
+  ),
+};

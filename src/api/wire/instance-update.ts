@@ -1,4 +1,7 @@
+import Type, { type TSchema } from 'typebox';
 import { DomainError, invalidParameter } from '../../core/errors.ts';
+import { policyRequestWireSchema } from './backup-policy-wire.ts';
+import { nullable } from './schema-kit.ts';
 
 /**
  * UpdateInstance fields DCS defines for the managed server itself. They mean nothing for an attached server, and
@@ -7,6 +10,26 @@ import { DomainError, invalidParameter } from '../../core/errors.ts';
 const IGNORED_INSTANCE_FIELDS = ['description', 'maintain_begin', 'maintain_end', 'security_group_id'];
 /** The policy fields older Terraform providers send at the top level (deprecated there, still accepted). */
 const LEGACY_POLICY_FIELDS = ['backup_type', 'save_days', 'begin_at', 'period_type', 'backup_at'];
+
+const legacy = (schema: TSchema) => Type.Optional(Type.Unsafe({ ...schema, deprecated: true }));
+
+/** The UpdateInstance body as documented; read by instanceUpdateFromWire, which gives DCS's codes. */
+export const instanceUpdateWireSchema = Type.Object(
+  {
+    instance_backup_policy: Type.Optional(nullable(policyRequestWireSchema)),
+    name: Type.Optional(Type.String({ description: 'the current name only: renaming answers DCS.4902' })),
+    description: Type.Optional(Type.Unknown({ description: 'accepted, no effect' })),
+    maintain_begin: Type.Optional(Type.Unknown({ description: 'accepted, no effect' })),
+    maintain_end: Type.Optional(Type.Unknown({ description: 'accepted, no effect' })),
+    security_group_id: Type.Optional(Type.Unknown({ description: 'accepted, no effect' })),
+    backup_type: legacy(policyRequestWireSchema.properties.backup_type),
+    save_days: legacy(Type.Integer({ minimum: 1 })),
+    begin_at: legacy(Type.String()),
+    period_type: legacy(Type.String()),
+    backup_at: legacy(Type.Array(Type.Integer({ minimum: 1, maximum: 7 }))),
+  },
+  { additionalProperties: false, title: 'UpdateInstanceBody' },
+);
 
 export interface InstanceUpdate {
   /** The instance_backup_policy as sent, or undefined when the body sets none. */

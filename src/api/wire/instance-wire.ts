@@ -1,12 +1,14 @@
-import type { Instance, InstanceType } from '../../core/instance.ts';
+import Type, { type Static } from 'typebox';
+import { INSTANCE_TYPES, type Instance, type InstanceType } from '../../core/instance.ts';
 import { describeInstanceEndpoint } from '../../core/instance.ts';
 import type { StoredPolicy } from '../../core/backup-policy.ts';
 import { formatIsoUtc } from '../../core/time-format.ts';
 import { clusterToWire, clusterWireProperties } from './cluster-wire.ts';
 import { policyToWire, policyWireSchema } from './backup-policy-wire.ts';
+import { nullableString, stringEnum } from './schema-kit.ts';
 
 /** DCS names the deployment shape "cache_mode". */
-const CACHE_MODE: Record<InstanceType, string> = {
+const CACHE_MODE: Record<InstanceType, 'single' | 'ha' | 'cluster'> = {
   single: 'single',
   master_standby: 'ha',
   cluster: 'cluster',
@@ -16,7 +18,11 @@ const CACHE_MODE: Record<InstanceType, string> = {
  * The DCS instance fields that apply to an attached server. No credential ever leaves through here. `now`
  * places the policy's next backup.
  */
-export function instanceToWire(instance: Instance, policy: StoredPolicy | undefined, now: number) {
+export function instanceToWire(
+  instance: Instance,
+  policy: StoredPolicy | undefined,
+  now: number,
+): Static<typeof instanceWireSchema> {
   const { endpoint } = instance;
   return {
     instance_id: instance.id,
@@ -39,7 +45,11 @@ export function instanceToWire(instance: Instance, policy: StoredPolicy | undefi
 }
 
 /** The admin view adds what an operator attached: the shape and the endpoint without its password. */
-export function instanceToAdminWire(instance: Instance, policy: StoredPolicy | undefined, now: number) {
+export function instanceToAdminWire(
+  instance: Instance,
+  policy: StoredPolicy | undefined,
+  now: number,
+): Static<typeof adminInstanceWireSchema> {
   return {
     ...instanceToWire(instance, policy, now),
     type: instance.type,
@@ -48,36 +58,34 @@ export function instanceToAdminWire(instance: Instance, policy: StoredPolicy | u
   };
 }
 
-const nullableString = { type: ['string', 'null'] } as const;
-
 const instanceProperties = {
-  instance_id: { type: 'string' },
-  name: { type: 'string' },
-  engine: { type: 'string' },
-  engine_version: { type: 'string' },
-  cache_mode: { type: 'string' },
-  ip: { type: 'string' },
-  port: { type: 'integer' },
-  domain_name: { type: 'string' },
-  status: { type: 'string' },
-  project_id: { type: 'string' },
-  no_password_access: { type: 'string' },
-  access_user: nullableString,
-  enable_ssl: { type: 'boolean' },
+  instance_id: Type.String({ format: 'uuid' }),
+  name: Type.String(),
+  engine: stringEnum(['Redis']),
+  engine_version: Type.String(),
+  cache_mode: stringEnum(['single', 'ha', 'cluster']),
+  ip: Type.String(),
+  port: Type.Integer(),
+  domain_name: Type.String(),
+  status: stringEnum(['RUNNING']),
+  project_id: Type.String(),
+  no_password_access: stringEnum(['true', 'false']),
+  access_user: nullableString(),
+  enable_ssl: Type.Boolean(),
   instance_backup_policy: policyWireSchema,
-  created_at: { type: 'string' },
+  created_at: Type.String({ format: 'date-time' }),
   ...clusterWireProperties,
-} as const;
+};
 
 // Serialising from a schema also guarantees that a field left out here (a password) can never be emitted.
-export const instanceWireSchema = { type: 'object', properties: instanceProperties } as const;
+export const instanceWireSchema = Type.Object(instanceProperties, { title: 'Instance' });
 
-export const adminInstanceWireSchema = {
-  type: 'object',
-  properties: {
+export const adminInstanceWireSchema = Type.Object(
+  {
     ...instanceProperties,
-    type: { type: 'string' },
-    db: { type: 'integer' },
-    url: { type: 'string' },
+    type: stringEnum(INSTANCE_TYPES),
+    db: Type.Integer(),
+    url: Type.String({ description: 'the endpoint, without its password' }),
   },
-} as const;
+  { title: 'AdminInstance' },
+);

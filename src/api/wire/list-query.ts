@@ -1,13 +1,56 @@
+import Type from 'typebox';
 import { BACKUP_FORMATS, BACKUP_STATUSES, BACKUP_TYPES, isOneOf } from '../../core/backup-record.ts';
 import { DomainError, invalidParameter } from '../../core/errors.ts';
 import type { BackupQuery } from '../../core/ports.ts';
 import { parseCompactUtc } from '../../core/time-format.ts';
 
-export type RawQuery = Record<string, string | string[] | undefined>;
-
 const SECOND_MS = 1000;
 const DEFAULT_LIMIT = 10;
 const MAX_LIMIT = 1000;
+
+export type RawQuery = Record<string, string | string[] | undefined>;
+
+const COMPACT_TIME = '^[0-9]{14}$';
+const listOf = (values: readonly string[]) => `^(${values.join('|')})(,(${values.join('|')}))*$`;
+
+/**
+ * The listing query as documented. It is parsed by hand (parseListWindow) rather than validated from this
+ * schema: a repeated parameter, the legacy aliases and an end before the begin each have their own DCS answer
+ * and message; a test checks that the two agree.
+ */
+export const listWindowQuerySchema = Type.Object({
+  begin_time: Type.Optional(
+    Type.String({
+      pattern: COMPACT_TIME,
+      description: 'UTC, yyyyMMddHHmmss: records created at or after it',
+    }),
+  ),
+  end_time: Type.Optional(
+    Type.String({
+      pattern: COMPACT_TIME,
+      description: 'UTC, yyyyMMddHHmmss: records created up to that second',
+    }),
+  ),
+  beginTime: Type.Optional(
+    Type.String({ pattern: COMPACT_TIME, deprecated: true, description: 'begin_time' }),
+  ),
+  endTime: Type.Optional(Type.String({ pattern: COMPACT_TIME, deprecated: true, description: 'end_time' })),
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_LIMIT, default: DEFAULT_LIMIT })),
+  offset: Type.Optional(Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER, default: 0 })),
+});
+
+export const backupListQuerySchema = Type.Object({
+  ...listWindowQuerySchema.properties,
+  status: Type.Optional(
+    Type.String({ pattern: listOf(BACKUP_STATUSES), description: 'comma-separated statuses' }),
+  ),
+  backup_type: Type.Optional(
+    Type.String({ pattern: listOf(BACKUP_TYPES), description: 'comma-separated types' }),
+  ),
+  backup_format: Type.Optional(
+    Type.String({ pattern: listOf(BACKUP_FORMATS), description: 'comma-separated formats' }),
+  ),
+});
 
 /** The paging and time-window part shared by the backup and restore listings. */
 export interface ListWindow {

@@ -1,6 +1,8 @@
 import type { RestorePage } from '../../core/ports.ts';
-import type { RestoreRecord, StoredRestore } from '../../core/restore-record.ts';
+import Type from 'typebox';
+import { RESTORE_STATUSES, type RestoreRecord, type StoredRestore } from '../../core/restore-record.ts';
 import { formatIsoUtc } from '../../core/time-format.ts';
+import { nullable, nullableInteger, nullableString, stringEnum } from './schema-kit.ts';
 
 /** InstanceRestoreInfo as DCS writes it: every field a string (or null when there is none). */
 export function restoreRecordToWire(record: RestoreRecord) {
@@ -51,59 +53,49 @@ export function restoreDetailToWire({ record, detail }: StoredRestore) {
   };
 }
 
-const nullableString = { type: ['string', 'null'] } as const;
-const nullableInteger = { type: ['integer', 'null'] } as const;
-
-export const restoreRecordWireSchema = {
-  type: 'object',
-  properties: {
-    restore_id: { type: 'string' },
-    backup_id: { type: 'string' },
-    backup_name: { type: 'string' },
-    restore_name: { type: 'string' },
-    backup_remark: nullableString,
-    restore_remark: nullableString,
-    created_at: { type: 'string' },
-    updated_at: nullableString,
-    progress: { type: 'string' },
-    error_code: nullableString,
-    status: { type: 'string' },
+export const restoreRecordWireSchema = Type.Object(
+  {
+    restore_id: Type.String({ format: 'uuid' }),
+    backup_id: Type.String({ format: 'uuid' }),
+    backup_name: Type.String(),
+    restore_name: Type.String(),
+    backup_remark: nullableString(),
+    restore_remark: nullableString(),
+    created_at: Type.String({ format: 'date-time' }),
+    updated_at: nullable(Type.String({ format: 'date-time' })),
+    progress: Type.String(),
+    error_code: nullableString(),
+    status: stringEnum(RESTORE_STATUSES),
   },
-} as const;
+  { title: 'InstanceRestoreInfo' },
+);
 
-export const restorePageWireSchema = {
-  type: 'object',
-  properties: {
-    total_num: { type: 'integer' },
-    restore_record_response: { type: 'array', items: restoreRecordWireSchema },
-  },
-} as const;
+export const restorePageWireSchema = Type.Object({
+  total_num: Type.Integer(),
+  restore_record_response: Type.Array(restoreRecordWireSchema),
+});
 
-export const restoreDetailWireSchema = {
-  type: 'object',
-  properties: {
+export const restoreDetailWireSchema = Type.Object(
+  {
     ...restoreRecordWireSchema.properties,
-    instance_id: { type: 'string' },
-    source_instance_id: { type: 'string' },
-    started_at: nullableString,
-    error_message: nullableString,
-    target_version: nullableString,
-    target_rdb_version: nullableInteger,
-    routes: nullableString,
-    keys_restored: nullableInteger,
-    keys_relabelled: nullableInteger,
-    keys_rewritten: nullableInteger,
-    keys_expired: nullableInteger,
-    function_libraries: nullableInteger,
-    warnings: { type: 'array', items: { type: 'string' } },
-    target_address: nullableString,
-    into_standalone: { type: 'boolean' },
-    target_shards: {
-      type: 'array',
-      items: {
-        type: 'object',
-        properties: { address: { type: 'string' }, slots: { type: 'string' }, keys: { type: 'integer' } },
-      },
-    },
+    instance_id: Type.String({ format: 'uuid' }),
+    source_instance_id: Type.String({ format: 'uuid' }),
+    started_at: nullable(Type.String({ format: 'date-time' })),
+    error_message: nullableString(),
+    target_version: nullableString(),
+    target_rdb_version: nullableInteger(),
+    routes: nullableString(),
+    keys_restored: nullableInteger(),
+    keys_relabelled: nullableInteger(),
+    keys_rewritten: nullableInteger(),
+    keys_expired: nullableInteger(),
+    function_libraries: nullableInteger(),
+    warnings: Type.Array(Type.String()),
+    target_address: nullableString(),
+    into_standalone: Type.Boolean(),
+    target_shards: Type.Array(
+      Type.Object({ address: Type.String(), slots: Type.String(), keys: Type.Integer() }),
+    ),
   },
-} as const;
+  { title: 'RestoreDetail' },
+);
