@@ -1,7 +1,6 @@
 import type { FastifyRequest } from 'fastify';
 
 // The route config's operationId and access are declared with the operations (register-operations.ts).
-import '../operations/register-operations.ts';
 
 /**
  * The operation a request was routed to: its operation id when the route names one, else its method and
