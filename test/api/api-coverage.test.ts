@@ -1,3 +1,4 @@
+import { servedRoutes } from '../support/served-routes.ts';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { after, before, describe, it } from 'node:test';
@@ -26,25 +27,6 @@ const documented: DocumentedRoute[] = docs
     route: `${match![1]} ${match![2]!.replace(/\{(\w+)\}/g, ':$1')}`,
     absent: /^not implemented/.test(cells[3] ?? ''),
   }));
-
-/** The routes the app serves, from Fastify's own route tree (HEAD is Fastify's automatic twin of GET). */
-function servedRoutes(app: FastifyInstance): string[] {
-  const routes: string[] = [];
-  const stack: { indent: number; path: string }[] = [];
-  for (const line of app.printRoutes({ commonPrefix: false }).split('\n')) {
-    const match = /^(.*?──\s)(\S+) \(([A-Z, ]+)\)$/.exec(line);
-    if (!match) continue;
-    const indent = match[1]!.length;
-    while (stack.length > 0 && stack.at(-1)!.indent >= indent) stack.pop();
-    // Under a route at "/" (or "/console" above its "*"), a node's text does not start with the slash that joins it.
-    const parent = stack.at(-1)?.path ?? '';
-    const segment = match[2]!;
-    const path = segment.startsWith('/') || parent.endsWith('/') ? parent + segment : `${parent}/${segment}`;
-    stack.push({ indent, path });
-    for (const method of match[3]!.split(', ')) if (method !== 'HEAD') routes.push(`${method} ${path}`);
-  }
-  return routes.sort();
-}
 
 describe('docs/api-coverage.md', () => {
   let opened: OpenedStore;

@@ -1,3 +1,4 @@
+import { servedRoutes as servedPaths } from '../support/served-routes.ts';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { after, before, describe, it } from 'node:test';
@@ -13,22 +14,9 @@ import { STORE_KINDS, type OpenedStore } from '../support/stores.ts';
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
-/** The routes the app serves as "METHOD /path/{param}", from Fastify's route tree (HEAD is GET's twin). */
+/** The routes the app serves as "METHOD /path/{param}" (HEAD is GET's twin). */
 function servedRoutes(app: FastifyInstance): string[] {
-  const routes: string[] = [];
-  const stack: { indent: number; path: string }[] = [];
-  for (const line of app.printRoutes({ commonPrefix: false }).split('\n')) {
-    const match = /^(.*?)(\/\S*) \(([A-Z, ]+)\)$/.exec(line);
-    if (!match) continue;
-    const indent = match[1]!.length;
-    while (stack.length > 0 && stack.at(-1)!.indent >= indent) stack.pop();
-    const path = (stack.at(-1)?.path ?? '') + match[2]!;
-    stack.push({ indent, path });
-    for (const method of match[3]!.split(', ')) {
-      if (method !== 'HEAD') routes.push(`${method} ${path.replace(/:(\w+)/g, '{$1}')}`);
-    }
-  }
-  return routes.sort();
+  return servedPaths(app).map((route) => route.replace(/:(\w+)/g, '{$1}'));
 }
 
 describe('the API describes itself', () => {
