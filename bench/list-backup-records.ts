@@ -236,6 +236,15 @@ const describeRun = (label: string, run: Measured) =>
   `${label} ${run.rps.toFixed(0).padStart(6)} req/s p50 ${run.p50} ms p99 ${run.p99} ms ` +
   `cpu ${run.cpuMicros.toFixed(0)} µs/req`;
 
+/** The service's peak resident memory so far (Linux VmHWM), after every scenario ran against it. */
+function peakRssLine(engine: string, pid: number): string {
+  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kib = Number(/^VmHWM:\s+(\d+) kB/m.exec(status)?.[1]);
+  const line = `${engine.padEnd(8)} service peak RSS ${(kib / 1024).toFixed(0)} MB`;
+  console.log(line);
+  return line;
+}
+
 async function startBareServer(bodyFile: string): Promise<{ url: string; child: ChildProcess }> {
   const child = spawn(process.execPath, [new URL('./bare-server.mjs', import.meta.url).pathname, bodyFile], {
     stdio: ['ignore', 'pipe', 'inherit'],
@@ -292,7 +301,7 @@ async function benchEngine(engine: 'sqlite' | 'postgres'): Promise<string[]> {
     }
     // The same first scenario with every request signed (SDK-HMAC-SHA256) instead of carrying a token.
     const first = scenarios(instances)[0];
-    if (args.only !== undefined || first === undefined) return lines;
+    if (args.only !== undefined || first === undefined) return [...lines, peakRssLine(engine, service.pid)];
     const pool = signedPool(first.path, 2000);
     const tokenRun = await measure(service.url, service.pid, withToken(first.path));
     const signedRun = await measure(
@@ -305,7 +314,7 @@ async function benchEngine(engine: 'sqlite' | 'postgres'): Promise<string[]> {
       `${describeRun('token', tokenRun)} | ratio ${(signedRun.rps / tokenRun.rps).toFixed(2)}, ` +
       `cpu ratio ${(signedRun.cpuMicros / Math.max(1, tokenRun.cpuMicros)).toFixed(2)}`;
     console.log(line);
-    lines.push(line);
+    lines.push(line, peakRssLine(engine, service.pid));
   } finally {
     await service.stop();
     await database?.drop();

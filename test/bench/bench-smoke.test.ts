@@ -80,8 +80,12 @@ describe('benchmarks complete with small parameters', { concurrency: false, time
 
   it('bench:scheduler (SQLite and PostgreSQL)', async () => {
     for (const engine of ['sqlite', 'postgres']) {
-      const run = await runBench('scheduler.ts', ['--engine', engine, '--policies', '100', '--ticks', '5']);
-      assertCompleted(run, 1);
+      const run = await runBench('scheduler.ts', [
+        ...['--engine', engine, '--policies', '100', '--ticks', '5', '--due', '20'],
+      ]);
+      // None due against no policies, then 20 due against as many manual backups queued.
+      assertCompleted(run, 2);
+      assert.match(run.output, /20 instances due in one window: .* ratio \(tick \/ baseline\): [0-9.]+/);
     }
   });
 
