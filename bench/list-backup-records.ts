@@ -3,8 +3,12 @@
  * list endpoint with autocannon against a bare node:http server answering a pre-built body of the same size,
  * in the same run. Prints requests/s, p50 and p99 for both and the ratio.
  *
+ * Beside requests/s it reports each server's CPU time per request (from /proc), which a busy shared machine
+ * blurs far less than wall time. The 1,000-record page runs at 8 connections and reports MB/s of JSON out.
+ *
  *   npm run bench:list -- [--engine sqlite|postgres|both] [--records 1000000] [--instances 1000]
- *                         [--connections 32] [--duration 10] [--warmup 2]
+ *                         [--connections 32] [--duration 10] [--warmup 2] [--only SUBSTRING]
+ *                         [--cpu-prof DIR]   (the service writes a V8 CPU profile there when it stops)
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -32,6 +36,8 @@ const { values: args } = parseArgs({
     connections: { type: 'string', default: '32' },
     duration: { type: 'string', default: '10' },
     warmup: { type: 'string', default: '2' },
+    only: { type: 'string' },
+    'cpu-prof': { type: 'string' },
   },
 });
 const RECORDS = Number(args.records);
@@ -137,6 +143,8 @@ async function load(location: DatabaseLocation, instances: Instance[]): Promise<
 interface Scenario {
   name: string;
   path: () => string;
+  /** Overrides --connections (the 1,000-record page's goal is stated at 8). */
+  connections?: number;
 }
 
 function scenarios(instances: Instance[]): Scenario[] {
@@ -158,20 +166,46 @@ function scenarios(instances: Instance[]): Scenario[] {
       name: 'limit 10, offset 5000 of 20000',
       path: () => `/v2/${PROJECT}/instances/${instances[0]!.id}/backups?limit=10&offset=5000`,
     },
-  ];
+    {
+      name: 'limit 1000, random offset of 20000',
+      // A random page of the big instance, so no two consecutive requests need the same rows.
+      path: () =>
+        `/v2/${PROJECT}/instances/${instances[0]!.id}/backups?limit=1000&offset=${1000 * Math.floor(Math.random() * 19)}`,
+      connections: Math.min(8, CONNECTIONS),
+    },
+  ].filter((scenario) => args.only === undefined || scenario.name.includes(args.only));
 }
 
 interface Measured {
   rps: number;
   p50: number;
   p99: number;
+  /** Bytes of response received per second. */
+  bytesPerSecond: number;
+  /** The server process's CPU time (user + system) per request, in microseconds. */
+  cpuMicros: number;
 }
 
-async function measure(base: string, next: () => RequestSpec): Promise<Measured> {
+const CLOCK_TICKS_PER_SECOND = 100;
+
+/** User plus system CPU time of a process so far, in microseconds (Linux /proc; 10 ms resolution). */
+function cpuMicrosOf(pid: number): number {
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // Fields after the command name, which is parenthesised and may hold spaces: utime and stime are 14 and 15.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1e6) / CLOCK_TICKS_PER_SECOND;
+}
+
+async function measure(
+  base: string,
+  pid: number,
+  next: () => RequestSpec,
+  connections = CONNECTIONS,
+): Promise<Measured> {
   const run = (duration: number) =>
     autocannon({
       url: base,
-      connections: CONNECTIONS,
+      connections,
       duration,
       requests: [
         {
@@ -183,11 +217,32 @@ async function measure(base: string, next: () => RequestSpec): Promise<Measured>
       ],
     });
   if (WARMUP > 0) await run(WARMUP); // warm-up: JIT, statement caches, page cache
+  const cpuBefore = cpuMicrosOf(pid);
   const result = await run(DURATION);
+  const cpu = cpuMicrosOf(pid) - cpuBefore;
   if (result.non2xx > 0 || result.errors > 0) {
     throw new Error(`${result.non2xx} non-2xx answers and ${result.errors} errors from ${base}`);
   }
-  return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99 };
+  return {
+    rps: result.requests.average,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    bytesPerSecond: result.throughput.average,
+    cpuMicros: cpu / Math.max(1, result.requests.total),
+  };
+}
+
+const describeRun = (label: string, run: Measured) =>
+  `${label} ${run.rps.toFixed(0).padStart(6)} req/s p50 ${run.p50} ms p99 ${run.p99} ms ` +
+  `cpu ${run.cpuMicros.toFixed(0)} µs/req`;
+
+/** The service's peak resident memory so far (Linux VmHWM), after every scenario ran against it. */
+function peakRssLine(engine: string, pid: number): string {
+  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kib = Number(/^VmHWM:\s+(\d+) kB/m.exec(status)?.[1]);
+  const line = `${engine.padEnd(8)} service peak RSS ${(kib / 1024).toFixed(0)} MB`;
+  console.log(line);
+  return line;
 }
 
 async function startBareServer(bodyFile: string): Promise<{ url: string; child: ChildProcess }> {
@@ -212,6 +267,7 @@ async function benchEngine(engine: 'sqlite' | 'postgres'): Promise<string[]> {
   const service = await startServiceProcess(
     ['--data-dir', dataDir],
     database ? { DCS_DATABASE_URL: database.url } : {},
+    args['cpu-prof'] ? ['--cpu-prof', '--cpu-prof-dir', args['cpu-prof']] : [],
   );
   const lines: string[] = [];
   try {
@@ -226,28 +282,39 @@ async function benchEngine(engine: 'sqlite' | 'postgres'): Promise<string[]> {
       const bodyFile = path.join(dataDir, 'body.json');
       fs.writeFileSync(bodyFile, sample);
       const bare = await startBareServer(bodyFile);
-      const baseline = await measure(bare.url, withToken(scenario.path));
+      const baseline = await measure(
+        bare.url,
+        bare.child.pid!,
+        withToken(scenario.path),
+        scenario.connections,
+      );
       bare.child.kill('SIGTERM');
-      const ours = await measure(service.url, withToken(scenario.path));
+      const ours = await measure(service.url, service.pid, withToken(scenario.path), scenario.connections);
+      const outRate = sample.length > 100_000 ? ` | ${(ours.bytesPerSecond / 1e6).toFixed(1)} MB/s out` : '';
       const line =
-        `${engine.padEnd(8)} ${scenario.name.padEnd(42)} body ${String(sample.length).padStart(5)} B | ` +
-        `ours ${ours.rps.toFixed(0).padStart(6)} req/s p50 ${ours.p50} ms p99 ${ours.p99} ms | ` +
-        `bare ${baseline.rps.toFixed(0).padStart(6)} req/s p50 ${baseline.p50} ms p99 ${baseline.p99} ms | ` +
-        `ratio ${(ours.rps / baseline.rps).toFixed(2)}`;
+        `${engine.padEnd(8)} ${scenario.name.padEnd(42)} body ${String(sample.length).padStart(6)} B ` +
+        `at ${scenario.connections ?? CONNECTIONS} conn | ${describeRun('ours', ours)} | ` +
+        `${describeRun('bare', baseline)} | ratio ${(ours.rps / baseline.rps).toFixed(2)}, ` +
+        `cpu ratio ${(ours.cpuMicros / Math.max(1, baseline.cpuMicros)).toFixed(2)}${outRate}`;
       console.log(line);
       lines.push(line);
     }
     // The same first scenario with every request signed (SDK-HMAC-SHA256) instead of carrying a token.
-    const first = scenarios(instances)[0]!;
+    const first = scenarios(instances)[0];
+    if (args.only !== undefined || first === undefined) return [...lines, peakRssLine(engine, service.pid)];
     const pool = signedPool(first.path, 2000);
-    const tokenRun = await measure(service.url, withToken(first.path));
-    const signedRun = await measure(service.url, () => pool[Math.floor(Math.random() * pool.length)]!);
+    const tokenRun = await measure(service.url, service.pid, withToken(first.path));
+    const signedRun = await measure(
+      service.url,
+      service.pid,
+      () => pool[Math.floor(Math.random() * pool.length)]!,
+    );
     const line =
-      `${engine.padEnd(8)} ${first.name + ', signed vs token'} | signed ${signedRun.rps.toFixed(0)} req/s ` +
-      `p50 ${signedRun.p50} ms p99 ${signedRun.p99} ms | token ${tokenRun.rps.toFixed(0)} req/s ` +
-      `p50 ${tokenRun.p50} ms p99 ${tokenRun.p99} ms | ratio ${(signedRun.rps / tokenRun.rps).toFixed(2)}`;
+      `${engine.padEnd(8)} ${first.name + ', signed vs token'} | ${describeRun('signed', signedRun)} | ` +
+      `${describeRun('token', tokenRun)} | ratio ${(signedRun.rps / tokenRun.rps).toFixed(2)}, ` +
+      `cpu ratio ${(signedRun.cpuMicros / Math.max(1, tokenRun.cpuMicros)).toFixed(2)}`;
     console.log(line);
-    lines.push(line);
+    lines.push(line, peakRssLine(engine, service.pid));
   } finally {
     await service.stop();
     await database?.drop();

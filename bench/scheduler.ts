@@ -3,7 +3,12 @@
  * the same tick on a database with no policy at all (the baseline, measured in the same run). Both hold the
  * same backup records, so the difference is what the policies cost.
  *
- *   npm run bench:scheduler [-- --engine sqlite|postgres] [--policies 10000]
+ * Then the tick that finds 1,000 instances due in the same window: it records and queues every backup, timed
+ * against queueing the same number of manual backups (record and job, one transaction each) on the same
+ * engine, so the ratio is what the scheduler adds to the unavoidable writes. The backups themselves are not
+ * run here (bench:backup measures a transfer).
+ *
+ *   npm run bench:scheduler [-- --engine sqlite|postgres] [--policies 10000] [--ticks 300] [--due 1000]
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -18,14 +23,18 @@ import type { DatabaseLocation } from '../src/store/open-database.ts';
 import { setBackupPolicy } from '../src/core/use-cases/set-backup-policy.ts';
 import { createTestDatabase } from '../test/support/postgres.ts';
 import { makeBackup, makeInstance } from '../test/support/records.ts';
+import { queuedJob } from '../src/core/job.ts';
+import type { Instance } from '../src/core/instance.ts';
 
 const { values } = parseArgs({
   options: {
     engine: { type: 'string', default: 'sqlite' },
     policies: { type: 'string', default: '10000' },
     ticks: { type: 'string', default: '300' },
+    due: { type: 'string', default: '1000' },
   },
 });
+const DUE = Number(values.due);
 const POLICIES = Number(values.policies);
 const TICKS = Number(values.ticks);
 // Monday 23 November 2026, 03:00 UTC: every window (02:00-03:00 on Mondays) has just closed.
@@ -61,10 +70,17 @@ async function openStore(): Promise<OpenedStore> {
   };
 }
 
-async function fill(store: KyselyMetadataStore, withPolicies: boolean): Promise<void> {
-  const clock = { now: () => NOW };
-  for (let i = 0; i < POLICIES; i++) {
+async function fill(
+  store: KyselyMetadataStore,
+  withPolicies: boolean,
+  count = POLICIES,
+  policySetAt = NOW,
+): Promise<Instance[]> {
+  const clock = { now: () => policySetAt };
+  const instances: Instance[] = [];
+  for (let i = 0; i < count; i++) {
     const instance = makeInstance();
+    instances.push(instance);
     await store.instances.insert(instance);
     // A week of successful automatic backups per instance, none yet expiring.
     await store.backups.insertMany(
@@ -80,6 +96,7 @@ async function fill(store: KyselyMetadataStore, withPolicies: boolean): Promise<
       });
     }
   }
+  return instances;
 }
 
 async function medianTickMs(store: KyselyMetadataStore): Promise<number> {
@@ -116,3 +133,53 @@ for (const [label, withPolicies] of [
 }
 const [base, loaded] = Object.values(results) as [number, number];
 console.log(`ratio (policies / baseline): ${(loaded / base).toFixed(2)}`);
+
+/** The policies were set at 01:00, before the window; at 02:30 every one of them is due. */
+async function allDueTickMs(): Promise<number> {
+  const { store, analyze, dispose } = await openStore();
+  try {
+    await fill(store, true, DUE, NOW - 2 * 3_600_000);
+    await analyze();
+    const inWindow = NOW - 1_800_000;
+    const scheduler = new BackupScheduler({
+      store,
+      blobs: { remove: async () => undefined } as never,
+      clock: { now: () => inWindow },
+    });
+    const started = performance.now();
+    const report = await scheduler.tick();
+    const ms = performance.now() - started;
+    if (report.started !== DUE) throw new Error(`${report.started} of ${DUE} backups started`);
+    return ms;
+  } finally {
+    await dispose();
+  }
+}
+
+/** The same number of backups queued as CreateBackup queues one: a waiting record and its job. */
+async function queueManuallyMs(): Promise<number> {
+  const { store, analyze, dispose } = await openStore();
+  try {
+    const instances = await fill(store, false, DUE);
+    await analyze();
+    const at = NOW - 1_800_000;
+    const started = performance.now();
+    for (const instance of instances) {
+      const record = makeBackup(instance.id, at, { status: 'waiting', restorable: false });
+      await store.backups.insertQueued(record, queuedJob('backup', instance.id, record.id, at));
+    }
+    return performance.now() - started;
+  } finally {
+    await dispose();
+  }
+}
+
+if (DUE > 0) {
+  const baseline = await queueManuallyMs();
+  const tick = await allDueTickMs();
+  console.log(
+    `${values.engine}, ${DUE} instances due in one window: one tick queued them in ${tick.toFixed(0)} ms ` +
+      `(${((DUE / tick) * 60_000).toFixed(0)} backups/minute queued) | baseline, ${DUE} manual backups queued: ` +
+      `${baseline.toFixed(0)} ms | ratio (tick / baseline): ${(tick / baseline).toFixed(2)}`,
+  );
+}

@@ -236,18 +236,32 @@ export class KyselyBackupRepository implements BackupRepository {
 
   async list(query: BackupQuery): Promise<BackupPage> {
     const matching = this.#matching(query);
+    if (!isFiltered(query)) {
+      // The total rides on the page's rows as a subquery run once: one round trip instead of two, which on
+      // PostgreSQL is most of what a small page costs. An empty page still needs the count on its own.
+      const rows = await this.#page(query, matching)
+        .select((eb) =>
+          eb.selectFrom('instances').select('backup_count').where('id', '=', query.instanceId).as('total'),
+        )
+        .execute();
+      if (rows.length > 0) return { total: Number(rows[0]!.total), records: rows.map(rowToBackup) };
+      return { total: await this.#count(query, matching), records: [] };
+    }
     const total = await this.#count(query, matching);
     if (total <= query.offset) return { total, records: [] };
-    // Walks the (instance_id, created_at, id) index backwards; measured on both engines, this plain form beats
-    // fetching the page's ids in a subquery first, including at deep offsets.
-    const rows = await matching
+    const rows = await this.#page(query, matching).execute();
+    return { total, records: rows.map(rowToBackup) };
+  }
+
+  // Walks the (instance_id, created_at, id) index backwards; measured on both engines, this plain form beats
+  // fetching the page's ids in a subquery first, including at deep offsets.
+  #page(query: BackupQuery, matching: SelectQueryBuilder<Database, 'backups', object>) {
+    return matching
       .select(BACKUP_LIST_COLUMNS)
       .orderBy('created_at', 'desc')
       .orderBy('id', 'desc')
       .limit(query.limit)
-      .offset(query.offset)
-      .execute();
-    return { total, records: rows.map(rowToBackup) };
+      .offset(query.offset);
   }
 
   async countByStatus(instanceId: string, statuses: readonly BackupStatus[]): Promise<number> {
@@ -265,13 +279,7 @@ export class KyselyBackupRepository implements BackupRepository {
     query: BackupQuery,
     matching: SelectQueryBuilder<Database, 'backups', object>,
   ): Promise<number> {
-    const filtered =
-      query.createdFrom !== undefined ||
-      query.createdBefore !== undefined ||
-      query.statuses !== undefined ||
-      query.types !== undefined ||
-      query.formats !== undefined;
-    if (!filtered) {
+    if (!isFiltered(query)) {
       const row = await this.#db
         .selectFrom('instances')
         .select('backup_count')
@@ -302,6 +310,17 @@ export class KyselyBackupRepository implements BackupRepository {
     if (query.formats) q = q.where('backup_format', 'in', [...query.formats]);
     return q;
   }
+}
+
+/** Whether anything narrows the instance's records; unfiltered, the total is the instance's counter. */
+function isFiltered(query: BackupQuery): boolean {
+  return (
+    query.createdFrom !== undefined ||
+    query.createdBefore !== undefined ||
+    query.statuses !== undefined ||
+    query.types !== undefined ||
+    query.formats !== undefined
+  );
 }
 
 /** Thrown inside a transaction to roll it back when the instance already has an unfinished job. */

@@ -34,6 +34,8 @@ async function dialectFor(location: DatabaseLocation) {
     // An idle connection that breaks (PostgreSQL restarted or cut off) is dropped by the pool and the next
     // query opens a new one. Without a listener the pool's error event would end the process.
     pool.on('error', () => {});
+    const names = new StatementNames();
+    pool.on('connect', (client) => nameStatements(client, names));
     return new PostgresDialect({ pool });
   }
   if (location.file !== ':memory:') createPrivately(location.file);
@@ -100,6 +102,56 @@ function rollbackIfOpen(
     iterate: () => [][Symbol.iterator](),
     run: (parameters) =>
       sqlite.inTransaction ? cached('rollback').run(parameters) : { changes: 0, lastInsertRowid: 0 },
+  };
+}
+
+/** Statements a PostgreSQL connection keeps prepared at most; past that, queries run unprepared. */
+const NAMED_PER_CONNECTION = 256;
+
+/** One name per SQL text, the same on every connection (each prepares it on first use). */
+class StatementNames {
+  readonly #names = new Map<string, string>();
+  readonly #refused = new Set<string>();
+
+  for(text: string): string | undefined {
+    if (this.#refused.has(text)) return undefined;
+    let name = this.#names.get(text);
+    if (name === undefined) {
+      name = `dcs_${this.#names.size + 1}`;
+      this.#names.set(text, name);
+    }
+    return name;
+  }
+
+  /** A statement whose prepared form failed as such (see nameStatements) runs unprepared from then on. */
+  refuse(text: string): void {
+    this.#refused.add(text);
+  }
+}
+
+type PgQuery = (...args: unknown[]) => unknown;
+
+/**
+ * Kysely sends every query unnamed, so PostgreSQL parses and plans the listing's three statements on every
+ * request. Naming a parameterised statement makes the connection prepare it once and only bind it afterwards.
+ * A prepared SELECT * fails with "cached plan must not change result type" (0A000) once a migration from a
+ * newer process adds a column: that statement is then no longer prepared, so the failure happens once.
+ */
+function nameStatements(client: { query: unknown }, names: StatementNames): void {
+  const query = (client.query as PgQuery).bind(client);
+  const named = new Set<string>();
+  client.query = (...args: unknown[]) => {
+    const [text, values] = args;
+    if (args.length !== 2 || typeof text !== 'string' || !Array.isArray(values) || values.length === 0) {
+      return query(...args);
+    }
+    const name = names.for(text);
+    if (name === undefined || (!named.has(name) && named.size >= NAMED_PER_CONNECTION)) return query(...args);
+    named.add(name);
+    return (query({ name, text, values }) as Promise<unknown>).catch((error: unknown) => {
+      if ((error as { code?: string }).code === '0A000') names.refuse(text);
+      throw error;
+    });
   };
 }
 

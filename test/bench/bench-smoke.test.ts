@@ -81,8 +81,12 @@ describe('benchmarks complete with small parameters', { concurrency: false, time
 
   it('bench:scheduler (SQLite and PostgreSQL)', async () => {
     for (const engine of POSTGRES_SKIP ? ['sqlite'] : ['sqlite', 'postgres']) {
-      const run = await runBench('scheduler.ts', ['--engine', engine, '--policies', '100', '--ticks', '5']);
-      assertCompleted(run, 1);
+      const run = await runBench('scheduler.ts', [
+        ...['--engine', engine, '--policies', '100', '--ticks', '5', '--due', '5'],
+      ]);
+      // None due against no policies, then 5 due against as many manual backups queued.
+      assertCompleted(run, 2);
+      assert.match(run.output, /5 instances due in one window: .* ratio \(tick \/ baseline\): [0-9.]+/);
     }
   });
 

@@ -14,12 +14,16 @@ export interface ServiceProcess {
   kill(): Promise<void>;
 }
 
-/** Runs the real CLI binary's `serve` on a free port and waits for its "listening" log line. */
+/**
+ * Runs the real CLI binary's `serve` on a free port and waits for its "listening" log line. `nodeArgs` go to
+ * node itself (a benchmark's --cpu-prof, say).
+ */
 export async function startServiceProcess(
   args: string[],
   env: NodeJS.ProcessEnv = {},
+  nodeArgs: string[] = [],
 ): Promise<ServiceProcess> {
-  const child: ChildProcess = spawn(process.execPath, [BIN, 'serve', '--port', '0', ...args], {
+  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, BIN, 'serve', '--port', '0', ...args], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -42,4 +42,19 @@ describe('compact UTC times', () => {
   it('writes ISO-8601 with milliseconds', () => {
     assert.equal(formatIsoUtc(Date.UTC(2019, 4, 10, 8, 31, 16, 166)), '2019-05-10T08:31:16.166Z');
   });
+
+  it('writes ISO-8601 exactly as toISOString, across days, the cached day and out of its fast range', () => {
+    const edges = [0, 999, 86_399_999, 86_400_000, Date.UTC(9999, 11, 31, 23, 59, 59, 999), -1, -86_400_001];
+    edges.push(Date.UTC(10_000, 0, 1), 1.5, Date.UTC(2024, 1, 29, 23, 59, 59, 999), Date.UTC(2024, 2, 1));
+    const inRange = fc.integer({ min: -1e13, max: Date.UTC(10_001, 0, 1) });
+    // Repeating a value and its neighbours exercises the remembered day and the step past it.
+    const sameDay = fc.tuple(inRange, fc.integer({ min: -2 * 86_400_000, max: 2 * 86_400_000 }));
+    fc.assert(
+      fc.property(fc.array(fc.oneof(inRange, fc.constantFrom(...edges))), sameDay, (values, [at, step]) => {
+        for (const ms of [...values, at, at + step, at])
+          assert.equal(formatIsoUtc(ms), new Date(ms).toISOString(), String(ms));
+      }),
+    );
+    assert.throws(() => formatIsoUtc(Number.NaN), RangeError);
+  });
 });
