@@ -33,7 +33,10 @@ export async function reapJob(
     restorable: false,
     updatedAt: clock.now(),
   });
-  // The file may even have been committed just before the worker died: unverified, so it goes too.
-  if (failed) await blobs.remove(backupFileKey(job.backupId));
-  await blobs.removePartial(backupFileKey(job.backupId));
+  // The file may even have been committed just before the worker died: unverified, so it goes too. The job
+  // does not say the format: both names are cleared.
+  for (const key of [backupFileKey(job.backupId, 'rdb'), backupFileKey(job.backupId, 'aof')]) {
+    if (failed) await blobs.remove(key);
+    await blobs.removePartial(key);
+  }
 }

@@ -1,4 +1,4 @@
-import { PROGRESS_COMPLETE } from '../core/backup-record.ts';
+import { type BackupFormat, PROGRESS_COMPLETE } from '../core/backup-record.ts';
 import type { Job } from '../core/job.ts';
 export type { BackupRunnerDeps } from './backup-run-shared.ts';
 import { recordCode, type RecordErrorCode } from '../core/record-codes.ts';
@@ -14,7 +14,7 @@ import {
 import { runClusterBackup } from './run-cluster-backup.ts';
 import { transferSnapshot, type TransferFailure } from './snapshot-transfer.ts';
 
-export const backupFileKey = (backupId: string) => `${backupId}.rdb`;
+export const backupFileKey = (backupId: string, format: BackupFormat = 'rdb') => `${backupId}.${format}`;
 
 /**
  * Runs one backup job to its end: streams the snapshot into a blob while checking its checksum and walking
@@ -79,7 +79,8 @@ export async function runBackupJob(deps: BackupRunnerDeps, job: Job, signal: Abo
     return;
   }
 
-  const key = backupFileKey(job.backupId);
+  const format = stored.record.format;
+  const key = backupFileKey(job.backupId, format);
   let lastWrite = 0;
   let progressWrite: Promise<unknown> = Promise.resolve();
   const onProgress = (bytes: number, announced: number | null) => {
@@ -106,6 +107,7 @@ export async function runBackupJob(deps: BackupRunnerDeps, job: Job, signal: Abo
     snapshot = await transferSnapshot(deps, nodeEndpoint, key, signal, onProgress, {
       backupId: job.backupId,
       sizeHint: estimate,
+      ...(format === 'aof' ? { aof: { now: () => clock.now() } } : {}),
     });
   } catch (error) {
     await progressWrite;
@@ -114,7 +116,9 @@ export async function runBackupJob(deps: BackupRunnerDeps, job: Job, signal: Abo
     return;
   }
   await progressWrite;
-  const { summary, stream, found } = snapshot;
+  const { summary, stream, found, aof } = snapshot;
+  // An AOF backup's record describes the stored AOF; its content and RDB version are the snapshot's it came from.
+  const file = aof ?? summary;
   const content = contentOf({ ...found, sha256: summary.sha256, checksum: summary.checksum }, clock.now());
   // A file whose checksum could not be checked (rdbchecksum no), or that the reader cannot walk, is kept
   // but not offered for restore.
@@ -126,12 +130,12 @@ export async function runBackupJob(deps: BackupRunnerDeps, job: Job, signal: Abo
         : 'the source writes RDB files without a checksum';
   const succeeded = await store.backups
     .transition(job.backupId, ['backuping'], 'succeed', {
-      sizeBytes: summary.sizeBytes,
+      sizeBytes: file.sizeBytes,
       bytesReceived: summary.sizeBytes,
       progressHundredths: PROGRESS_COMPLETE,
       restorable: errorMessage === null,
       errorMessage,
-      sha256: summary.sha256,
+      sha256: file.sha256,
       rdbVersion: summary.rdbVersion,
       replicationId: stream.replicationId,
       replicationOffset: stream.replicationOffset,

@@ -9,6 +9,7 @@ import { CommandRefused } from '../engine/restore/command-pipeline.ts';
 import { type BackupContent, describeRoutes } from '../engine/restore/restore-plan.ts';
 import type { BackupDetail } from '../core/backup-detail.ts';
 import { restoreRdb, RestoreRefused, type RestoreReport } from '../engine/restore/restore-engine.ts';
+import { restoreAofBackup } from '../engine/restore/restore-aof-backup.ts';
 import { RedisWireError } from '../engine/resp/redis-wire-error.ts';
 import { locateMaster } from '../engine/topology/locate-master.ts';
 import { addressOf } from '../engine/topology/replication-info.ts';
@@ -89,7 +90,9 @@ export async function runRestoreJob(deps: RestoreRunnerDeps, job: Job, signal: A
   let progressWrite: Promise<unknown> = Promise.resolve();
   let outcome: RestoreOutcome | null = null;
   try {
-    const report = await restoreRdb({
+    // An AOF backup goes in as its commands; same options, progress and report.
+    const restoreFile = backup.record.format === 'aof' ? restoreAofBackup : restoreRdb;
+    const report = await restoreFile({
       target: targetEndpoint,
       source: {
         sizeBytes: size,

@@ -48,7 +48,7 @@ export function registerBackupLinkRoutes(
       // A cluster backup: one file per shard, each named after its shard and slot span, as DCS does.
       const files = detail.shards
         ? detail.shards.map((shard) => ({ fileName: shardFileName(stem, shard), key: shard.fileKey }))
-        : [{ fileName: `${stem}.rdb`, key: detail.fileKey }];
+        : [{ fileName: record.format === 'aof' ? AOF_FILE_NAME : `${stem}.rdb`, key: detail.fileKey }];
       const common = {
         expires_at: new Date(expiresAt * 1000).toISOString(),
         sha256: detail.sha256,
@@ -104,6 +104,9 @@ export function registerBackupLinkRoutes(
     return reply.send(stream);
   });
 }
+
+/** An AOF backup downloads under the name Redis looks for (appendfilename's default). */
+const AOF_FILE_NAME = 'appendonly.aof';
 
 /** `<stem>_shard-<n>_slots-<first>-<last>.rdb`: which shard, and which slots, a cluster backup's file holds. */
 function shardFileName(stem: string, shard: ShardFile): string {
