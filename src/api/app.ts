@@ -21,6 +21,10 @@ import { registerBackupRoutes } from './routes/backups.ts';
 import { registerCredentialRoutes } from './routes/credentials.ts';
 import { registerListBackupRecords } from './routes/list-backup-records.ts';
 import { registerRestoreRoutes } from './routes/restores.ts';
+import { registerCreateMigrationTask } from './routes/create-migration-task.ts';
+import { registerListMigrationTasks } from './routes/list-migration-tasks.ts';
+import { registerShowMigrationTask } from './routes/show-migration-task.ts';
+import { registerDeleteMigrationTasks } from './routes/delete-migration-tasks.ts';
 
 export interface AppOptions {
   /** A pino logger; omitted, the app logs nothing (tests). */
@@ -108,5 +112,9 @@ export async function buildApp(deps: AppDeps, options: AppOptions = {}): Promise
   registerAdminInstanceRoutes(app, deps);
   registerAdminNodeRoutes(app, deps);
   registerCredentialRoutes(app, deps);
+  registerCreateMigrationTask(app, deps);
+  registerListMigrationTasks(app, deps);
+  registerShowMigrationTask(app, deps);
+  registerDeleteMigrationTasks(app, deps);
   return app;
 }

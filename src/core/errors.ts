@@ -47,6 +47,11 @@ export const DOMAIN_ERROR_CODES = [
   'storage_read_only',
   'file_on_other_node',
   'slots_uncovered',
+  'migration_task_not_found',
+  'import_method_unsupported',
+  'import_file_missing',
+  'import_too_many_files',
+  'migration_task_running',
 ] as const;
 
 export type DomainErrorCode = (typeof DOMAIN_ERROR_CODES)[number];

@@ -14,7 +14,7 @@ export type JobEnding = 'ended' | 'reaped' | 'cancelled';
 export function jobFields(job: Job): Record<string, unknown> {
   return {
     jobId: job.id,
-    [job.kind === 'restore' ? 'restoreId' : 'backupId']: job.backupId,
+    [job.kind === 'restore' ? 'restoreId' : job.kind === 'import' ? 'taskId' : 'backupId']: job.backupId,
     instanceId: job.instanceId,
     requestId: job.requestId ?? null,
   };
@@ -30,6 +30,13 @@ export async function logJobEnding(
   job: Job,
   ending: JobEnding,
 ): Promise<void> {
+  if (job.kind === 'import') {
+    const task = await store.migrationTasks.findById(job.backupId);
+    const fields = { ...jobFields(job), status: task?.status ?? 'gone', reason: task?.errorMessage ?? null };
+    if (task?.status === 'SUCCESS' && ending === 'ended') logger.info(fields, 'import succeeded');
+    else logger.warn(fields, `import ended ${task?.status ?? 'gone'} (${ending})`);
+    return;
+  }
   const stored =
     job.kind === 'restore'
       ? await store.restores.findById(job.backupId)

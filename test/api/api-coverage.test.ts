@@ -32,7 +32,8 @@ function servedRoutes(app: FastifyInstance): string[] {
   const routes: string[] = [];
   const stack: { indent: number; path: string }[] = [];
   for (const line of app.printRoutes({ commonPrefix: false }).split('\n')) {
-    const match = /^(.*?)(\/\S*) \(([A-Z, ]+)\)$/.exec(line);
+    // A radix node may continue its parent's path without a slash ("migration-task", then "s").
+    const match = /^(.*?)(\S+) \(([A-Z, ]+)\)$/.exec(line);
     if (!match) continue;
     const indent = match[1]!.length;
     while (stack.length > 0 && stack.at(-1)!.indent >= indent) stack.pop();

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { RedisEndpoint } from '../../core/instance.ts';
-import { AofCommandReader, AofFormatError } from '../aof/aof-command-reader.ts';
+import { AofCommandReader } from '../aof/aof-command-reader.ts';
 import { authenticate } from '../resp/authenticate.ts';
 import { RespConnection } from '../resp/resp-connection.ts';
 import { CommandPipeline, type PipelineWindow } from './command-pipeline.ts';
@@ -110,8 +110,10 @@ async function readShape(options: AofRestoreOptions): Promise<AofShape> {
     }
     reader.finish();
   } catch (error) {
-    if (error instanceof AofFormatError) throw new RestoreRefused(error.message);
-    throw error;
+    // Nothing was written yet: whatever stops this read (bad framing, an RDB source failing its conversion or
+    // checksum, a file that cannot be read) leaves the target untouched.
+    if (error instanceof RestoreRefused || options.signal?.aborted) throw error;
+    throw new RestoreRefused((error as Error).message);
   }
   if (hash && hash.digest('hex') !== options.sha256) {
     throw new RestoreRefused('the backup file has changed since it was stored (its SHA-256 differs)');
