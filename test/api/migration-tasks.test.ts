@@ -20,7 +20,7 @@ describe('backup-file import tasks (CreateMigrationTask and friends)', () => {
   const project = () => instance.projectId;
 
   before(async () => {
-    target = await startRedisServer();
+    target = await startRedisServer(['--repl-diskless-sync-delay', '0']);
     opened = await STORE_KINDS[0]!.open();
     harness = await startBackupHarness(opened.store, new ManualClock(Date.UTC(2026, 0, 1)));
     instance = makeInstance({ endpoint: at(target.port) });
@@ -143,6 +143,38 @@ describe('backup-file import tasks (CreateMigrationTask and friends)', () => {
       }
     },
   );
+
+  it('imports another backup record (file_source backup_record), an AOF backup too', async () => {
+    for (const format of ['rdb', 'aof']) {
+      const session = await openSession(target.port);
+      await session.call('FLUSHALL');
+      await session.call('SET', 'from-backup', format);
+      const backups = `/v2/${project()}/instances/${instance.id}/backups`;
+      const created = await harness.app.inject({
+        method: 'POST',
+        url: backups,
+        payload: { backup_format: format },
+      });
+      await harness.worker.idle();
+      const backupId = created.json().backup_id;
+      await session.call('FLUSHALL');
+      session.close();
+      const response = await harness.app.inject({
+        method: 'POST',
+        url: `/v2/${project()}/migration-task`,
+        payload: importBody('unused', {
+          backup_files: { file_source: 'backup_record', backup_id: backupId },
+        }),
+      });
+      assert.equal(response.statusCode, 200, response.body);
+      await harness.worker.idle();
+      const task = (await harness.app.inject(`/v2/${project()}/migration-task/${response.json().id}`)).json();
+      assert.equal(task.status, 'SUCCESS', task.error_message);
+      assert.equal(task.report.format, format);
+      const live = await contentOf(target.port, { fieldExpiry: false });
+      assert.equal(live.keys.get('0/from-backup')?.value, format);
+    }
+  });
 
   it('answers DCS errors for bad requests', async () => {
     await putFile('ok.aof', Buffer.from('*1\r\n$4\r\nPING\r\n'));
