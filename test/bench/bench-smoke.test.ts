@@ -60,6 +60,11 @@ describe('benchmarks complete with small parameters', { concurrency: false, time
     assert.match(run.output, /aof median \d+\.\d+ s \(AOF \d+ MB\), ratio aof\/rdb \d+\.\d+/);
   });
 
+  it('bench:aof-load', async () => {
+    const run = await runBench('aof-load.ts', ['--size', '2', '--rounds', '1']);
+    assertCompleted(run, 1);
+  });
+
   it('bench:restore', async () => {
     const run = await runBench('restore.ts', ['--size', '2', '--rounds', '1']);
     assertCompleted(run, 4);
