@@ -29,6 +29,15 @@ export class AofCommandReader {
   #heldBytes = 0;
   /** Bytes from #pos the waiting argument needs. */
   #required = 0;
+  readonly #copy: boolean;
+
+  /**
+   * copy false: arguments are views of the pushed chunks, for a caller that copies them at once (the restore
+   * pipeline does); by default each is copied, so a kept argument does not hold its whole chunk in memory.
+   */
+  constructor(options: { copy?: boolean } = {}) {
+    this.#copy = options.copy ?? true;
+  }
 
   get offset(): number {
     return this.#base + this.#pos;
@@ -87,7 +96,8 @@ export class AofCommandReader {
         throw this.#error('an argument not followed by CRLF');
       }
       // A copy: the chunk it came from must not be kept alive by one small argument.
-      this.#args.push(Buffer.from(this.#buf.subarray(this.#pos, this.#pos + length)));
+      const arg = this.#buf.subarray(this.#pos, this.#pos + length);
+      this.#args.push(this.#copy ? Buffer.from(arg) : arg);
       this.#pos += length + 2;
     }
     const command = this.#args;

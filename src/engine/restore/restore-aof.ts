@@ -4,6 +4,7 @@ import { AofCommandReader } from '../aof/aof-command-reader.ts';
 import { authenticate } from '../resp/authenticate.ts';
 import { RespConnection } from '../resp/resp-connection.ts';
 import { CommandPipeline, type PipelineWindow } from './command-pipeline.ts';
+import { printable } from './restore-commands.ts';
 import { confirmKeyCount, type ExpectedKeys } from './restore-confirm.ts';
 import { RestoreRefused, type RestoreSource } from './restore-types.ts';
 import { probeTarget, type TargetInfo } from './target-probe.ts';
@@ -67,7 +68,10 @@ export async function restoreAof(options: AofRestoreOptions): Promise<AofRestore
     const shape = await readShape(options);
     refuseUnfit(shape, target);
     await options.onStart?.(target);
-    const pipeline = new CommandPipeline(connection, options.window ?? DEFAULT_WINDOW);
+    // A refused command is named by its first arguments, formatted only then.
+    const pipeline = new CommandPipeline(connection, options.window ?? DEFAULT_WINDOW, (label) =>
+      describeCommand(label as Buffer[]),
+    );
     if (target.rdbVersion >= FUNCTIONS_SINCE_RDB)
       await pipeline.send(['FUNCTION', 'FLUSH'], 'FUNCTION FLUSH');
     await pipeline.send(['FLUSHALL'], 'FLUSHALL');
@@ -155,19 +159,24 @@ function refuseUnfit(shape: AofShape, target: TargetInfo): void {
 
 /** Sends every command of the file through the pipeline, in order. */
 async function replay(pipeline: CommandPipeline, options: AofRestoreOptions): Promise<void> {
-  const reader = new AofCommandReader();
+  const reader = new AofCommandReader({ copy: false });
   let bytes = 0;
   for await (const chunk of (await options.source.open()) as AsyncIterable<Buffer>) {
     if (options.signal?.aborted) throw new Error('the restore was cancelled');
     bytes += chunk.length;
     for (const command of reader.push(chunk)) {
-      const wait = pipeline.send(command, `${command[0]!.toString('latin1')} at byte ${reader.offset}`);
+      const wait = pipeline.send(command, command);
       if (wait) await wait;
     }
     options.onProgress?.(bytes, options.source.sizeBytes);
   }
   reader.finish();
   await pipeline.drain();
+}
+
+function describeCommand(command: Buffer[]): string {
+  const name = command[0]!.toString('latin1');
+  return command.length > 1 ? `${name} of key "${printable(command[1]!)}"` : name;
 }
 
 async function connect(options: AofRestoreOptions): Promise<RespConnection> {
