@@ -132,6 +132,15 @@ describe('AOF-format backups of a Redis 7.0 holding every type', () => {
     assert.equal(rdb.backup_record_response.length, 0);
   });
 
+  it('is not read as an RDB by verify (DCS.4902), and stays restorable', async () => {
+    assert.ok(backupId, 'the backup failed');
+    const verify = await harness.app.inject({ method: 'POST', url: `${base()}/${backupId}/verify` });
+    assert.equal(verify.statusCode, 400, verify.body);
+    assert.equal(verify.json().error_code, 'DCS.4902');
+    const detail = (await harness.app.inject(`${base()}/${backupId}`)).json();
+    assert.equal(detail.is_support_restore, 'TRUE');
+  });
+
   it('downloads as appendonly.aof, with the SHA-256 the record gives', async () => {
     assert.ok(backupId, 'the backup failed');
     const response = await harness.app.inject({

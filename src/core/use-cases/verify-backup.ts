@@ -34,6 +34,13 @@ export async function verifyBackup(
       'The backup cannot be verified here: it is a cluster backup (one file per shard).',
     );
   }
+  if (record.format === 'aof') {
+    // The reader reads RDB files: an AOF read through it would be judged corrupt and withdrawn from restore.
+    throw new DomainError(
+      'not_supported',
+      'An AOF backup cannot be verified here: its snapshot was checked (CRC-64) as it was converted, and a restore checks its SHA-256 and framing.',
+    );
+  }
   const file = await deps.blobs.open(detail.fileKey);
   if (!file) {
     await deps.store.backups.markFileMissing(backupId, FILE_GONE);
