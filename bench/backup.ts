@@ -2,11 +2,13 @@
  * Backup benchmark: fills a local redis-server, then times `redis-cli --rdb` and our backup of the same
  * instance, alternating, over several rounds, and reads the service's peak RSS (VmHWM) per dataset size.
  *
- *   npm run bench:backup -- [--sizes 200,1000] [--rounds 3] [--blob local|s3|both]
+ *   npm run bench:backup -- [--sizes 200,1000] [--rounds 3] [--blob local|s3|both] [--format rdb|aof]
  *   npm run bench:backup -- --cluster 3 [--size 1000] [--rounds 1]     (bench/backup-cluster.ts)
  *
  * --blob s3 keeps the backups in a bucket of an in-process s3rver (sharing the cores with everything else);
  * both runs the local directory and the bucket one after the other for each size and prints their ratio.
+ * --format aof also takes an AOF-format backup in each round (the RDB converted on the way), timed against the
+ * RDB backup and redis-cli --rdb of the same round; the peak RSS is then the service's over both formats.
  *
  * Sizes are approximate RDB sizes in MB (800-byte values that LZF cannot compress, as redis-benchmark writes).
  */
@@ -34,8 +36,11 @@ const { values: args } = parseArgs({
     sizes: { type: 'string', default: '200,1000' },
     rounds: { type: 'string', default: '3' },
     blob: { type: 'string', default: 'local' },
+    format: { type: 'string', default: 'rdb' },
   },
 });
+if (!['rdb', 'aof'].includes(args.format)) throw new Error('--format must be rdb or aof');
+const WITH_AOF = args.format === 'aof';
 if (!['local', 's3', 'both'].includes(args.blob)) throw new Error('--blob must be local, s3 or both');
 const BLOBS = args.blob === 'both' ? ['local', 's3'] : [args.blob];
 const SIZES = args.sizes.split(',').map(Number);
@@ -54,11 +59,14 @@ async function timeOurs(
   service: ServiceProcess,
   instanceId: string,
   token: string,
+  format: 'rdb' | 'aof' = 'rdb',
 ): Promise<{ seconds: number; size: number }> {
   const base = `${service.url}/v2/bench/instances/${instanceId}/backups`;
   const headers = { 'x-auth-token': token };
   const started = process.hrtime.bigint();
-  const { backup_id: id } = (await (await fetch(base, { method: 'POST', headers })).json()) as {
+  const body = JSON.stringify({ backup_format: format });
+  const post = { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body };
+  const { backup_id: id } = (await (await fetch(base, post)).json()) as {
     backup_id: string;
   };
   for (;;) {
@@ -113,7 +121,9 @@ for (const size of SIZES) {
       const { token } = await credentialsFor(service.url, path.join(dir, 'data'));
       const cli: number[] = [];
       const ours: number[] = [];
+      const aof: number[] = [];
       let bytes = 0;
+      let aofBytes = 0;
       for (let round = 0; round < ROUNDS; round++) {
         const file = path.join(dir, 'redis-cli.rdb');
         cli.push(await timeRedisCli(redis.port, file));
@@ -121,14 +131,24 @@ for (const size of SIZES) {
         const result = await timeOurs(service, instanceId, token);
         ours.push(result.seconds);
         bytes = result.size;
+        if (WITH_AOF) {
+          const converted = await timeOurs(service, instanceId, token, 'aof');
+          aof.push(converted.seconds);
+          aofBytes = converted.size;
+        }
         console.log(
-          `  ${size} MB ${blob} round ${round + 1}: redis-cli ${cli.at(-1)!.toFixed(2)} s, ours ${result.seconds.toFixed(2)} s`,
+          `  ${size} MB ${blob} round ${round + 1}: redis-cli ${cli.at(-1)!.toFixed(2)} s, ours ${result.seconds.toFixed(2)} s` +
+            (WITH_AOF ? `, ours aof ${aof.at(-1)!.toFixed(2)} s` : ''),
         );
       }
       const line =
         `${blob} store, dataset ~${size} MB (RDB ${(bytes / 1e6).toFixed(0)} MB): redis-cli median ${median(cli).toFixed(2)} s ` +
         `(${(bytes / 1e6 / median(cli)).toFixed(0)} MB/s), ours median ${median(ours).toFixed(2)} s ` +
         `(${(bytes / 1e6 / median(ours)).toFixed(0)} MB/s), ratio ours/redis-cli ${(median(ours) / median(cli)).toFixed(3)}, ` +
+        (WITH_AOF
+          ? `aof median ${median(aof).toFixed(2)} s (AOF ${(aofBytes / 1e6).toFixed(0)} MB), ratio aof/rdb ` +
+            `${(median(aof) / median(ours)).toFixed(3)}, aof/redis-cli ${(median(aof) / median(cli)).toFixed(3)}, `
+          : '') +
         `service peak RSS ${peakRssMb(service.pid).toFixed(0)} MB`;
       console.log(line);
       summary.push(line);

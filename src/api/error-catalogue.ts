@@ -154,4 +154,25 @@ export const ERROR_CATALOGUE: Record<DomainErrorCode, DcsErrorEntry> = {
     dcsCode: 'DCS.4955',
     message: 'A cluster backup goes into a standalone instance only when asked for.',
   },
+  migration_task_not_found: {
+    status: 404,
+    dcsCode: 'DCS.4133',
+    message: 'The migration task does not exist.',
+  },
+  import_method_unsupported: {
+    status: 400,
+    dcsCode: 'DCS.4960',
+    message: 'Only backupfile_import with full_amount_migration is supported.',
+  },
+  import_file_missing: {
+    status: 400,
+    dcsCode: 'DCS.4961',
+    message: 'The file to import is not in the bucket.',
+  },
+  import_too_many_files: { status: 400, dcsCode: 'DCS.4962', message: 'One file per import task.' },
+  migration_task_running: {
+    status: 400,
+    dcsCode: 'DCS.4963',
+    message: 'The migration task is still running.',
+  },
 };

@@ -48,6 +48,11 @@ export const DOMAIN_ERROR_CODES = [
   'file_on_other_node',
   'slots_uncovered',
   'cluster_into_standalone',
+  'migration_task_not_found',
+  'import_method_unsupported',
+  'import_file_missing',
+  'import_too_many_files',
+  'migration_task_running',
 ] as const;
 
 export type DomainErrorCode = (typeof DOMAIN_ERROR_CODES)[number];

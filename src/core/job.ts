@@ -1,6 +1,6 @@
 import { newId } from './ids.ts';
 
-export const JOB_KINDS = ['backup', 'restore'] as const;
+export const JOB_KINDS = ['backup', 'restore', 'import'] as const;
 export type JobKind = (typeof JOB_KINDS)[number];
 
 /**
@@ -11,7 +11,7 @@ export interface Job {
   id: string;
   kind: JobKind;
   instanceId: string;
-  /** The record the job fills in: a backup, or for a restore the restore record. */
+  /** The record the job fills in: a backup, for a restore the restore record, for an import its task. */
   backupId: string;
   state: 'queued' | 'running' | 'finished';
   owner: string | null;

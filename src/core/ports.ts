@@ -4,6 +4,7 @@ import type { Credential } from './auth/credential.ts';
 import type { BackupChange, StoredBackup } from './backup-detail.ts';
 import type { Instance, RedisEndpoint } from './instance.ts';
 import type { Job } from './job.ts';
+import type { MigrationChange, MigrationStatus, MigrationTask } from './migration-task.ts';
 import type { StoredPolicy } from './backup-policy.ts';
 import type { RetainedBackup } from './retention.ts';
 import type { RestoreChange, RestoreRecord, RestoreStatus, StoredRestore } from './restore-record.ts';
@@ -215,6 +216,7 @@ export interface MetadataStore {
   readonly restores: RestoreRepository;
   readonly seenSignatures: SeenSignatureRepository;
   readonly nodes: NodeRepository;
+  readonly migrationTasks: MigrationTaskRepository;
   close(): Promise<void>;
 }
 
@@ -301,4 +303,25 @@ export interface RdbInspector {
   ): Promise<RdbFindings>;
   /** A structure walk to feed as bytes arrive (see RdbWalk). */
   walk(): RdbWalk;
+}
+
+/** Backup-file import tasks (DCS migration tasks), per project. */
+export interface MigrationTaskRepository {
+  /** Inserts the task with the job that runs it; refused while another job of the target is unfinished. */
+  insertQueued(task: MigrationTask, job: Job): Promise<void>;
+  findById(id: string): Promise<MigrationTask | undefined>;
+  /** Newest first. */
+  list(
+    projectId: string,
+    page: { offset: number; limit: number; name?: string },
+  ): Promise<{ total: number; tasks: MigrationTask[] }>;
+  /** A compare-and-set from `from`; true when it moved. Leaving MIGRATING finishes the task's job. */
+  transition(
+    id: string,
+    from: readonly MigrationStatus[],
+    to: MigrationStatus,
+    change?: MigrationChange,
+  ): Promise<boolean>;
+  /** Removes the project's finished tasks among `ids`; returns the ids removed. */
+  removeFinished(projectId: string, ids: readonly string[]): Promise<string[]>;
 }

@@ -14,7 +14,7 @@ export type JobEnding = 'ended' | 'reaped' | 'cancelled';
 export function jobFields(job: Job): Record<string, unknown> {
   return {
     jobId: job.id,
-    [job.kind === 'restore' ? 'restoreId' : 'backupId']: job.backupId,
+    [job.kind === 'restore' ? 'restoreId' : job.kind === 'import' ? 'taskId' : 'backupId']: job.backupId,
     instanceId: job.instanceId,
     requestId: job.requestId ?? null,
   };
@@ -30,6 +30,17 @@ export interface JobOutcome {
 }
 
 export async function readJobOutcome(store: MetadataStore, job: Job): Promise<JobOutcome> {
+  if (job.kind === 'import') {
+    // A migration task speaks DCS's statuses (SUCCESS, FAILED, …): its success reads as the others' succeed.
+    const task = await store.migrationTasks.findById(job.backupId);
+    const status = task?.status ?? 'gone';
+    return {
+      status: status === 'SUCCESS' ? 'succeed' : status,
+      errorCode: null,
+      reason: task?.errorMessage ?? null,
+      bytes: 0,
+    };
+  }
   if (job.kind === 'restore') {
     const stored = await store.restores.findById(job.backupId);
     const backup = stored && (await store.backups.findById(stored.record.backupId));

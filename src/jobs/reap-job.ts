@@ -1,5 +1,6 @@
 import type { Clock } from '../core/clock.ts';
 import type { Job } from '../core/job.ts';
+import { ACTIVE_MIGRATION_STATUSES } from '../core/migration-task.ts';
 import type { BlobStore, MetadataStore } from '../core/ports.ts';
 import { recordCode } from '../core/record-codes.ts';
 import { ACTIVE_BACKUP_STATUSES, ACTIVE_RESTORE_STATUSES } from '../core/record-states.ts';
@@ -19,6 +20,13 @@ export async function reapJob(
 ): Promise<void> {
   const { store, blobs, clock } = deps;
   const errorCode = cancelled?.recordCode ?? recordCode('timedOut');
+  if (job.kind === 'import') {
+    await store.migrationTasks.transition(job.backupId, ACTIVE_MIGRATION_STATUSES, 'FAILED', {
+      errorMessage: `${cancelled?.message ?? 'the process running this import stopped before it ended'}; the target data may be incomplete`,
+      updatedAt: clock.now(),
+    });
+    return;
+  }
   if (job.kind === 'restore') {
     await store.restores.transition(job.backupId, ACTIVE_RESTORE_STATUSES, 'failed', {
       errorCode,
@@ -33,7 +41,10 @@ export async function reapJob(
     restorable: false,
     updatedAt: clock.now(),
   });
-  // The file may even have been committed just before the worker died: unverified, so it goes too.
-  if (failed) await blobs.remove(backupFileKey(job.backupId));
-  await blobs.removePartial(backupFileKey(job.backupId));
+  // The file may even have been committed just before the worker died: unverified, so it goes too. The job
+  // does not say the format: both names are cleared.
+  for (const key of [backupFileKey(job.backupId, 'rdb'), backupFileKey(job.backupId, 'aof')]) {
+    if (failed) await blobs.remove(key);
+    await blobs.removePartial(key);
+  }
 }

@@ -1,4 +1,4 @@
-import { PROGRESS_COMPLETE } from '../core/backup-record.ts';
+import { type BackupFormat, PROGRESS_COMPLETE } from '../core/backup-record.ts';
 import type { Instance, RedisEndpoint } from '../core/instance.ts';
 import type { Job } from '../core/job.ts';
 export type { BackupRunnerDeps } from './backup-run-shared.ts';
@@ -15,7 +15,7 @@ import {
 import { runClusterBackup } from './run-cluster-backup.ts';
 import { TransferFailure, transferSnapshot, type StoredSnapshot } from './snapshot-transfer.ts';
 
-export const backupFileKey = (backupId: string) => `${backupId}.rdb`;
+export const backupFileKey = (backupId: string, format: BackupFormat = 'rdb') => `${backupId}.${format}`;
 
 /** Instances whose data another node holds too, so a backup has another node to be read from. */
 const hasOtherNodes = (instance: Instance) =>
@@ -84,7 +84,8 @@ export async function runBackupJob(deps: BackupRunnerDeps, job: Job, signal: Abo
     return;
   }
 
-  const key = backupFileKey(job.backupId);
+  const format = stored.record.format;
+  const key = backupFileKey(job.backupId, format);
   let lastWrite = 0;
   let progressWrite: Promise<unknown> = Promise.resolve();
   const onProgress = (bytes: number, announced: number | null) => {
@@ -107,7 +108,11 @@ export async function runBackupJob(deps: BackupRunnerDeps, job: Job, signal: Abo
   };
 
   const transfer = (endpoint: RedisEndpoint) =>
-    transferSnapshot(deps, endpoint, key, signal, onProgress, { backupId: job.backupId, sizeHint: estimate });
+    transferSnapshot(deps, endpoint, key, signal, onProgress, {
+      backupId: job.backupId,
+      sizeHint: estimate,
+      ...(format === 'aof' ? { aof: { now: () => clock.now() } } : {}),
+    });
   let snapshot: StoredSnapshot | undefined;
   let failure: TransferFailure | undefined;
   try {
@@ -127,7 +132,9 @@ export async function runBackupJob(deps: BackupRunnerDeps, job: Job, signal: Abo
     return;
   }
   await progressWrite;
-  const { summary, stream, found } = snapshot;
+  const { summary, stream, found, aof } = snapshot;
+  // An AOF backup's record describes the stored AOF; its content and RDB version are the snapshot's it came from.
+  const file = aof ?? summary;
   const content = contentOf({ ...found, sha256: summary.sha256, checksum: summary.checksum }, clock.now());
   // A file whose checksum could not be checked (rdbchecksum no), or that the reader cannot walk, is kept
   // but not offered for restore.
@@ -139,12 +146,12 @@ export async function runBackupJob(deps: BackupRunnerDeps, job: Job, signal: Abo
         : 'the source writes RDB files without a checksum';
   const succeeded = await store.backups
     .transition(job.backupId, ['backuping'], 'succeed', {
-      sizeBytes: summary.sizeBytes,
+      sizeBytes: file.sizeBytes,
       bytesReceived: summary.sizeBytes,
       progressHundredths: PROGRESS_COMPLETE,
       restorable: errorMessage === null,
       errorMessage,
-      sha256: summary.sha256,
+      sha256: file.sha256,
       rdbVersion: summary.rdbVersion,
       replicationId: stream.replicationId,
       replicationOffset: stream.replicationOffset,

@@ -1,5 +1,6 @@
 import type { Job } from '../core/job.ts';
 import { type BackupRunnerDeps, runBackupJob } from './run-backup.ts';
+import { runImportJob } from './run-import.ts';
 import { runRestoreJob } from './run-restore.ts';
 
 export interface JobRunnerDeps extends BackupRunnerDeps {
@@ -12,15 +13,17 @@ export interface JobRunnerDeps extends BackupRunnerDeps {
 /** Runs a claimed job, whatever its kind; never throws. */
 export function jobRunner(deps: JobRunnerDeps): (job: Job, signal: AbortSignal) => Promise<void> {
   return (job, signal) =>
-    job.kind === 'restore'
-      ? runRestoreJob(
-          {
-            ...deps,
-            timeoutMs: deps.restoreTimeoutMs,
-            ...(deps.restoreFastPath ? { fastPath: deps.restoreFastPath } : {}),
-          },
-          job,
-          signal,
-        )
-      : runBackupJob(deps, job, signal);
+    job.kind === 'import'
+      ? runImportJob({ ...deps, timeoutMs: deps.restoreTimeoutMs }, job, signal)
+      : job.kind === 'restore'
+        ? runRestoreJob(
+            {
+              ...deps,
+              timeoutMs: deps.restoreTimeoutMs,
+              ...(deps.restoreFastPath ? { fastPath: deps.restoreFastPath } : {}),
+            },
+            job,
+            signal,
+          )
+        : runBackupJob(deps, job, signal);
 }

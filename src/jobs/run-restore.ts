@@ -19,6 +19,7 @@ import { CommandRefused } from '../engine/restore/command-pipeline.ts';
 import { type BackupContent, describeRoutes } from '../engine/restore/restore-plan.ts';
 import type { BackupDetail } from '../core/backup-detail.ts';
 import { restoreRdb, RestoreRefused, type RestoreReport } from '../engine/restore/restore-engine.ts';
+import { restoreAofBackup } from '../engine/restore/restore-aof-backup.ts';
 import { RedisWireError } from '../engine/resp/redis-wire-error.ts';
 import { locateMaster } from '../engine/topology/locate-master.ts';
 import { addressOf } from '../engine/topology/replication-info.ts';
@@ -92,6 +93,13 @@ export async function runRestoreJob(deps: RestoreRunnerDeps, job: Job, signal: A
   if (targets === null) return;
   const targetEndpoint = targets[0]!.endpoint;
   const routed = sources.length > 1 || targets[0]!.slots !== null;
+  if (routed && backup.record.format === 'aof') {
+    await fail(
+      recordCode('toolFailed'),
+      'refused before anything was written to the target: an AOF backup is not restored into a cluster yet',
+    );
+    return;
+  }
 
   let lastWrite = 0;
   let progressWrite: Promise<unknown> = Promise.resolve();
@@ -128,14 +136,17 @@ export async function runRestoreJob(deps: RestoreRunnerDeps, job: Job, signal: A
         );
       },
     };
+    // An AOF backup goes in as its commands; same options, progress and report.
     const report: RestoreReport & { destinations?: DestinationReport[] } = routed
       ? await restoreRouted({ ...common, targets, sources })
-      : await restoreRdb({
-          ...common,
-          target: targetEndpoint,
-          source: sources[0]!,
-          ...(deps.fastPath ? { fastPath: deps.fastPath } : {}),
-        });
+      : backup.record.format === 'aof'
+        ? await restoreAofBackup({ ...common, target: targetEndpoint, source: sources[0]! })
+        : await restoreRdb({
+            ...common,
+            target: targetEndpoint,
+            source: sources[0]!,
+            ...(deps.fastPath ? { fastPath: deps.fastPath } : {}),
+          });
     await progressWrite;
     // A restore reaped meanwhile keeps its failed outcome: its target was written by a job nobody watched.
     await store.restores.transition(id, ['restoring'], 'succeed', {

@@ -6,6 +6,7 @@ import type { RdbSummary } from '../engine/rdb/rdb-integrity.ts';
 import { fetchRdb } from '../engine/replication/replication-client.ts';
 import type { SyncStreamInfo } from '../engine/replication/sync-stream.ts';
 import { RedisWireError, type RedisWireFailure } from '../engine/resp/redis-wire-error.ts';
+import { AofConvertingSink, type ConvertedFile } from './aof-converting-sink.ts';
 import { cancellationOf } from './job-cancelled.ts';
 import { ObservedSink } from './observed-sink.ts';
 
@@ -52,6 +53,8 @@ export interface StoredSnapshot {
   stream: SyncStreamInfo;
   /** The structure walked as the bytes arrived. */
   found: Omit<RdbFindings, 'sha256' | 'checksum'>;
+  /** For an AOF backup: the stored file (the summary above is the RDB's it was converted from). */
+  aof?: ConvertedFile;
 }
 
 /**
@@ -67,7 +70,7 @@ export async function transferSnapshot(
   key: string,
   signal: AbortSignal,
   onProgress: (bytes: number, announced: number | null) => void,
-  file: { backupId: string; sizeHint: number | null },
+  file: { backupId: string; sizeHint: number | null; aof?: { now: () => number } },
 ): Promise<StoredSnapshot> {
   let writer;
   try {
@@ -82,7 +85,9 @@ export async function transferSnapshot(
   // The structure is walked on the bytes as they arrive: the record says what the file holds the moment it
   // is stored, and the file is never read back.
   const walk = deps.inspector.walk();
-  const sink = new ObservedSink(writer.stream, (chunk) => walk.push(chunk));
+  // An AOF backup stores the commands the RDB converts to; the walk and the checksums still read the RDB.
+  const aof = file.aof ? new AofConvertingSink(writer.stream, file.aof.now) : null;
+  const sink = new ObservedSink(aof ?? writer.stream, (chunk) => walk.push(chunk));
   try {
     const { summary, stream } = await fetchRdb({
       endpoint,
@@ -101,13 +106,17 @@ export async function transferSnapshot(
       );
     }
     const found = walk.finish();
+    aof?.complete();
+    await sink.settled();
+    const stored = aof?.file;
     // Stored with the object where the store can (S3 metadata), so a file found alone still says what it is.
     await writer.commit({
-      sha256: summary.sha256,
+      sha256: stored?.sha256 ?? summary.sha256,
       'rdb-version': String(summary.rdbVersion),
       'backup-id': file.backupId,
+      ...(stored ? { format: 'aof' } : {}),
     });
-    return { summary, stream, found };
+    return { summary, stream, found, ...(stored ? { aof: stored } : {}) };
   } catch (error) {
     if (error instanceof TransferFailure) throw error;
     sink.destroy();

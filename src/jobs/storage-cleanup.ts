@@ -12,7 +12,7 @@ export interface CleanupReport {
 }
 
 // A backup's one file, or one shard's file of a cluster backup (<id>.shard-<n>-<first slot>-<last slot>.rdb).
-const BACKUP_FILE = /^([0-9a-f-]{36})(?:\.shard-\d+-\d+-\d+)?\.rdb$/;
+const BACKUP_FILE = /^([0-9a-f-]{36})(?:(?:\.shard-\d+-\d+-\d+)?\.rdb|\.aof)$/;
 const PAGE = 500;
 
 export const MISSING_FILE_REASON = 'the backup file is missing from storage';

@@ -8,7 +8,7 @@ import type { Database } from './schema.ts';
  */
 export async function finishRecordJob(
   tx: Transaction<Database>,
-  table: 'backups' | 'restores',
+  table: 'backups' | 'restores' | 'migration_tasks',
   recordId: string,
   now: number | null | undefined,
 ): Promise<void> {

@@ -10,6 +10,7 @@ import type {
   PolicyRepository,
   RestoreRepository,
   SeenSignatureRepository,
+  MigrationTaskRepository,
 } from '../core/ports.ts';
 import { KyselyCredentialRepository } from './kysely-credential-repository.ts';
 import { KyselyBackupRepository } from './kysely-backup-repository.ts';
@@ -19,6 +20,7 @@ import { KyselyNodeRepository } from './kysely-node-repository.ts';
 import { KyselyPolicyRepository } from './kysely-policy-repository.ts';
 import { KyselyRestoreRepository } from './kysely-restore-repository.ts';
 import { KyselySeenSignatureRepository } from './kysely-seen-signature-repository.ts';
+import { KyselyMigrationTaskRepository } from './kysely-migration-task-repository.ts';
 import { migrationProvider } from './migrations.ts';
 import { type DatabaseLocation, MIGRATION_TABLE, openDatabase } from './open-database.ts';
 import type { Database } from './schema.ts';
@@ -33,6 +35,7 @@ export class KyselyMetadataStore implements MetadataStore {
   readonly restores: RestoreRepository;
   readonly seenSignatures: SeenSignatureRepository;
   readonly nodes: NodeRepository;
+  readonly migrationTasks: MigrationTaskRepository;
   readonly #db: Kysely<Database>;
 
   private constructor(db: Kysely<Database>, secrets: SecretBox) {
@@ -45,6 +48,7 @@ export class KyselyMetadataStore implements MetadataStore {
     this.restores = new KyselyRestoreRepository(db);
     this.seenSignatures = new KyselySeenSignatureRepository(db);
     this.nodes = new KyselyNodeRepository(db);
+    this.migrationTasks = new KyselyMigrationTaskRepository(db);
   }
 
   /** Opens the database; secrets (Redis passwords, secret keys) are sealed and opened with `secrets`. */

@@ -9,6 +9,7 @@ import { jobRequestIds } from './migrations/0007-job-request-ids.ts';
 import { nodesAndStoreIds } from './migrations/0008-nodes-and-store-ids.ts';
 import { sentinelAndBackupSource } from './migrations/0009-sentinel-and-backup-source.ts';
 import { clusterTopology } from './migrations/0010-cluster-topology.ts';
+import { migrationTasks } from './migrations/0011-migration-tasks.ts';
 import { restoreIntoStandalone } from './migrations/0014-restore-into-standalone.ts';
 
 /**
@@ -26,6 +27,7 @@ const migrations: Record<string, Migration> = {
   '0008-nodes-and-store-ids': nodesAndStoreIds,
   '0009-sentinel-and-backup-source': sentinelAndBackupSource,
   '0010-cluster-topology': clusterTopology,
+  '0011-migration-tasks': migrationTasks,
   '0014-restore-into-standalone': restoreIntoStandalone,
 };
 

@@ -158,4 +158,22 @@ export interface Database {
   restores: RestoresTable;
   seen_signatures: SeenSignaturesTable;
   nodes: NodesTable;
+  migration_tasks: MigrationTasksTable;
+}
+
+export interface MigrationTasksTable {
+  id: string;
+  project_id: string;
+  instance_id: string;
+  name: string;
+  description: string | null;
+  status: string;
+  file_source: string;
+  bucket_name: string | null;
+  files: string;
+  backup_id: string | null;
+  error_message: string | null;
+  report: string | null;
+  created_at: number;
+  updated_at: number | null;
 }

@@ -117,7 +117,6 @@ for (const kind of STORE_KINDS) {
     it('validates the CopyInstance body', async () => {
       const cases: [unknown, string][] = [
         [{ remark: 'x'.repeat(129) }, 'DCS.4098'],
-        [{ backup_format: 'aof' }, 'DCS.4902'],
         [{ backup_format: 'json' }, 'DCS.4800'],
         [{ remark: 5 }, 'DCS.4800'],
         [{ colour: 'red' }, 'DCS.4800'],

@@ -53,10 +53,17 @@ describe('benchmarks complete with small parameters', { concurrency: false, time
     if (!POSTGRES_SKIP) assert.match(run.output, /\[postgres\]/);
   });
 
-  it('bench:backup', async () => {
-    const run = await runBench('backup.ts', ['--sizes', '2', '--rounds', '1']);
+  // With --format aof each round takes an RDB and an AOF backup: one run covers both paths.
+  it('bench:backup --format aof', async () => {
+    const run = await runBench('backup.ts', ['--sizes', '2', '--rounds', '1', '--format', 'aof']);
     assertCompleted(run, 1);
     assert.match(run.output, /service peak RSS \d+ MB/);
+    assert.match(run.output, /aof median \d+\.\d+ s \(AOF \d+ MB\), ratio aof\/rdb \d+\.\d+/);
+  });
+
+  it('bench:aof-load', async () => {
+    const run = await runBench('aof-load.ts', ['--size', '2', '--rounds', '1']);
+    assertCompleted(run, 1);
   });
 
   it('bench:restore', async () => {

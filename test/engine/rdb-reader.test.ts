@@ -5,6 +5,7 @@ import { inspectRdb } from '../../src/engine/rdb/rdb-inspector.ts';
 import { type RdbEvent, RdbParser } from '../../src/engine/rdb/rdb-reader.ts';
 import { decodeValue, type LogicalValue } from '../../src/engine/rdb/value-decoder.ts';
 import { fixturePath, fixturesAvailable } from '../support/fixtures.ts';
+import { loadOracle, ORACLES } from '../support/fixture-oracle.ts';
 import { crc64 } from '../../src/engine/rdb/crc64.ts';
 import { makeRdb, noise } from '../support/rdb-bytes.ts';
 import {
@@ -23,40 +24,6 @@ import { TYPE } from '../../src/engine/rdb/rdb-types.ts';
 /** Keys whose expiry is before this are left out, as the oracle leaves out expired keys (a fixed time, not now). */
 const ORACLE_NOW = Date.UTC(2026, 0, 1);
 
-/** Each fixture and the oracle of its content (the pairing is by name, with a few generic names). */
-const ORACLES: [string, string][] = [
-  ['hash_zm_v2.rdb', 'hash_zm_v2_data.json'],
-  ['hash_v3.rdb', 'hash_data.json'],
-  ['hash_zl_v6.rdb', 'hash_zl_v6_data.json'],
-  ['hash_lp_v11.rdb', 'hash_lp_v11_data.json'],
-  ['hash_with_expire_v12.rdb', 'hash_ex_v12_data.json'],
-  ['hash_lp_with_hexpire_v12.rdb', 'hash_lp_ex_v12_data.json'],
-  ['multiple_dbs.rdb', 'multiple_dbs_data.json'],
-  ['multiple_lists_strings.rdb', 'multiple_lists_strings_data.json'],
-  ['plain_list_v6.rdb', 'plain_list_v6_data.json'],
-  ['plain_set_v6.rdb', 'plain_set_v6_data.json'],
-  ['plain_zset_v6.rdb', 'plain_zset_v6_data.json'],
-  ['plain_zset_2_v11.rdb', 'plain_zset_2_v11_data.json'],
-  ['quicklist.rdb', 'quicklist_data.json'],
-  ['quicklist2_v11.rdb', 'single_list_data.json'],
-  ['set_is_v11.rdb', 'set_is_v11_data.json'],
-  ['set_lp_v11.rdb', 'set_lp_v11_data.json'],
-  ['set_expired_v11.rdb', 'set_expired.json'],
-  ['set_not_expired_v11.rdb', 'set_not_expired.json'],
-  ['single_key.rdb', 'single_key_data.json'],
-  ['stream_v11.rdb', 'stream_data_with_meta.json'],
-  ['string_int_encoded.rdb', 'string_int_encoded.json'],
-  ['ziplist_v3.rdb', 'ziplist_data.json'],
-  ['zset_lp_v11.rdb', 'zset_lp_v11_data.json'],
-  ['zset_zl_v6.rdb', 'zset_zl_v6_data.json'],
-  ['mem_policy_lfu.rdb', 'mem_policy_lfu.json'],
-  ['mem_policy_lru.rdb', 'mem_policy_lru.json'],
-  ['module.rdb', 'module_data.json'],
-  ['module_aux.rdb', 'module_aux_data.json'],
-  ['function2.rdb', 'function2.json'],
-  ['cluster_slot_info.rdb', 'cluster_slot_info.json'],
-];
-
 /** Fixtures without an oracle: they must still read to their end with a good checksum. */
 const READABLE = [
   '100_lists.rdb',
@@ -69,28 +36,6 @@ const READABLE = [
   'script_legacy.rdb',
   'string_lzf.rdb',
 ];
-
-/** The oracle files are JSON fragments ("key": value, …) or a list of databases. */
-function loadOracle(name: string): {
-  dbs: Record<string, unknown>[];
-  aux: Record<string, string>;
-  functions: string[];
-} {
-  let text = fs.readFileSync(fixturePath(name), 'utf8').trim();
-  if (!text.startsWith('[') && !text.startsWith('{')) text = `{${text}}`;
-  // A few fragments are a single object without braces of their own: {"key": {...}} after wrapping.
-  const parsed = JSON.parse(text === '{}' ? '{}' : text) as
-    Record<string, unknown> | Record<string, unknown>[];
-  if (Array.isArray(parsed)) return { dbs: parsed, aux: {}, functions: [] };
-  const { __aux__, __func__, __dbsize__, __slotinfo__, ...keys } = parsed;
-  void __dbsize__;
-  void __slotinfo__;
-  return {
-    dbs: Object.keys(keys).length > 0 ? [keys] : [],
-    aux: (__aux__ ?? {}) as Record<string, string>,
-    functions: Object.values((__func__ ?? {}) as Record<string, string>),
-  };
-}
 
 interface ReadResult {
   events: RdbEvent[];

@@ -66,6 +66,7 @@ describe('backup progress', () => {
       restores: opened.store.restores,
       seenSignatures: opened.store.seenSignatures,
       nodes: opened.store.nodes,
+      migrationTasks: opened.store.migrationTasks,
       // The real repository, with its status-keeping writes recorded on the way through.
       backups: new Proxy(opened.store.backups, {
         get(target, key) {

@@ -2,6 +2,10 @@ import { AttachInstance } from '../routes/attach-instance.ts';
 import { CopyInstance } from '../routes/copy-instance.ts';
 import { CreateCredential } from '../routes/create-credential.ts';
 import { CreateInstance } from '../routes/create-instance.ts';
+import { CreateMigrationTask } from '../routes/create-migration-task.ts';
+import { DeleteMigrationTask } from '../routes/delete-migration-tasks.ts';
+import { ListMigrationTasks } from '../routes/list-migration-tasks.ts';
+import { ShowMigrationTask } from '../routes/show-migration-task.ts';
 import { CreateToken } from '../routes/create-token.ts';
 import { DeleteBackupFile } from '../routes/delete-backup-file.ts';
 import { DetachInstance } from '../routes/detach-instance.ts';
@@ -43,6 +47,10 @@ export const OPERATIONS: readonly AnyOperation[] = [
   ShowInstance,
   CreateInstance,
   UpdateInstance,
+  CreateMigrationTask,
+  ListMigrationTasks,
+  ShowMigrationTask,
+  DeleteMigrationTask,
   VerifyBackup,
   AttachInstance,
   ListAllInstances,
@@ -60,14 +68,7 @@ export const OPERATIONS: readonly AnyOperation[] = [
 ];
 
 /** DCS operations of the backup family this service does not serve (yet): listed in the coverage doc. */
-export const NOT_IMPLEMENTED: readonly { id: string; label: string; method: string; path: string }[] = [
-  {
-    id: 'CreateMigrationTask',
-    label: 'backup import',
-    method: 'POST',
-    path: '/v2/:project_id/migration-task',
-  },
-];
+export const NOT_IMPLEMENTED: readonly { id: string; label: string; method: string; path: string }[] = [];
 
 /**
  * Routes the service answers that are not operations of its API: probes for load balancers, metrics, and the

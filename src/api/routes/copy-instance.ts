@@ -9,7 +9,10 @@ const copyInstanceBody = Type.Object(
   {
     remark: Type.Optional(nullable(Type.String({ description: 'up to 128 characters; DCS.4098 otherwise' }))),
     backup_format: Type.Optional(
-      stringEnum(BACKUP_FORMATS, { description: 'rdb (default); aof answers DCS.4902' }),
+      stringEnum(BACKUP_FORMATS, {
+        description:
+          'rdb (default) or aof (a RESP command stream); aof of a cluster instance answers DCS.4902',
+      }),
     ),
   },
   { additionalProperties: false },
@@ -24,7 +27,8 @@ export const CopyInstance = defineOperation({
   coverage: {
     family: 'dcs',
     label: 'create a backup',
-    status: '**supported** for `backup_format` `rdb`; `aof` answers `DCS.4902`',
+    status:
+      '**supported** for `backup_format` `rdb` and `aof` (the snapshot converted on the way into `appendonly.aof`, a RESP command stream any Redis ≥ 2.8 or Valkey loads; not yet for cluster instances: `DCS.4902`)',
   },
   schemas: {
     params: instanceParams,

@@ -67,7 +67,7 @@ export const ListBackupFileLinks = defineOperation({
     // A cluster backup: one file per shard, each named after its shard and slot span, as DCS does.
     const files = detail.shards
       ? detail.shards.map((shard) => ({ fileName: shardFileName(stem, shard), key: shard.fileKey }))
-      : [{ fileName: `${stem}.rdb`, key: detail.fileKey }];
+      : [{ fileName: record.format === 'aof' ? AOF_FILE_NAME : `${stem}.rdb`, key: detail.fileKey }];
     const common = {
       expires_at: new Date(expiresAt * 1000).toISOString(),
       sha256: detail.sha256,
@@ -99,6 +99,9 @@ export const ListBackupFileLinks = defineOperation({
     };
   },
 });
+
+/** An AOF backup downloads under the name Redis looks for (appendfilename's default). */
+const AOF_FILE_NAME = 'appendonly.aof';
 
 /** `<stem>_shard-<n>_slots-<first>-<last>.rdb`: which shard, and which slots, a cluster backup's file holds. */
 function shardFileName(stem: string, shard: ShardFile): string {

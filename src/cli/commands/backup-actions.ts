@@ -60,18 +60,23 @@ export function registerBackupActions(backup: Command, client: () => ServiceClie
     .description('take a backup now; with --wait, follow it to the end')
     .option('--project <project_id>', 'project of the instance (looked up if absent)')
     .option('--remark <text>', 'description, up to 128 characters')
+    .option(
+      '--format <rdb|aof>',
+      'rdb (default), or aof: a RESP command stream any Redis or Valkey loads',
+      'rdb',
+    )
     .option('--wait', 'show progress and exit 0 only when the backup succeeded')
     .option('--json', 'print the final record as JSON')
     .action(
       async (
         instanceId: string,
-        options: { project?: string; remark?: string; wait?: boolean; json?: boolean },
+        options: { project?: string; remark?: string; format: string; wait?: boolean; json?: boolean },
       ) => {
         const api = client();
         const base = backupsPath(await resolveProject(api, instanceId, options.project), instanceId);
         const { backup_id: backupId } = await api.post<{ backup_id: string }>(base, {
           ...(options.remark === undefined ? {} : { remark: options.remark }),
-          backup_format: 'rdb',
+          backup_format: options.format,
         });
         if (!options.wait) {
           console.log(options.json ? JSON.stringify({ backup_id: backupId }) : backupId);

@@ -28,12 +28,12 @@ export async function createBackup(
   deps: CreateBackupDeps,
   request: CreateBackupRequest,
 ): Promise<BackupRecord> {
-  await requireInstance(deps.store, request.projectId, request.instanceId);
+  const instance = await requireInstance(deps.store, request.projectId, request.instanceId);
   checkRemark(request.remark);
-  if (request.format === 'aof') {
+  if (request.format === 'aof' && instance.type === 'cluster') {
     throw new DomainError(
       'not_supported',
-      'backup_format "aof" is not supported yet: backups are taken as RDB snapshots; use "rdb".',
+      'backup_format "aof" is not supported for a cluster instance yet: its backups are one RDB per shard; use "rdb".',
     );
   }
   const now = deps.clock.now();

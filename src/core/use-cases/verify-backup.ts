@@ -28,6 +28,13 @@ export async function verifyBackup(
   }
   // A file on another node's disk is not missing: that node can verify it.
   await requireHeldHere(deps, detail);
+  if (record.format === 'aof') {
+    // The reader reads RDB files: an AOF read through it would be judged corrupt and withdrawn from restore.
+    throw new DomainError(
+      'not_supported',
+      'An AOF backup cannot be verified here: its snapshot was checked (CRC-64) as it was converted, and a restore checks its SHA-256 and framing.',
+    );
+  }
   // A cluster backup's files are read one after another, each against its own SHA-256; a problem names the shard.
   const files = detail.shards
     ? detail.shards.map((shard) => ({
