@@ -9,10 +9,11 @@ export function servedRoutes(app: FastifyInstance): string[] {
     if (!match) continue;
     const indent = match[1]!.length;
     while (stack.length > 0 && stack.at(-1)!.indent >= indent) stack.pop();
-    // Under a route at "/" (or "/console" above its "*"), a node's text does not start with the slash that joins it.
+    // A node's text continues its parent's path as it is ("migration-task", then "s"), except a wildcard, which
+    // Fastify prints as "*" under the path it ends ("console", then "*": "/console/*").
     const parent = stack.at(-1)?.path ?? '';
     const segment = match[2]!;
-    const path = segment.startsWith('/') || parent.endsWith('/') ? parent + segment : `${parent}/${segment}`;
+    const path = segment === '*' && !parent.endsWith('/') ? `${parent}/*` : parent + segment;
     stack.push({ indent, path });
     for (const method of match[3]!.split(', ')) if (method !== 'HEAD') routes.push(`${method} ${path}`);
   }
