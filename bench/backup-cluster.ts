@@ -23,7 +23,7 @@ const run = promisify(execFile);
 /** Shards one backup syncs at once: the service's default, unless the environment says otherwise. */
 const SHARDS_IN_FLIGHT = Number(process.env.DCS_CLUSTER_SHARD_CONCURRENCY ?? 2);
 
-function redisCliRdb(port: number, file: string): Promise<void> {
+export function redisCliRdb(port: number, file: string): Promise<void> {
   return new Promise<void>((resolve, reject) => {
     const child = spawn('redis-cli', ['-p', String(port), '--rdb', file], { stdio: 'ignore' });
     child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`redis-cli exited ${code}`))));
@@ -59,7 +59,7 @@ async function ourBackup(service: ServiceProcess, instanceId: string, token: str
 }
 
 /** Fills the cluster through redis-benchmark's cluster mode: 800-byte values LZF cannot compress. */
-async function fillCluster(port: number, megabytes: number): Promise<void> {
+export async function fillCluster(port: number, megabytes: number): Promise<void> {
   const requests = String(Math.round((megabytes * 1_000_000) / 520));
   await run(
     'redis-benchmark',

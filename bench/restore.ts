@@ -4,6 +4,7 @@
  * pre-generated to a file (the baseline), and reports keys/s, MB/s and the ratio.
  *
  *   npm run bench:restore -- [--size 1000] [--rounds 3] [--blob s3]
+ *   npm run bench:restore -- --cluster 3 [--size 1000] [--rounds 1]     (bench/restore-cluster.ts)
  *
  * --blob s3 also restores the same file read from a bucket of an in-process s3rver, beside the local file.
  *
@@ -30,6 +31,13 @@ import { localEndpoint } from '../test/support/replica-pair.ts';
 import { fillWithBenchmarkData } from './fill-redis.ts';
 import type { S3BlobStore } from '../src/blobs/s3-blob-store.ts';
 import { startS3Server, type S3Server } from '../test/support/s3-server.ts';
+
+// Restore into a cluster has its own benchmark and options.
+if (process.argv.includes('--cluster')) {
+  const { runClusterRestoreBench } = await import('./restore-cluster.ts');
+  await runClusterRestoreBench(process.argv.slice(2));
+  process.exit(0);
+}
 
 const { values: args } = parseArgs({
   options: {

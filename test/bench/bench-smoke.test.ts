@@ -111,4 +111,10 @@ describe('benchmarks complete with small parameters', { concurrency: false, time
     assertCompleted(run, 2);
     assert.match(run.output, /service peak RSS \d+ MB \(goal <= \d+ MB/);
   });
+
+  it('bench:restore --cluster 3 (into a 3-master cluster, redis-cli --pipe per owning master as the baseline)', async () => {
+    const run = await runBench('restore.ts', ['--cluster', '3', '--size', '2', '--rounds', '1']);
+    assertCompleted(run, 1);
+    assert.match(run.output, /keys, RDB \d+ MB over 3 shards into 3 masters/);
+  });
 });
