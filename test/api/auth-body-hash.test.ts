@@ -120,6 +120,25 @@ describe('the body a signature covers', () => {
       original: { backup_id: backup.id },
       swapped: { backup_id: other.id },
     },
+    {
+      method: 'POST',
+      pattern: '/v2/:project_id/migration-task',
+      path: '/v2/proj-a/migration-task',
+      original: {
+        task_name: 'meant',
+        migration_type: 'backupfile_import',
+        migration_method: 'full_amount_migration',
+        backup_files: { file_source: 'backup_record', backup_id: backup.id },
+        target_instance: { id: instance.id },
+      },
+      swapped: {
+        task_name: 'swapped',
+        migration_type: 'backupfile_import',
+        migration_method: 'full_amount_migration',
+        backup_files: { file_source: 'backup_record', backup_id: other.id },
+        target_instance: { id: instance.id },
+      },
+    },
   ];
 
   before(async () => {
