@@ -82,7 +82,8 @@ function redisCliPipe(port: number, commands: string): Promise<void> {
     });
     let output = '';
     child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.on('exit', (code) =>
+    // 'close', not 'exit': the summary line may still be in the pipe when the process has exited.
+    child.on('close', (code) =>
       code === 0 && /errors: 0/.test(output) ? resolve() : reject(new Error(`redis-cli --pipe: ${output}`)),
     );
   });

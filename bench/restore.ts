@@ -97,7 +97,8 @@ async function timeRedisCliPipe(port: number, commands: string): Promise<number>
     });
     let output = '';
     child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.on('exit', (code) =>
+    // 'close', not 'exit': the summary line may still be in the pipe when the process has exited.
+    child.on('close', (code) =>
       code === 0 && /errors: 0/.test(output) ? resolve() : reject(new Error(`redis-cli --pipe: ${output}`)),
     );
   });
