@@ -65,7 +65,7 @@ README), and the description of the API.
 ${HEAD}
 ${service.join('\n')}
 
-Outside the API (not in the OpenAPI document): probes, metrics and the web console's files.
+Outside the API (not in the OpenAPI document): the web console's page and files.
 
 ${HEAD}
 ${SERVICE_ROUTES.map((r) => `| ${r.id} | ${route(r.method, r.path)} | ${r.status} |`).join('\n')}

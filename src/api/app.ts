@@ -14,9 +14,7 @@ import { decodeUtf8, parseJsonBody } from './json-body.ts';
 import { listeningUrl } from './listening-url.ts';
 import { installErrorHandling, sendDomainError } from './error-handling.ts';
 import { RouteTable } from './route-table.ts';
-import { registerHealthRoutes } from './observability/health-routes.ts';
 import { installHttpMetrics } from './observability/http-metrics.ts';
-import { registerMetricsRoute } from './observability/metrics-route.ts';
 import { bearerMatcher } from './observability/metrics-token.ts';
 import { PrometheusMetrics, storeMetricsSources } from './observability/prometheus-metrics.ts';
 import { openApiDocument } from './openapi/openapi-document.ts';
@@ -112,9 +110,8 @@ export async function buildApp(deps: AppDeps, options: AppOptions = {}): Promise
     ...deps,
     linkBase: deps.linkBase ?? (() => listeningUrl(app.server, options.server?.tls !== undefined)),
     openApiText: () => (openApiText ??= JSON.stringify(openApiDocument(OPERATIONS))),
+    metricsExposition: metrics,
   });
-  registerHealthRoutes(app, deps.readiness ?? []);
-  registerMetricsRoute(app, metrics);
   registerConsoleAssets(app, options.consoleDir);
   return app;
 }

@@ -1,6 +1,3 @@
-import type { FastifyInstance } from 'fastify';
-import './route-config.ts';
-
 /** One dependency the service needs to do its work; check() throws when it cannot be used now. */
 export interface ReadinessCheck {
   /** A fixed name (database, blob_store): the answer names the failing part, never its address or error. */
@@ -12,34 +9,22 @@ export interface ReadinessCheck {
 export const READINESS_TIMEOUT_MS = 3_000;
 
 /**
- * GET /healthz: the process is alive and serving HTTP. GET /readyz: it can do its work (the metadata database
- * answers with every migration applied, the blob store answers). Both answer without credentials, so they
- * say nothing of instances, addresses, versions or errors: the reason of a failure goes to the log.
+ * What GET /readyz answers: each check's state by its fixed name, and whether all are ok. A check that throws or
+ * does not answer in time is failing; its reason goes to the log only (`log`), never into the answer.
  */
-export function registerHealthRoutes(
-  app: FastifyInstance,
+export async function readiness(
   checks: readonly ReadinessCheck[],
+  log: (name: string, reason: string) => void,
   timeoutMs = READINESS_TIMEOUT_MS,
-): void {
-  app.get('/healthz', { config: { operationId: 'CheckHealth', access: 'public' } }, async () => ({
-    status: 'ok',
-  }));
-  app.get(
-    '/readyz',
-    { config: { operationId: 'CheckReadiness', access: 'public' } },
-    async (request, reply) => {
-      const results = await Promise.all(
-        checks.map(async ({ name, check }) => {
-          const outcome = await withTimeout(check(), timeoutMs);
-          if (outcome !== 'ok') request.log.warn({ check: name, reason: outcome.reason }, 'not ready');
-          return [name, outcome === 'ok' ? 'ok' : outcome.state] as const;
-        }),
-      );
-      const ready = results.every(([, state]) => state === 'ok');
-      reply.code(ready ? 200 : 503).header('Cache-Control', 'no-store');
-      return { status: ready ? 'ready' : 'not_ready', checks: Object.fromEntries(results) };
-    },
+): Promise<{ ready: boolean; checks: Record<string, 'ok' | 'failing' | 'timeout'> }> {
+  const results = await Promise.all(
+    checks.map(async ({ name, check }) => {
+      const outcome = await withTimeout(check(), timeoutMs);
+      if (outcome !== 'ok') log(name, outcome.reason);
+      return [name, outcome === 'ok' ? 'ok' : outcome.state] as const;
+    }),
   );
+  return { ready: results.every(([, state]) => state === 'ok'), checks: Object.fromEntries(results) };
 }
 
 type Outcome = 'ok' | { state: 'failing' | 'timeout'; reason: string };

@@ -28,7 +28,7 @@ export function operationErrors(operation: AnyOperation): DomainErrorCode[] {
     add(AUTHENTICATED);
     if (writes) add(REMEMBERED);
   }
-  if (operation.access === 'admin') codes.add('role_forbidden');
+  if (operation.access === 'admin' || operation.access === 'metrics') codes.add('role_forbidden');
   if (operation.access === 'write') add(['read_only', 'storage_full', 'storage_read_only']);
   if (operation.path.includes(':project_id')) add(['invalid_project_id', 'project_mismatch']);
   if (operation.path.includes(':instance_id') && operation.path.startsWith('/v2/')) {

@@ -1,4 +1,7 @@
 import { AttachInstance } from '../routes/attach-instance.ts';
+import { CheckHealth } from '../routes/check-health.ts';
+import { CheckReadiness } from '../routes/check-readiness.ts';
+import { GetMetrics } from '../routes/get-metrics.ts';
 import { CopyInstance } from '../routes/copy-instance.ts';
 import { CreateCredential } from '../routes/create-credential.ts';
 import { CreateInstance } from '../routes/create-instance.ts';
@@ -65,31 +68,19 @@ export const OPERATIONS: readonly AnyOperation[] = [
   ShowOpenApiDocument,
   ShowApiDocs,
   GetApiDocsAsset,
+  CheckHealth,
+  CheckReadiness,
+  GetMetrics,
 ];
 
 /** DCS operations of the backup family this service does not serve (yet): listed in the coverage doc. */
 export const NOT_IMPLEMENTED: readonly { id: string; label: string; method: string; path: string }[] = [];
 
 /**
- * Routes the service answers that are not operations of its API: probes for load balancers, metrics, and the
- * web console's files. The coverage doc lists them; the OpenAPI document, which describes the API, leaves them out.
+ * Routes the service answers that are not operations of its API: the web console's page and files. The coverage
+ * doc lists them; the OpenAPI document, which describes the API, leaves them out.
  */
 export const SERVICE_ROUTES: readonly { id: string; method: string; path: string; status: string }[] = [
-  { id: 'CheckHealth', method: 'GET', path: '/healthz', status: 'no credentials: the process is alive' },
-  {
-    id: 'CheckReadiness',
-    method: 'GET',
-    path: '/readyz',
-    status:
-      'no credentials: the metadata database (migrations applied) and the blob store answer; 503 otherwise',
-  },
-  {
-    id: 'GetMetrics',
-    method: 'GET',
-    path: '/metrics',
-    status:
-      'Prometheus text format; an admin credential, or the `DCS_METRICS_TOKEN` bearer token (docs/alerts.md)',
-  },
   { id: 'ConsoleRoot', method: 'GET', path: '/', status: 'redirects to `/console/`' },
   {
     id: 'ConsolePage',

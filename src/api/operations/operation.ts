@@ -4,6 +4,7 @@ import type { FastifyReply, FastifyRequest, RawServerDefault, RouteGenericInterf
 import type { Static, TSchema } from 'typebox';
 import type { DomainErrorCode } from '../../core/errors.ts';
 import type { AppDeps } from '../app-deps.ts';
+import type { MetricsExposition } from '../observability/prometheus-metrics.ts';
 import type { RawQuery } from '../wire/list-query.ts';
 
 /**
@@ -85,6 +86,8 @@ export type OperationDeps = AppDeps & {
   linkBase: () => string;
   /** The OpenAPI document of the app's operations, as JSON text. */
   openApiText: () => string;
+  /** What GET /metrics renders. */
+  metricsExposition: MetricsExposition;
 };
 
 /** One operation of the API, defined once: the route, the docs and the OpenAPI document are made from it. */
