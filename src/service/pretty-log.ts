@@ -16,7 +16,7 @@ const HIDDEN = new Set(['level', 'time', 'msg', 'pid', 'hostname']);
 
 /**
  * One JSON log line as a person reads it on a terminal:
- * `12:04:05.120 WARN  backup failed backupId=… errorCode=dcs.08.0001 reason="…"`, with an error's stack
+ * `12:04:05.120 WARN  backup failed backupId=… errorCode=… reason="…"`, with an error's stack
  * indented below. Times are UTC, as everywhere in this service. A line that is not JSON is passed on as is.
  */
 export function prettyLine(line: string, colour: boolean): string {

@@ -152,6 +152,21 @@ export async function failOver(
     const info = await replicationOf(to.port);
     return info.role === 'master' && info.replicas.some((r) => r.port === from.port && r.state === 'online');
   });
+  // The backup's source chooser asks a Sentinel about the replica: each must list it, no longer flagged down.
+  for (const sentinel of topology.sentinels) {
+    await waitUntil('every Sentinel sees the old master as a healthy replica', async () => {
+      const reply = await command(sentinel.port, 'SENTINEL', 'REPLICAS', MASTER_NAME);
+      if (reply.type !== 'array') return false;
+      return (reply.value as { type: string; value: unknown }[]).some((entry) => {
+        const fields = fieldsOf(entry);
+        return (
+          fields.get('port') === String(from.port) &&
+          !/s_down|o_down|disconnected/.test(fields.get('flags') ?? '') &&
+          fields.get('master-link-status') === 'ok'
+        );
+      });
+    });
+  }
 }
 
 async function sentinelMasterFields(port: number): Promise<Map<string, string>> {
