@@ -90,6 +90,8 @@ const child = spawn(
     'tsx',
     '--test',
     '--test-reporter=spec',
+    // Files run side by side: most of their time is spent waiting on the servers they start, not on a core.
+    `--test-concurrency=${process.env.DCS_TEST_CONCURRENCY ?? 3}`,
     ...args.filter((a) => !named.includes(a)),
     ...selected,
   ],
