@@ -57,6 +57,8 @@ export async function createS3Writer(
   let failure: Error | undefined;
   /** The part being filled on disk, when parts are spooled; every part file not yet removed. */
   let spooling: SpoolFile | undefined;
+  /** A part file being created: abort() waits for it, so that no file appears after it returned. */
+  let opening: Promise<SpoolFile> | undefined;
   const spoolFiles = new Set<string>();
   let spoolAnnounced = false;
 
@@ -98,8 +100,9 @@ export async function createS3Writer(
   const append = async (chunk: Buffer) => {
     const size = partSize(sizeHint, nextPart);
     if (!spooling && pendingBytes === 0 && spool && size > spool.maxMemoryPartBytes) {
-      const file = await SpoolFile.open(spool.dir);
-      // Aborted while the file was being made: abort() could not see it, so it goes here.
+      opening = SpoolFile.open(spool.dir);
+      const file = await opening.finally(() => (opening = undefined));
+      // Aborted while the file was being made: abort() removes it too, but its write stops here.
       if (settled) {
         await file.discard();
         throw new Error('blob write aborted');
@@ -186,6 +189,7 @@ export async function createS3Writer(
       const filling = spooling;
       spooling = undefined;
       await filling?.discard();
+      await opening?.then((file) => file.discard()).catch(() => undefined);
       await Promise.all([...spoolFiles].map((file) => removeSpoolFile(file).catch(() => undefined)));
       spoolFiles.clear();
       // Parts still in flight are not waited for (a silent server could hold them for minutes): once the
