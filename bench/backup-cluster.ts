@@ -30,7 +30,7 @@ export function redisCliRdb(port: number, file: string): Promise<void> {
   });
 }
 
-async function seconds(work: () => Promise<unknown>): Promise<number> {
+export async function seconds(work: () => Promise<unknown>): Promise<number> {
   const started = process.hrtime.bigint();
   await work();
   return Number(process.hrtime.bigint() - started) / 1e9;
@@ -86,7 +86,7 @@ export async function fillCluster(port: number, megabytes: number): Promise<void
 const peakRssMb = (pid: number) =>
   Number(/^VmHWM:\s+(\d+) kB/m.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024;
 
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+export const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
 export async function runClusterBench(argv: string[]): Promise<void> {
   const { values: args } = parseArgs({

@@ -25,7 +25,7 @@ import { fileSource } from '../test/support/rdb-files.ts';
 import { startRedisCluster, totalKeys } from '../test/support/redis-cluster.ts';
 import { command } from '../test/support/redis-inspect.ts';
 import { localEndpoint } from '../test/support/replica-pair.ts';
-import { fillCluster, redisCliRdb } from './backup-cluster.ts';
+import { fillCluster, median, redisCliRdb, seconds } from './backup-cluster.ts';
 
 interface Master {
   port: number;
@@ -75,7 +75,8 @@ async function writeCommandsByOwner(files: string[], masters: Master[], dir: str
   return outputs;
 }
 
-function redisCliPipe(port: number, commands: string): Promise<void> {
+/** One `redis-cli --pipe` of a command file; fails unless every reply was accepted. */
+export function redisCliPipe(port: number, commands: string): Promise<void> {
   return new Promise<void>((resolve, reject) => {
     const child = spawn('redis-cli', ['-p', String(port), '--pipe'], {
       stdio: [fs.openSync(commands, 'r'), 'pipe', 'inherit'],
@@ -88,14 +89,6 @@ function redisCliPipe(port: number, commands: string): Promise<void> {
     );
   });
 }
-
-async function seconds(work: () => Promise<unknown>): Promise<number> {
-  const started = process.hrtime.bigint();
-  await work();
-  return Number(process.hrtime.bigint() - started) / 1e9;
-}
-
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
 export async function runClusterRestoreBench(argv: string[]): Promise<void> {
   const { values: args } = parseArgs({

@@ -13,7 +13,6 @@
  * structure was recorded when it was stored, so the pre-flight is one SHA-256 pass), and cold (no record: the
  * whole structure and CRC-64 walked first). The write phase alone is reported too.
  */
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -29,6 +28,7 @@ import { command } from '../test/support/redis-inspect.ts';
 import { startRedisServer } from '../test/support/redis-server.ts';
 import { localEndpoint } from '../test/support/replica-pair.ts';
 import { fillWithBenchmarkData } from './fill-redis.ts';
+import { redisCliPipe } from './restore-cluster.ts';
 import type { S3BlobStore } from '../src/blobs/s3-blob-store.ts';
 import { startS3Server, type S3Server } from '../test/support/s3-server.ts';
 
@@ -91,17 +91,7 @@ async function writeCommands(rdb: string, out: string, version: number): Promise
 async function timeRedisCliPipe(port: number, commands: string): Promise<number> {
   await command(port, 'FLUSHALL');
   const started = process.hrtime.bigint();
-  await new Promise<void>((resolve, reject) => {
-    const child = spawn('redis-cli', ['-p', String(port), '--pipe'], {
-      stdio: [fs.openSync(commands, 'r'), 'pipe', 'inherit'],
-    });
-    let output = '';
-    child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    // 'close', not 'exit': the summary line may still be in the pipe when the process has exited.
-    child.on('close', (code) =>
-      code === 0 && /errors: 0/.test(output) ? resolve() : reject(new Error(`redis-cli --pipe: ${output}`)),
-    );
-  });
+  await redisCliPipe(port, commands);
   return Number(process.hrtime.bigint() - started) / 1e9;
 }
 

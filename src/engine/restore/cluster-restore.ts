@@ -1,3 +1,4 @@
+import { describeSlotRanges } from '../../core/cluster-topology.ts';
 import { createHash } from 'node:crypto';
 import { readRdb } from '../rdb/rdb-reader.ts';
 import { RedisWireError } from '../resp/redis-wire-error.ts';
@@ -10,6 +11,7 @@ import { type BackupContent, planRestore } from './restore-plan.ts';
 import { readBackupContent, readFunctions } from './restore-preflight.ts';
 import { checkTargetPermits } from './target-permits.ts';
 import {
+  emptyReport,
   RestoreRefused,
   type RestoreOptions,
   type RestoreReport,
@@ -125,7 +127,7 @@ export async function restoreRouted(options: RoutedRestoreOptions): Promise<Rout
     });
     report.destinations = destinations.map((destination) => ({
       address: destination.address,
-      slots: destination.slots === null ? null : describeSlots(destination),
+      slots: destination.slots === null ? null : describeSlotRanges(destination.slots),
       keys: destination.result.keysWritten,
     }));
     return report;
@@ -272,12 +274,6 @@ function named(error: unknown, destinations: Destination[], router: SlotRouter):
   return error;
 }
 
-function describeSlots(destination: Destination): string {
-  return (destination.slots ?? [])
-    .map(([first, last]) => (first === last ? `${first}` : `${first}-${last}`))
-    .join(', ');
-}
-
 /** What several files hold together, for the record's start (the plan of the first file into the first server). */
 function mergeContents(contents: BackupContent[]): BackupContent {
   const merged: BackupContent = { ...contents[0]!, keysPerDb: {}, keysPerType: {}, typeCodes: [] };
@@ -297,19 +293,9 @@ function mergeContents(contents: BackupContent[]): BackupContent {
 }
 
 function newReport(destinations: Destination[], contents: BackupContent[]): RoutedRestoreReport {
-  const first = destinations[0]!;
+  const warnings = new Set(destinations.flatMap((d) => d.plans.flatMap((plan) => plan.warnings)));
   return {
-    target: first.target,
-    content: mergeContents(contents),
-    method: 'commands',
-    keysRestored: 0,
-    keysRelabelled: 0,
-    keysRewritten: 0,
-    keysStreamed: 0,
-    keysExpired: 0,
-    keysEmpty: 0,
-    functionLibraries: 0,
-    warnings: [...new Set(destinations.flatMap((d) => d.plans.flatMap((plan) => plan.warnings)))],
+    ...emptyReport(destinations[0]!.target, mergeContents(contents), [...warnings]),
     destinations: [],
   };
 }

@@ -7,7 +7,7 @@ import { confirmKeyCount, expectedFromContent, KeyCountMismatch } from './restor
 import { flushTarget } from './restore-flush.ts';
 import { emptyLoadResult, type KeyDestination, loadKeys } from './restore-load.ts';
 import { type PreparedRestore, prepareRestore } from './restore-preflight.ts';
-import type { RestoreOptions, RestoreReport } from './restore-types.ts';
+import { emptyReport, type RestoreOptions, type RestoreReport } from './restore-types.ts';
 import type { RdbKeyRecord } from '../rdb/rdb-reader.ts';
 
 export {
@@ -59,7 +59,7 @@ export async function restoreRdb(options: RestoreOptions): Promise<RestoreReport
   try {
     const prepared = await prepareRestore(connection, options.source, { captureLimit });
     await options.onStart?.(prepared.plan, prepared.target, prepared.content);
-    const report = newReport(prepared);
+    const report = emptyReport(prepared.target, prepared.content, [...prepared.plan.warnings]);
     const warn = (warning: string) => {
       report.warnings.push(warning);
       options.onWarning?.(warning);
@@ -151,22 +151,6 @@ async function loadByReplication(
   report.keysEmpty = prepared.content.emptyKeys ?? 0;
   report.functionLibraries = prepared.content.functions;
   return true;
-}
-
-function newReport(prepared: PreparedRestore): RestoreReport {
-  return {
-    target: prepared.target,
-    content: prepared.content,
-    method: 'commands',
-    keysRestored: 0,
-    keysRelabelled: 0,
-    keysRewritten: 0,
-    keysStreamed: 0,
-    keysExpired: 0,
-    keysEmpty: 0,
-    functionLibraries: 0,
-    warnings: [...prepared.plan.warnings],
-  };
 }
 
 async function connect(options: RestoreOptions): Promise<RespConnection> {

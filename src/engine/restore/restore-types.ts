@@ -60,6 +60,23 @@ export interface RestoreReport {
   warnings: string[];
 }
 
+/** A report of nothing written yet: the counts start at zero, the plan's warnings are the first. */
+export function emptyReport(target: TargetInfo, content: BackupContent, warnings: string[]): RestoreReport {
+  return {
+    target,
+    content,
+    method: 'commands',
+    keysRestored: 0,
+    keysRelabelled: 0,
+    keysRewritten: 0,
+    keysStreamed: 0,
+    keysExpired: 0,
+    keysEmpty: 0,
+    functionLibraries: 0,
+    warnings,
+  };
+}
+
 /** The backup cannot go into this target; nothing was written to it. */
 export class RestoreRefused extends Error {
   override name = 'RestoreRefused';
