@@ -31,6 +31,8 @@ export interface ServiceConfig {
   metrics: MetricsConfig;
   /** DCS_LOG_FORMAT: json or pretty; unset, pretty on a terminal and JSON otherwise. */
   logFormat: 'json' | 'pretty' | undefined;
+  /** DCS_MAX_IMPORT_MB: the largest file an upload for import may store, in bytes. */
+  maxImportBytes: number;
 }
 
 /** Who may read GET /metrics besides an admin credential on the service's port. */
@@ -148,6 +150,7 @@ export function loadServiceConfig(env: NodeJS.ProcessEnv, overrides: ServiceOver
     nodeHeartbeatMs: positiveInteger(env, 'DCS_NODE_HEARTBEAT_MS', 10_000),
     metrics: metricsConfig(env),
     logFormat: logFormat(env.DCS_LOG_FORMAT),
+    maxImportBytes: positiveInteger(env, 'DCS_MAX_IMPORT_MB', 65_536) * 1024 * 1024,
   };
 }
 

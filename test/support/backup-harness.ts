@@ -26,10 +26,13 @@ export async function startBackupHarness(
     restoreFastPath?: { advertiseHost: string };
     /** Wraps the blob store the app and the worker use (to watch or hold its calls). */
     wrapBlobs?: (blobs: BlobStore) => BlobStore;
+    /** The largest upload for import (DCS_MAX_IMPORT_MB), in bytes. */
+    maxImportBytes?: number;
   } = {},
 ): Promise<BackupHarness> {
   const deps = testDeps(store, clock);
   if (options.wrapBlobs) deps.blobs = options.wrapBlobs(deps.blobs);
+  if (options.maxImportBytes !== undefined) deps.maxImportBytes = options.maxImportBytes;
   const worker = new JobWorker({
     store,
     blobs: deps.blobs,

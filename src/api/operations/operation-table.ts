@@ -29,6 +29,8 @@ import { ShowInstance } from '../routes/show-instance.ts';
 import { ShowOpenApiDocument } from '../routes/show-openapi-document.ts';
 import { ShowRestore } from '../routes/show-restore.ts';
 import { UpdateInstance } from '../routes/update-instance.ts';
+import { UploadImportFile } from '../routes/upload-import-file.ts';
+import { ImportBackup } from '../routes/import-backup.ts';
 import { VerifyBackup } from '../routes/verify-backup.ts';
 import type { AnyOperation } from './operation.ts';
 
@@ -54,6 +56,8 @@ export const OPERATIONS: readonly AnyOperation[] = [
   ListMigrationTasks,
   ShowMigrationTask,
   DeleteMigrationTask,
+  UploadImportFile,
+  ImportBackup,
   VerifyBackup,
   AttachInstance,
   ListAllInstances,
