@@ -3,6 +3,7 @@ import type { Clock } from '../core/clock.ts';
 import type { Job } from '../core/job.ts';
 import { ACTIVE_MIGRATION_STATUSES, type MigrationTask } from '../core/migration-task.ts';
 import type { BlobStore, MetadataStore } from '../core/ports.ts';
+import { isImportFileKeyOf } from '../core/use-cases/store-import-file.ts';
 import { commandStreamOf, formatOf } from '../engine/aof/import-source.ts';
 import { authenticate } from '../engine/resp/authenticate.ts';
 import { RespConnection } from '../engine/resp/resp-connection.ts';
@@ -36,10 +37,16 @@ export async function runImportJob(deps: ImportRunnerDeps, job: Job, signal: Abo
     });
   try {
     const report = await importFile(deps, task, signal);
-    await store.migrationTasks.transition(task.id, ACTIVE_MIGRATION_STATUSES, 'SUCCESS', {
+    const succeeded = await store.migrationTasks.transition(task.id, ACTIVE_MIGRATION_STATUSES, 'SUCCESS', {
       report,
       updatedAt: clock.now(),
     });
+    // A file uploaded only to be imported (UploadImportFile) has served; files the caller put in the bucket
+    // themselves, and a failed task's upload (to be tried again), stay.
+    const uploaded = task.files[0]?.fileName;
+    if (succeeded && uploaded && isImportFileKeyOf(task.projectId, uploaded)) {
+      await deps.blobs.remove(uploaded).catch(() => undefined);
+    }
   } catch (error) {
     const message = (error as Error).message;
     const cancelled = cancellationOf(signal);
