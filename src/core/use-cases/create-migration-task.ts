@@ -49,9 +49,6 @@ export async function createMigrationTask(
     );
   }
   const target = await requireInstance(deps.store, request.projectId, request.targetInstanceId);
-  if (target.type === 'cluster') {
-    throw new DomainError('not_supported', 'Importing into a cluster instance is not supported yet.');
-  }
   if (request.fileSource === 'self_build_obs') await checkFiles(deps.blobs, request);
   else await checkBackupRecord(deps.store, request);
   const now = deps.clock.now();
