@@ -17,6 +17,7 @@ interface PageGlobals {
   document: {
     cookie: string;
     body: unknown;
+    documentElement: { clientWidth: number; scrollWidth: number };
     querySelector(selector: string): unknown;
     querySelectorAll(selector: string): ArrayLike<PageElement>;
   };
@@ -30,6 +31,8 @@ interface PageElement {
   outerHTML: string;
   labels?: { length: number };
   getAttribute(name: string): string | null;
+  closest(selector: string): unknown;
+  getBoundingClientRect(): { right: number };
 }
 
 interface Keys {
@@ -89,12 +92,32 @@ describe('the web console in Chromium', { skip: browserSkipReason() }, () => {
     assert.deepEqual(unnamed, []);
   }
 
+  /**
+   * Nothing makes the page itself scroll sideways (wide tables scroll inside their own box): at 390 px every
+   * control can be reached without panning. Names what sticks out.
+   */
+  async function assertFitsWidth(on: Page) {
+    const overflow = await on.evaluate(() => {
+      const w = globalThis as unknown as PageGlobals;
+      const width = w.document.documentElement.clientWidth;
+      const wide = Array.from(w.document.querySelectorAll('body *'))
+        .filter((el) => !el.closest('.table-wrap') && el.getBoundingClientRect().right > width + 1)
+        .map((el) => el.outerHTML.slice(0, 120));
+      return { scroll: w.document.documentElement.scrollWidth, width, wide };
+    });
+    assert.deepEqual(overflow.wide, [], `wider than ${overflow.width} px`);
+    assert.ok(overflow.scroll <= overflow.width, `the page scrolls sideways: ${overflow.scroll} px`);
+  }
+
   before(async () => {
     // A short sync delay keeps the backup running long enough for the page to show it running.
     source = await startRedisServer(['--repl-diskless-sync-delay', '1']);
     target = await startRedisServer();
     await fillSampleData(source.port);
+    // A known number of keys in the target, over two databases: the restore dialog must show their sum, live.
     await redisCli(target.port, ['set', 'old:key', 'replaced by the restore']);
+    for (let i = 0; i < 6; i++) await redisCli(target.port, ['set', `old:${i}`, 'x']);
+    for (let i = 0; i < 4; i++) await redisCli(target.port, ['-n', '3', 'set', `old:db3:${i}`, 'x']);
     session = await startCliSession('dcs-console-', { DCS_JOB_POLL_MS: '100' });
     const file = JSON.parse(fs.readFileSync(path.join(session.dataDir, 'credentials.json'), 'utf8'));
     adminKeys = { accessKey: file.access_key, secretKey: file.secret_key };
@@ -211,6 +234,22 @@ describe('the web console in Chromium', { skip: browserSkipReason() }, () => {
     await dialog.getByLabel('Restore into').selectOption({ label: 'cache-b' });
     const summary = dialog.getByTestId('restore-summary');
     await summary.getByText('Everything in cache-b').waitFor();
+    // The target's key count as its server says it now (DBSIZE of each database), not from a backup of it.
+    assert.equal(await dbsizeSum(target.port), 11);
+    assert.equal(await summary.getByTestId('target-key-count').innerText(), '11');
+    assert.match(await summary.innerText(), /db0: 7, db3: 4/);
+    const backupKeys = await api.get<{ content: { keys_per_db: Record<string, number> } }>(
+      `/v2/p1/instances/${sourceId}/backups/${backupId}`,
+    );
+    const sourceKeysInBackup = Object.values(backupKeys.content.keys_per_db).reduce((a, b) => a + b, 0);
+    assert.equal(await summary.getByTestId('backup-key-count').innerText(), String(sourceKeysInBackup));
+    // Live: a key written while the dialog is open is counted when asked again.
+    await redisCli(target.port, ['set', 'old:late', 'x']);
+    await summary.getByRole('button', { name: 'Count again' }).click();
+    await summary.getByTestId('target-key-count').getByText('12', { exact: true }).waitFor();
+    assert.equal(await dbsizeSum(target.port), 12);
+    await assertLabelled(page);
+    await page.screenshot({ path: screenshotPath('restore-dialog'), fullPage: true });
     const go = dialog.getByRole('button', { name: 'Replace the data and restore' });
     assert.equal(await go.isDisabled(), true);
     await dialog.getByLabel(/Type cache-b to confirm/).fill('cache-a');
@@ -274,9 +313,18 @@ describe('the web console in Chromium', { skip: browserSkipReason() }, () => {
       assert.equal(await viewer.getByRole('button', { name: 'Create backup' }).count(), 0);
       await viewer.locator(`tr[data-backup-id="${backupId}"] a`).click();
       await viewer.getByTestId('sha256').waitFor();
-      for (const name of ['Restore…', 'Delete…', 'Verify', 'Create download link']) {
+      for (const name of ['Restore…', 'Delete…', 'Verify']) {
         assert.equal(await viewer.getByRole('button', { name }).count(), 0, name);
       }
+      // A link only reads the file: the viewer gets one, and it fetches the file the API describes.
+      const reported = await api.get<{ sha256: string }>(`/v2/p1/instances/${sourceId}/backups/${backupId}`);
+      await viewer.getByRole('button', { name: 'Create download link' }).click();
+      const link = await viewer.getByTestId('download-link').inputValue();
+      const fetched = Buffer.from(await (await fetch(link)).arrayBuffer());
+      assert.equal(createHash('sha256').update(fetched).digest('hex'), reported.sha256);
+      assert.match(await viewer.locator('.download').innerText(), new RegExp(reported.sha256));
+      await assertLabelled(viewer);
+      await assertFitsWidth(viewer);
       await viewer.screenshot({ path: screenshotPath('viewer-390'), fullPage: true });
       const forced = await viewer.evaluate(
         async ({ token, path }) => {
@@ -419,6 +467,13 @@ describe('the web console in Chromium', { skip: browserSkipReason() }, () => {
     await page.getByRole('button', { name: 'Sign in' }).waitFor();
   });
 });
+
+/** The sum of DBSIZE over databases 0–15, each asked of the server. */
+async function dbsizeSum(port: number): Promise<number> {
+  let sum = 0;
+  for (let db = 0; db < 16; db++) sum += Number(await redisCli(port, ['-n', String(db), 'DBSIZE']));
+  return sum;
+}
 
 async function totalKeys(port: number): Promise<number> {
   const info = await redisCli(port, ['info', 'keyspace']);
