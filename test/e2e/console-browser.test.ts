@@ -31,7 +31,7 @@ interface PageElement {
   outerHTML: string;
   labels?: { length: number };
   getAttribute(name: string): string | null;
-  closest(selector: string): unknown;
+  parentElement: { closest(selector: string): unknown } | null;
   getBoundingClientRect(): { right: number };
 }
 
@@ -96,17 +96,22 @@ describe('the web console in Chromium', { skip: browserSkipReason() }, () => {
    * Nothing makes the page itself scroll sideways (wide tables scroll inside their own box): at 390 px every
    * control can be reached without panning. Names what sticks out.
    */
-  async function assertFitsWidth(on: Page) {
+  async function assertFitsWidth(on: Page, where = '') {
     const overflow = await on.evaluate(() => {
       const w = globalThis as unknown as PageGlobals;
       const width = w.document.documentElement.clientWidth;
       const wide = Array.from(w.document.querySelectorAll('body *'))
-        .filter((el) => !el.closest('.table-wrap') && el.getBoundingClientRect().right > width + 1)
+        .filter(
+          (el) => !el.parentElement?.closest('.table-wrap') && el.getBoundingClientRect().right > width + 1,
+        )
         .map((el) => el.outerHTML.slice(0, 120));
       return { scroll: w.document.documentElement.scrollWidth, width, wide };
     });
-    assert.deepEqual(overflow.wide, [], `wider than ${overflow.width} px`);
-    assert.ok(overflow.scroll <= overflow.width, `the page scrolls sideways: ${overflow.scroll} px`);
+    assert.deepEqual(overflow.wide, [], `${where}: wider than ${overflow.width} px`);
+    assert.ok(
+      overflow.scroll <= overflow.width,
+      `${where}: the page scrolls sideways: ${overflow.scroll} px`,
+    );
   }
 
   before(async () => {
@@ -339,6 +344,69 @@ describe('the web console in Chromium', { skip: browserSkipReason() }, () => {
       );
       assert.equal(forced.status, 403);
       assert.equal(forced.body.error_code, 'DCS.3002');
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('fits every page and dialog into 390 px for an admin, and works them from the keyboard', async () => {
+    const context = await browser.newContext({ viewport: { width: 390, height: 844 } });
+    context.setDefaultTimeout(20_000);
+    try {
+      const narrow = await context.newPage();
+      await narrow.goto(session.service.url);
+      await narrow.getByRole('button', { name: 'Sign in' }).waitFor();
+      await assertFitsWidth(narrow);
+      await assertLabelled(narrow);
+      await signIn(narrow, adminKeys);
+      const pages: [string, string][] = [
+        ['', 'table.instances tbody tr'],
+        [`#/instances/${sourceId}/backups`, 'table.backups tbody tr'],
+        [`#/instances/${targetId}/restores`, 'table.restores tbody tr'],
+        [`#/instances/${sourceId}/policy`, 'button:has-text("Save policy")'],
+        [`#/instances/${sourceId}/charts`, '.chart canvas'],
+        ['#/credentials', 'table tbody tr'],
+        [`#/instances/${sourceId}/backups/${backupId}`, '[data-testid=sha256]'],
+      ];
+      for (const [hash, ready] of pages) {
+        await narrow.goto(`${consoleUrl()}${hash}`);
+        await narrow.locator(ready).first().waitFor();
+        await assertFitsWidth(narrow, hash);
+        await assertLabelled(narrow);
+      }
+
+      // The keyboard alone: the restore dialog opens from its button, takes the focus, and Escape closes it.
+      await narrow.getByRole('button', { name: 'Restore…' }).focus();
+      await narrow.keyboard.press('Enter');
+      const dialog = narrow.getByRole('dialog');
+      await dialog.getByTestId('target-key-count').waitFor();
+      assert.equal(
+        await dialog.evaluate((el) =>
+          el.contains((el.ownerDocument as { activeElement: unknown }).activeElement as never),
+        ),
+        true,
+        'the focus moved into the dialog',
+      );
+      await assertFitsWidth(narrow);
+      await assertLabelled(narrow);
+      await narrow.screenshot({ path: screenshotPath('restore-dialog-390') });
+      await narrow.keyboard.press('Escape');
+      await dialog.waitFor({ state: 'detached' });
+
+      // Tab reaches the backup link in the listing and Enter follows it.
+      await narrow.goto(`${consoleUrl()}#/instances/${sourceId}/backups`);
+      const recordLink = narrow.locator(`tr[data-backup-id="${backupId}"] a`);
+      await recordLink.waitFor();
+      let reached = false;
+      for (let presses = 0; presses < 40 && !reached; presses++) {
+        await narrow.keyboard.press('Tab');
+        reached = await recordLink.evaluate(
+          (el) => (el.ownerDocument as { activeElement: unknown }).activeElement === el,
+        );
+      }
+      assert.ok(reached, 'Tab reaches the record link');
+      await narrow.keyboard.press('Enter');
+      await narrow.getByTestId('sha256').waitFor();
     } finally {
       await context.close();
     }
