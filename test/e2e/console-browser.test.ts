@@ -229,6 +229,16 @@ describe('the web console in Chromium', { skip: browserSkipReason() }, () => {
     assert.equal(fetched, reported.sha256);
     const direct = Buffer.from(await (await fetch(link)).arrayBuffer());
     assert.equal(createHash('sha256').update(direct).digest('hex'), reported.sha256);
+    // Copyable: the button puts the link on the clipboard.
+    await admin.grantPermissions(['clipboard-read', 'clipboard-write']);
+    await page.getByRole('button', { name: 'Copy link' }).click();
+    await page.locator('.download [role=status]').getByText('Copied').waitFor();
+    const clipboard = await page.evaluate(() =>
+      (
+        globalThis as unknown as { navigator: { clipboard: { readText(): Promise<string> } } }
+      ).navigator.clipboard.readText(),
+    );
+    assert.equal(clipboard, link);
     await assertLabelled(page);
     await page.screenshot({ path: screenshotPath('backup-detail'), fullPage: true });
   });
@@ -328,6 +338,21 @@ describe('the web console in Chromium', { skip: browserSkipReason() }, () => {
       const fetched = Buffer.from(await (await fetch(link)).arrayBuffer());
       assert.equal(createHash('sha256').update(fetched).digest('hex'), reported.sha256);
       assert.match(await viewer.locator('.download').innerText(), new RegExp(reported.sha256));
+      // Without a clipboard (plain HTTP to a remote address is no secure context) the link is selected instead.
+      await viewer.evaluate(() =>
+        Object.defineProperty((globalThis as unknown as { navigator: object }).navigator, 'clipboard', {
+          value: undefined,
+          configurable: true,
+        }),
+      );
+      await viewer.getByRole('button', { name: 'Copy link' }).click();
+      await viewer.getByText('Selected: press Ctrl+C to copy').waitFor();
+      const selection = await viewer.getByTestId('download-link').evaluate((el) => {
+        const input = el as unknown as { selectionStart: number; selectionEnd: number; value: string };
+        const focused = (el.ownerDocument as { activeElement: unknown }).activeElement === el;
+        return { focused, whole: input.selectionStart === 0 && input.selectionEnd === input.value.length };
+      });
+      assert.deepEqual(selection, { focused: true, whole: true });
       await assertLabelled(viewer);
       await assertFitsWidth(viewer);
       await viewer.screenshot({ path: screenshotPath('viewer-390'), fullPage: true });
