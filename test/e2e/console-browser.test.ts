@@ -417,6 +417,16 @@ describe('the web console in Chromium', { skip: browserSkipReason() }, () => {
       await narrow.screenshot({ path: screenshotPath('restore-dialog-390') });
       await narrow.keyboard.press('Escape');
       await dialog.waitFor({ state: 'detached' });
+      const restoreButton = narrow.getByRole('button', { name: 'Restore…' });
+      const focused = (on: typeof restoreButton) =>
+        on.evaluate((el) => (el.ownerDocument as { activeElement: unknown }).activeElement === el);
+      await waitUntil(() => focused(restoreButton), 'the focus is back on the button that opened the dialog');
+      // Again, left by its Cancel button this time: the focus comes back all the same.
+      await narrow.keyboard.press('Enter');
+      await dialog.getByRole('button', { name: 'Cancel' }).focus();
+      await narrow.keyboard.press('Enter');
+      await dialog.waitFor({ state: 'detached' });
+      await waitUntil(() => focused(restoreButton), 'the focus is back after Cancel');
 
       // Tab reaches the backup link in the listing and Enter follows it.
       await narrow.goto(`${consoleUrl()}#/instances/${sourceId}/backups`);
@@ -560,6 +570,15 @@ describe('the web console in Chromium', { skip: browserSkipReason() }, () => {
     await page.getByRole('button', { name: 'Sign in' }).waitFor();
   });
 });
+
+/** Polls `check` for up to two seconds: the page moves the focus after its own render. */
+async function waitUntil(check: () => Promise<boolean>, what: string): Promise<void> {
+  for (let attempt = 0; attempt < 40; attempt++) {
+    if (await check()) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  assert.fail(what);
+}
 
 /** The sum of DBSIZE over databases 0–15, each asked of the server. */
 async function dbsizeSum(port: number): Promise<number> {
