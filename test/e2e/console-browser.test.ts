@@ -383,6 +383,16 @@ describe('the web console in Chromium', { skip: browserSkipReason() }, () => {
       await narrow.getByRole('button', { name: 'Sign in' }).waitFor();
       await assertFitsWidth(narrow);
       await assertLabelled(narrow);
+      // A wrong secret key: refused by the API, with its code and request id, and nothing signed in.
+      await narrow.getByLabel('Access key (AK)').fill(adminKeys.accessKey);
+      await narrow.getByLabel('Secret key (SK)').fill(`${adminKeys.secretKey}x`);
+      await narrow.getByLabel('Project ID').fill('p1');
+      await narrow.getByLabel('Project ID').press('Enter');
+      const refused = narrow.getByRole('alert');
+      await refused.waitFor();
+      assert.match(await refused.innerText(), /DCS\.\d{4} .+\(request [0-9a-f-]{36}\)/s);
+      assert.equal(await narrow.getByTestId('who').count(), 0);
+      await assertFitsWidth(narrow, 'the sign-in refusal');
       await signIn(narrow, adminKeys);
       const pages: [string, string][] = [
         ['', 'table.instances tbody tr'],
