@@ -307,6 +307,11 @@ describe('the web console in Chromium', { skip: browserSkipReason() }, () => {
     await page.goto(`${consoleUrl()}#/instances/${sourceId}/charts`);
     await page.locator('.chart canvas').first().waitFor();
     assert.equal(await page.locator('.chart').count(), 3);
+    // Each chart is named in words for a screen reader: one backup, succeeded, nothing failed.
+    await page
+      .getByRole('img', { name: /^Backups per day \(UTC\): 1 day: 1 succeeded, 0 failed$/ })
+      .waitFor();
+    await page.getByRole('img', { name: /^Backup size \(MiB\): 1 backup from .+ UTC; smallest / }).waitFor();
     await page.screenshot({ path: screenshotPath('charts'), fullPage: true });
     // The instances page now has a policy, a last backup and a next one to show.
     await page.goto(consoleUrl());
