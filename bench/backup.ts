@@ -3,6 +3,7 @@
  * instance, alternating, over several rounds, and reads the service's peak RSS (VmHWM) per dataset size.
  *
  *   npm run bench:backup -- [--sizes 200,1000] [--rounds 3] [--blob local|s3|both] [--format rdb|aof]
+ *                           [--cpu-prof DIR]   (the service writes a V8 CPU profile there when it stops)
  *   npm run bench:backup -- --cluster 3 [--size 1000] [--rounds 1]     (bench/backup-cluster.ts)
  *
  * --blob s3 keeps the backups in a bucket of an in-process s3rver (sharing the cores with everything else);
@@ -37,8 +38,10 @@ const { values: args } = parseArgs({
     rounds: { type: 'string', default: '3' },
     blob: { type: 'string', default: 'local' },
     format: { type: 'string', default: 'rdb' },
+    'cpu-prof': { type: 'string' },
   },
 });
+const PROFILE = args['cpu-prof'] ? ['--cpu-prof', '--cpu-prof-dir', args['cpu-prof']] : [];
 if (!['rdb', 'aof'].includes(args.format)) throw new Error('--format must be rdb or aof');
 const WITH_AOF = args.format === 'aof';
 if (!['local', 's3', 'both'].includes(args.blob)) throw new Error('--blob must be local, s3 or both');
@@ -100,7 +103,11 @@ for (const size of SIZES) {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dcs-bench-backup-'));
     const redis = await startRedisServer(['--repl-diskless-sync-delay', '0', '--maxmemory', '0']);
     const s3: S3Server | undefined = blob === 's3' ? await startS3Server() : undefined;
-    const service = await startServiceProcess(['--data-dir', path.join(dir, 'data')], s3?.env() ?? {});
+    const service = await startServiceProcess(
+      ['--data-dir', path.join(dir, 'data')],
+      s3?.env() ?? {},
+      PROFILE,
+    );
     try {
       await fillWithBenchmarkData(redis.port, size);
       const attached = await runCli(
