@@ -24,9 +24,12 @@ export class FsBlobStore implements BlobStore {
   readonly id: string;
 
   /** How often a file being written is flushed, and how (tests make the flush fail). */
-  readonly #flushBehind: { flushEvery?: number; sync?: FlushSync };
+  readonly #flushBehind: { flushEvery?: number; sync?: FlushSync; coalesceBytes?: number };
 
-  constructor(dir: string, options: { flushBehind?: { flushEvery?: number; sync?: FlushSync } } = {}) {
+  constructor(
+    dir: string,
+    options: { flushBehind?: { flushEvery?: number; sync?: FlushSync; coalesceBytes?: number } } = {},
+  ) {
     this.dir = dir;
     this.#flushBehind = options.flushBehind ?? {};
     fs.mkdirSync(dir, { recursive: true, mode: 0o700 });

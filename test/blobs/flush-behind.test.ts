@@ -9,9 +9,14 @@ import { FsBlobStore } from '../../src/blobs/fs-blob-store.ts';
 
 const KIB = 1024;
 
-/** Writes `count` chunks of `size` bytes, each filled with its index, honouring backpressure. */
-async function writeChunks(stream: NodeJS.WritableStream, count: number, size: number): Promise<void> {
-  for (let i = 0; i < count; i++) {
+/** Writes `count` chunks of `size` bytes, each filled with its index from `first`, honouring backpressure. */
+async function writeChunks(
+  stream: NodeJS.WritableStream,
+  count: number,
+  size: number,
+  first = 0,
+): Promise<void> {
+  for (let i = first; i < first + count; i++) {
     if (!stream.write(Buffer.alloc(size, i % 256)))
       await new Promise((resolve) => stream.once('drain', resolve));
   }
@@ -43,6 +48,26 @@ describe('flushing a file behind its writes', () => {
     const bytes = fs.readFileSync(file);
     assert.equal(bytes.length, 64 * 32 * KIB);
     for (let i = 0; i < 64; i++) assert.equal(bytes[i * 32 * KIB + 7], i);
+  });
+
+  it('holds small writes and writes them together, the last of them when the stream ends', async () => {
+    const file = path.join(dir, 'coalesced');
+    const stream = new FlushBehindStream(file, {
+      mode: 0o600,
+      highWaterMark: 64 * KIB,
+      coalesceBytes: 8 * KIB,
+    });
+    await writeChunks(stream, 5, KIB);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    assert.equal(fs.statSync(file).size, 0, 'five 1 KiB writes are still held');
+    await writeChunks(stream, 4, KIB, 5);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    assert.equal(fs.statSync(file).size, 8 * KIB, 'the eighth KiB sent the batch');
+    stream.end();
+    await finished(stream);
+    const bytes = fs.readFileSync(file);
+    assert.equal(bytes.length, 9 * KIB);
+    for (let i = 0; i < 9; i++) assert.equal(bytes[i * KIB + 100], i, `chunk ${i} in its place`);
   });
 
   it('does not flush a file smaller than the interval', async () => {
