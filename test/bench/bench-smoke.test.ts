@@ -97,6 +97,12 @@ describe('benchmarks complete with small parameters', { concurrency: false, time
     }
   });
 
+  it('backup-walk (the structure walk beside the CRC-64 and SHA-256 of a transfer)', async () => {
+    const run = await runBench('backup-walk.ts', ['--mb', '2', '--rounds', '1']);
+    assertCompleted(run, 1);
+    assert.match(run.output, /ratio walked\/plain [0-9.]+/);
+  });
+
   it('bench:micro', async () => {
     const run = await runBench('micro.ts', ['--mib', '4', '--auth-runs', '200', '--page-runs', '200']);
     assert.equal(run.code, 0, run.output);
