@@ -14,7 +14,7 @@
  * repl-diskless-sync-delay 0 (Redis 7.0 waits 5 s by default for more replicas to share one transfer).
  *
  *   npm run bench:scale -- [--engine sqlite|postgres] [--instances 1000] [--servers 50] [--keys 1000]
- *                          [--processes 1] [--listers 4] [--idle-seconds 10] [--concurrency N]
+ *                          [--processes 1] [--listers 4] [--list-rate 50] [--idle-seconds 10] [--concurrency N]
  *                          [--min-window-minutes 5]
  * --processes above 1 needs --engine postgres (several processes share one PostgreSQL, each its own disk).
  */
@@ -42,6 +42,7 @@ const { values: args } = parseArgs({
     keys: { type: 'string', default: '1000' },
     processes: { type: 'string', default: '1' },
     listers: { type: 'string', default: '4' },
+    'list-rate': { type: 'string', default: '50' },
     'idle-seconds': { type: 'string', default: '10' },
     concurrency: { type: 'string' },
     'min-window-minutes': { type: 'string', default: '5' },
@@ -56,6 +57,7 @@ const KEYS = Number(args.keys);
 const PROCESSES = Number(args.processes);
 if (PROCESSES > 1 && ENGINE !== 'postgres') throw new Error('--processes above 1 needs --engine postgres');
 const LISTERS = Number(args.listers);
+const LIST_RATE = Number(args['list-rate']);
 const IDLE_SECONDS = Number(args['idle-seconds']);
 const MIN_WINDOW_MS = Number(args['min-window-minutes']) * 60_000;
 const TIMEOUT_MS = Number(args['timeout-minutes']) * 60_000;
@@ -169,6 +171,8 @@ function startListing(base: string, token: string, instanceIds: string[]): Listi
       {
         url: base,
         connections: LISTERS,
+        // Paced, not flat out: clients looking at their backups, which must not take the workers' CPU.
+        overallRate: LIST_RATE,
         duration: 3600,
         headers: { 'x-auth-token': token },
         requests: [
@@ -197,6 +201,15 @@ function startListing(base: string, token: string, instanceIds: string[]): Listi
       };
     },
   };
+}
+
+const CLOCK_TICKS_PER_SECOND = 100;
+
+/** User plus system CPU time of a process so far, in milliseconds (Linux /proc; 10 ms resolution). */
+function cpuMsOf(pid: number): number {
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_SECOND;
 }
 
 function peakRssMb(pid: number): number {
@@ -315,6 +328,7 @@ try {
     await sleep(100);
   }
   const allEnded = Date.now();
+  const cpuMs = running.reduce((sum, p) => sum + cpuMsOf(p.pid), 0);
   const busy = await listing.stop();
   const { firstCreated, lastSucceeded, perOwner } = await progress.spans();
   const succeeded = counts.succeed ?? 0;
@@ -330,7 +344,8 @@ try {
       `last success ${hhmmss(lastSucceeded)} UTC, window ends ${hhmmss(windowEnd)}: ` +
       `${lastSucceeded <= windowEnd && failed === 0 ? 'all inside the window' : 'NOT all inside the window'}) | ` +
       `${perMinute.toFixed(0)} backups/minute, ${(perMinute / PROCESSES).toFixed(0)} per process ` +
-      `(jobs per process: ${perOwner.join(', ')})`,
+      `(jobs per process: ${perOwner.join(', ')}); service CPU ${(cpuMs / succeeded).toFixed(1)} ms per backup ` +
+      `(start-up and listing included)`,
   );
 
   // The baseline: the same listing on the same processes, idle, holding the same records.
@@ -338,7 +353,7 @@ try {
   await sleep(IDLE_SECONDS * 1000);
   const idle = await idleListing.stop();
   console.log(
-    `${ENGINE}, listing (limit 10, ${LISTERS} connections) during the backups: p50 ${busy.p50} ms p99 ${busy.p99} ms ` +
+    `${ENGINE}, listing (limit 10, ${LISTERS} connections, ${LIST_RATE} req/s) during the backups: p50 ${busy.p50} ms p99 ${busy.p99} ms ` +
       `${busy.rps.toFixed(0)} req/s | idle baseline: p50 ${idle.p50} ms p99 ${idle.p99} ms ${idle.rps.toFixed(0)} req/s | ` +
       `ratio p99 busy/idle ${(busy.p99 / Math.max(idle.p99, 1)).toFixed(2)}`,
   );
