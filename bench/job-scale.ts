@@ -25,7 +25,6 @@ import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs, promisify } from 'node:util';
-import autocannon from 'autocannon';
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import { HOUR_MS, windowLabel } from '../src/core/backup-policy.ts';
@@ -159,45 +158,56 @@ async function call(url: string, init: RequestInit, expected: number): Promise<u
   return text ? JSON.parse(text) : undefined;
 }
 
-interface Listing {
-  stop(): Promise<{ p50: number; p99: number; requests: number; rps: number }>;
+interface ListingFigures {
+  p50: number;
+  p99: number;
+  max: number;
+  requests: number;
 }
 
-/** LISTERS connections listing the first page of a random instance, until stopped. */
+interface Listing {
+  stop(): Promise<ListingFigures>;
+}
+
+const percentile = (sorted: number[], p: number) =>
+  sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))] ?? 0;
+
+/**
+ * LISTERS clients listing the first page of a random instance, LIST_RATE requests/s between them, until
+ * stopped. Each request's latency counts from when it was due, not when it was sent: a stalled service then
+ * shows in the figures as long as it stalled, instead of as the few requests that happened to be waiting.
+ */
 function startListing(base: string, token: string, instanceIds: string[]): Listing {
-  let instance: ReturnType<typeof autocannon> | undefined;
-  const result = new Promise<autocannon.Result>((resolve, reject) => {
-    instance = autocannon(
-      {
-        url: base,
-        connections: LISTERS,
-        // Paced, not flat out: clients looking at their backups, which must not take the workers' CPU.
-        overallRate: LIST_RATE,
-        duration: 3600,
+  const intervalMs = (LISTERS * 1000) / LIST_RATE;
+  const latencies: number[] = [];
+  let stopped = false;
+  const client = async (offset: number) => {
+    let due = performance.now() + offset;
+    while (!stopped) {
+      const wait = due - performance.now();
+      if (wait > 0) await sleep(wait);
+      const id = instanceIds[Math.floor(Math.random() * instanceIds.length)]!;
+      const response = await fetch(`${base}/v2/${PROJECT}/instances/${id}/backups?limit=10`, {
         headers: { 'x-auth-token': token },
-        requests: [
-          {
-            setupRequest: (request) => {
-              const id = instanceIds[Math.floor(Math.random() * instanceIds.length)]!;
-              return { ...request, path: `/v2/${PROJECT}/instances/${id}/backups?limit=10` };
-            },
-          },
-        ],
-      },
-      (error, done) => (error ? reject(error) : resolve(done)),
-    );
-  });
+      });
+      await response.arrayBuffer();
+      if (response.status !== 200) throw new Error(`listing answered ${response.status}`);
+      latencies.push(performance.now() - due);
+      due += intervalMs;
+    }
+  };
+  const clients = Array.from({ length: LISTERS }, (_, i) => client((i * intervalMs) / LISTERS));
   return {
     async stop() {
-      instance!.stop();
-      const done = await result;
-      if (done.non2xx > 0 || done.errors > 0)
-        throw new Error(`listing: ${done.non2xx} non-2xx, ${done.errors} errors`);
+      stopped = true;
+      await Promise.all(clients);
+      const sorted = [...latencies].sort((a, b) => a - b);
+      const ms = (v: number) => Number(v.toFixed(1));
       return {
-        p50: done.latency.p50,
-        p99: done.latency.p99,
-        requests: done.requests.total,
-        rps: done.requests.average,
+        p50: ms(percentile(sorted, 50)),
+        p99: ms(percentile(sorted, 99)),
+        max: ms(sorted.at(-1) ?? 0),
+        requests: sorted.length,
       };
     },
   };
@@ -353,9 +363,9 @@ try {
   await sleep(IDLE_SECONDS * 1000);
   const idle = await idleListing.stop();
   console.log(
-    `${ENGINE}, listing (limit 10, ${LISTERS} connections, ${LIST_RATE} req/s) during the backups: p50 ${busy.p50} ms p99 ${busy.p99} ms ` +
-      `${busy.rps.toFixed(0)} req/s | idle baseline: p50 ${idle.p50} ms p99 ${idle.p99} ms ${idle.rps.toFixed(0)} req/s | ` +
-      `ratio p99 busy/idle ${(busy.p99 / Math.max(idle.p99, 1)).toFixed(2)}`,
+    `${ENGINE}, listing (limit 10, ${LISTERS} connections, ${LIST_RATE} req/s) during the backups: p50 ${busy.p50} ms p99 ${busy.p99} ms max ${busy.max} ms ` +
+      `${busy.requests} requests | idle baseline: p50 ${idle.p50} ms p99 ${idle.p99} ms max ${idle.max} ms ${idle.requests} requests | ` +
+      `ratio p99 busy/idle ${(busy.p99 / Math.max(idle.p99, 0.1)).toFixed(2)}`,
   );
   console.log(
     `${ENGINE}, peak RSS per process: ${running.map((p) => `${peakRssMb(p.pid).toFixed(0)} MB`).join(', ')}`,
