@@ -365,7 +365,8 @@ try {
   console.log(
     `${ENGINE}, listing (limit 10, ${LISTERS} connections, ${LIST_RATE} req/s) during the backups: p50 ${busy.p50} ms p99 ${busy.p99} ms max ${busy.max} ms ` +
       `${busy.requests} requests | idle baseline: p50 ${idle.p50} ms p99 ${idle.p99} ms max ${idle.max} ms ${idle.requests} requests | ` +
-      `ratio p99 busy/idle ${(busy.p99 / Math.max(idle.p99, 0.1)).toFixed(2)}`,
+      `p50 ratio (busy/idle) ${(busy.p50 / Math.max(idle.p50, 0.1)).toFixed(2)}, ` +
+      `p99 ratio (busy/idle) ${(busy.p99 / Math.max(idle.p99, 0.1)).toFixed(2)}`,
   );
   console.log(
     `${ENGINE}, peak RSS per process: ${running.map((p) => `${peakRssMb(p.pid).toFixed(0)} MB`).join(', ')}`,
