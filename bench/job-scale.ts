@@ -274,11 +274,8 @@ try {
         `${setup.url}/admin/v1/instances`,
         { method: 'POST', headers: json, body },
         201,
-      )) as {
-        instance_id?: string;
-        id?: string;
-      };
-      instanceIds.push((attached.instance_id ?? attached.id)!);
+      )) as { instance_id: string };
+      instanceIds.push(attached.instance_id);
     },
   );
   let now = Date.now();
