@@ -97,6 +97,30 @@ describe('benchmarks complete with small parameters', { concurrency: false, time
     }
   });
 
+  it('backup-walk (the structure walk beside the CRC-64 and SHA-256 of a transfer)', async () => {
+    const run = await runBench('backup-walk.ts', ['--mb', '2', '--rounds', '1']);
+    assertCompleted(run, 1);
+    assert.match(run.output, /ratio walked\/plain [0-9.]+/);
+  });
+
+  it('bench:scale (instances due in one window, run by the service to the last success)', async () => {
+    for (const engine of POSTGRES_SKIP ? ['sqlite'] : ['sqlite', 'postgres']) {
+      const run = await runBench('job-scale.ts', [
+        ...['--engine', engine, '--instances', '5', '--servers', '2', '--keys', '100'],
+        // At most a half-minute wait when the current hour's window is about to close.
+        ...['--idle-seconds', '1', '--list-rate', '20', '--min-window-minutes', '0.5'],
+      ]);
+      // The listing's p50 and p99 while the backups ran, each against the same service idle.
+      assertCompleted(run, 2);
+      assert.match(
+        run.output,
+        /5 instances due in one window: 5 succeed, 0 failed, .* all inside the window/,
+      );
+      assert.match(run.output, /[0-9]+ backups\/minute, [0-9]+ per process/);
+      assert.match(run.output, /peak RSS per process: \d+ MB/);
+    }
+  });
+
   it('bench:micro', async () => {
     const run = await runBench('micro.ts', ['--mib', '4', '--auth-runs', '200', '--page-runs', '200']);
     assert.equal(run.code, 0, run.output);

@@ -26,6 +26,7 @@ import { GetApiDocsAsset, ShowApiDocs } from '../routes/show-api-docs.ts';
 import { ShowAdminInstance } from '../routes/show-admin-instance.ts';
 import { ShowBackup } from '../routes/show-backup.ts';
 import { ShowInstance } from '../routes/show-instance.ts';
+import { ShowInstanceKeyspace } from '../routes/show-instance-keyspace.ts';
 import { ShowOpenApiDocument } from '../routes/show-openapi-document.ts';
 import { ShowRestore } from '../routes/show-restore.ts';
 import { UpdateInstance } from '../routes/update-instance.ts';
@@ -50,6 +51,7 @@ export const OPERATIONS: readonly AnyOperation[] = [
   ShowRestore,
   ListInstances,
   ShowInstance,
+  ShowInstanceKeyspace,
   CreateInstance,
   UpdateInstance,
   CreateMigrationTask,
