@@ -174,7 +174,14 @@ async function importSources(deps: ImportRunnerDeps, keys: string[]): Promise<Im
 
 /** The blobs to load: the named file, or every file of the backup record (one per shard of a cluster's). */
 async function fileKeysOf(store: MetadataStore, task: MigrationTask): Promise<string[]> {
-  if (task.fileSource === 'self_build_obs') return [task.files[0]!.fileName];
+  if (task.fileSource === 'self_build_obs') {
+    const key = task.files[0]!.fileName;
+    // Checked when the task was made too; a task queued by an older version may name any key of the store.
+    if (!isImportFileKeyOf(task.projectId, key)) {
+      throw new ImportRefused(`the file ${key} is not one of this project's uploaded files`);
+    }
+    return [key];
+  }
   const backup = task.backupId ? await store.backups.findById(task.backupId) : undefined;
   if (!backup || backup.record.status !== 'succeed' || backup.detail.fileKey === null) {
     throw new ImportRefused('the backup record or its file is gone');

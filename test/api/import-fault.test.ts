@@ -7,6 +7,7 @@ import { redisCli } from '../support/redis-data.ts';
 import { makeInstance } from '../support/records.ts';
 import { startRedisServer } from '../support/redis-server.ts';
 import { STORE_KINDS, type OpenedStore } from '../support/stores.ts';
+import { importFileKey } from '../../src/core/use-cases/store-import-file.ts';
 
 const at = (port: number) => ({ host: '127.0.0.1', port, db: 0, username: null, password: null, tls: false });
 
@@ -39,7 +40,7 @@ describe('an import task whose target dies mid-way', () => {
     const doomed = await startRedisServer();
     const instance = makeInstance({ projectId: 'proj-fault', endpoint: at(doomed.port) });
     await opened.store.instances.insert(instance);
-    const writer = await harness.deps.blobs.create('big.aof');
+    const writer = await harness.deps.blobs.create(importFileKey('proj-fault', 'big.aof'));
     writer.stream.end(aofOf(400_000));
     await writer.commit();
 
@@ -53,7 +54,7 @@ describe('an import task whose target dies mid-way', () => {
         backup_files: {
           file_source: 'self_build_obs',
           bucket_name: 'dcs-backup',
-          files: [{ file_name: 'big.aof' }],
+          files: [{ file_name: importFileKey('proj-fault', 'big.aof') }],
         },
         target_instance: { id: instance.id },
       },

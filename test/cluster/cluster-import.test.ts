@@ -14,6 +14,7 @@ import { startRedisCluster, type RedisCluster } from '../support/redis-cluster.t
 import { redisCli } from '../support/redis-data.ts';
 import { startRedisServer, type RedisServer } from '../support/redis-server.ts';
 import { STORE_KINDS, type OpenedStore } from '../support/stores.ts';
+import { importFileKey } from '../../src/core/use-cases/store-import-file.ts';
 
 const NOW = Date.UTC(2024, 6, 1, 8, 0, 0);
 const PROJECT = 'project-a';
@@ -51,7 +52,7 @@ describe('import tasks into a Redis Cluster: keys routed to the master of their 
   };
 
   const putFile = async (name: string, bytes: Buffer) => {
-    const writer = await harness.deps.blobs.create(name);
+    const writer = await harness.deps.blobs.create(importFileKey(PROJECT, name));
     writer.stream.end(bytes);
     await writer.commit();
   };
@@ -75,7 +76,7 @@ describe('import tasks into a Redis Cluster: keys routed to the master of their 
   const fromFile = (name: string) => ({
     file_source: 'self_build_obs',
     bucket_name: 'dcs-backup',
-    files: [{ file_name: name }],
+    files: [{ file_name: importFileKey(PROJECT, name) }],
   });
 
   /** Each master holds exactly the keys whose slot it serves. */
