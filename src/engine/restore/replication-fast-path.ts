@@ -15,8 +15,11 @@ export class FastPathUnavailable extends Error {
 export interface FastPathOptions {
   target: RedisEndpoint;
   source: RestoreSource;
-  /** The address the target connects to to reach this process. */
-  advertiseHost: string;
+  /**
+   * The address the target connects to to reach this process. Absent: the address the target sees this process
+   * connect from (the local address of our own connection to it), which it can reach back unless a NAT is between.
+   */
+  advertiseHost?: string;
   /** Where to listen; the advertised address by default. */
   bindHost?: string;
   /** How long the whole transfer and load may take before the target is released and the restore fails. */
@@ -24,21 +27,33 @@ export interface FastPathOptions {
   signal?: AbortSignal;
 }
 
-const POLL_MS = 100;
+/** How the fast path went: where the target reached this process, and whether it loaded from the socket. */
+export interface FastPathResult {
+  advertised: string;
+  /** The target parsed the file as it arrived (repl-diskless-load), instead of writing it to its disk first. */
+  disklessLoad: boolean;
+}
+
+const POLL_MS = 50;
+const LOAD_MODE = 'repl-diskless-load';
 
 /**
  * Restores by replication: this process plays a master that has exactly the backup's data, the target is told
  * REPLICAOF it, loads the RDB with its own loader (every type, function and encoding, at its full speed), and
  * is then released with REPLICAOF NO ONE. Only for a standalone master without replicas of its own, whose RDB
- * version is at least the file's. Throws FastPathUnavailable when it does not apply, before the target changes.
- * What the target then holds is for the caller to confirm.
+ * version is at least the file's (fast-path-fit.ts), and which lets its load mode be set with CONFIG: for the
+ * restore it loads straight from the socket (repl-diskless-load on-empty-db, after a FLUSHALL), so the file is
+ * neither written to the target's disk nor read back, and its setting is put back afterwards. Throws
+ * FastPathUnavailable when it does not apply, before the target changes. What the target then holds is for the
+ * caller to confirm.
  */
-export async function restoreByReplication(options: FastPathOptions): Promise<void> {
+export async function restoreByReplication(options: FastPathOptions): Promise<FastPathResult> {
   const admin = await RespConnection.open(options.target, options.timeoutMs);
   const server = net.createServer();
   const replicas: net.Socket[] = [];
   server.on('connection', (socket) => replicas.push(socket));
   let released = true;
+  let loadMode: string | null = null;
   try {
     await authenticate(admin, options.target);
     const replication = await admin.call('INFO', 'replication');
@@ -47,9 +62,26 @@ export async function restoreByReplication(options: FastPathOptions): Promise<vo
     if (Number(infoField(info, 'connected_slaves') ?? 0) > 0) {
       throw new FastPathUnavailable('the target has replicas of its own, which would all resynchronise');
     }
+    const current = await admin.call('CONFIG', 'GET', LOAD_MODE);
+    const previous = current.type === 'array' ? current.value[1] : undefined;
+    if (previous?.type !== 'bulk') {
+      throw new FastPathUnavailable(
+        `CONFIG GET ${LOAD_MODE} was refused (${current.type === 'error' ? current.value : 'no such setting'}), so the target's load mode cannot be set`,
+      );
+    }
+    const set = await admin.call('CONFIG', 'SET', LOAD_MODE, 'on-empty-db');
+    if (set.type === 'error') {
+      throw new FastPathUnavailable(`CONFIG SET ${LOAD_MODE} was refused: ${set.value}`);
+    }
+    loadMode = previous.value;
+    const advertiseHost = options.advertiseHost ?? unmapped(admin.socket.localAddress);
+    if (!advertiseHost) throw new FastPathUnavailable('the address this process is seen from is unknown');
     const served = serveOnce(server, options);
-    const port = await listen(server, options.bindHost ?? options.advertiseHost);
-    const reply = await admin.call('REPLICAOF', options.advertiseHost, String(port));
+    const port = await listen(server, options.bindHost ?? advertiseHost);
+    // Loading from the socket needs an empty keyspace; the restore replaces it anyway.
+    const flushed = await admin.call('FLUSHALL');
+    if (flushed.type === 'error') throw new FastPathUnavailable(`FLUSHALL refused: ${flushed.value}`);
+    const reply = await admin.call('REPLICAOF', advertiseHost, String(port));
     if (reply.type === 'error') throw new FastPathUnavailable(`REPLICAOF refused: ${reply.value}`);
     released = false;
     const deadline = Date.now() + options.timeoutMs;
@@ -68,12 +100,19 @@ export async function restoreByReplication(options: FastPathOptions): Promise<vo
     const release = await admin.call('REPLICAOF', 'NO', 'ONE');
     if (release.type === 'error') throw new Error(`REPLICAOF NO ONE refused: ${release.value}`);
     released = true;
+    return { advertised: `${advertiseHost}:${port}`, disklessLoad: true };
   } finally {
     if (!released) await admin.call('REPLICAOF', 'NO', 'ONE').catch(() => undefined);
+    if (loadMode !== null) await admin.call('CONFIG', 'SET', LOAD_MODE, loadMode).catch(() => undefined);
     admin.close();
     server.close();
     for (const socket of replicas) socket.destroy();
   }
+}
+
+/** An IPv4 peer seen through an IPv6 socket ("::ffff:10.0.0.5") is advertised as the IPv4 address. */
+function unmapped(address: string | undefined): string | undefined {
+  return address?.startsWith('::ffff:') && address.includes('.') ? address.slice(7) : address;
 }
 
 function listen(server: net.Server, host: string): Promise<number> {
