@@ -90,6 +90,36 @@ describe('which path a restore takes: the replication fast path only where the t
     }
   });
 
+  it('finds REPLICAOF renamed away before flushing: the target keeps its keys until the commands replace them', async () => {
+    const target = await startRedisServer([
+      '--rename-command',
+      'REPLICAOF',
+      '',
+      '--rename-command',
+      'SLAVEOF',
+      '',
+    ]);
+    try {
+      await command(target.port, 'SET', 'left-over', 'kept until the flush');
+      // Watch the target: a FLUSHALL from the fast path would show as a second one beside the writer's.
+      const report = await restoreRdb({
+        target: localEndpoint(target.port),
+        source: fileSource(file),
+        now: Date.now,
+        fastPath: {},
+      });
+      assert.equal(report.method, 'commands');
+      assert.match(report.methodReason, /fast path was not used \(REPLICAOF refused: ERR unknown command/);
+      const stats = await command(target.port, 'INFO', 'commandstats');
+      assert.match(String(stats.value), /cmdstat_flushall:calls=1,/);
+      const mode = await command(target.port, 'CONFIG', 'GET', 'repl-diskless-load');
+      assert.ok(mode.type === 'array' && mode.value[1]!.value === 'disabled');
+      await assertSameData(target.port, source.port);
+    } finally {
+      await target.stop();
+    }
+  });
+
   it('writes commands when the fast path is not offered, and says so', async () => {
     const target = await startRedisServer();
     try {

@@ -62,6 +62,10 @@ export async function restoreByReplication(options: FastPathOptions): Promise<Fa
     if (Number(infoField(info, 'connected_slaves') ?? 0) > 0) {
       throw new FastPathUnavailable('the target has replicas of its own, which would all resynchronise');
     }
+    await checkQueued(admin, [
+      ['REPLICAOF', '127.0.0.1', '1'],
+      ['REPLICAOF', 'NO', 'ONE'],
+    ]);
     const current = await admin.call('CONFIG', 'GET', LOAD_MODE);
     const previous = current.type === 'array' ? current.value[1] : undefined;
     if (previous?.type !== 'bulk') {
@@ -107,6 +111,24 @@ export async function restoreByReplication(options: FastPathOptions): Promise<Fa
     admin.close();
     server.close();
     for (const socket of replicas) socket.destroy();
+  }
+}
+
+/**
+ * Whether the target takes these commands, asked without running them: queued in a MULTI that is discarded, each
+ * is checked as it is queued (known, not renamed away, ACL). So a REPLICAOF the target refuses is found before
+ * the flush, and the command writer that takes over still finds every key and library in place.
+ */
+async function checkQueued(admin: RespConnection, commands: string[][]): Promise<void> {
+  const multi = await admin.call('MULTI');
+  if (multi.type === 'error') return; // nothing to learn this way; REPLICAOF itself answers below
+  try {
+    for (const command of commands) {
+      const reply = await admin.call(...command);
+      if (reply.type === 'error') throw new FastPathUnavailable(`${command[0]} refused: ${reply.value}`);
+    }
+  } finally {
+    await admin.call('DISCARD');
   }
 }
 
