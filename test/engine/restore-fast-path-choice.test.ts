@@ -120,6 +120,29 @@ describe('which path a restore takes: the replication fast path only where the t
     }
   });
 
+  it('gives up soon, and writes commands, when the target cannot connect to the advertised address', async () => {
+    const target = await startRedisServer();
+    try {
+      // Listening on 127.0.0.1, telling the target 127.0.0.2: nothing answers it there.
+      const report = await restoreRdb({
+        target: localEndpoint(target.port),
+        source: fileSource(file),
+        now: Date.now,
+        fastPath: { advertiseHost: '127.0.0.2', bindHost: '127.0.0.1', connectTimeoutMs: 300 },
+      });
+      assert.equal(report.method, 'commands');
+      assert.match(
+        report.methodReason,
+        /the target did not connect to this service at 127\.0\.0\.2:\d+; set DCS_RESTORE_REPLICATION_HOST/,
+      );
+      await assertSameData(target.port, source.port);
+      const role = await command(target.port, 'ROLE');
+      assert.ok(role.type === 'array' && role.value[0]!.value === 'master');
+    } finally {
+      await target.stop();
+    }
+  });
+
   it('writes commands when the fast path is not offered, and says so', async () => {
     const target = await startRedisServer();
     try {

@@ -24,6 +24,11 @@ export interface FastPathOptions {
   bindHost?: string;
   /** How long the whole transfer and load may take before the target is released and the restore fails. */
   timeoutMs: number;
+  /**
+   * How long the target may take to connect to this process after REPLICAOF (it tries at once) before the fast
+   * path is given up: an address it cannot reach (a NAT between) must not hold the restore for the whole timeout.
+   */
+  connectTimeoutMs?: number;
   signal?: AbortSignal;
 }
 
@@ -35,6 +40,7 @@ export interface FastPathResult {
 }
 
 const POLL_MS = 50;
+const CONNECT_TIMEOUT_MS = 10_000;
 const LOAD_MODE = 'repl-diskless-load';
 
 /**
@@ -52,6 +58,7 @@ export async function restoreByReplication(options: FastPathOptions): Promise<Fa
   const server = net.createServer();
   const replicas: net.Socket[] = [];
   server.on('connection', (socket) => replicas.push(socket));
+  let advertised = '';
   let released = true;
   let loadMode: string | null = null;
   try {
@@ -82,6 +89,7 @@ export async function restoreByReplication(options: FastPathOptions): Promise<Fa
     if (!advertiseHost) throw new FastPathUnavailable('the address this process is seen from is unknown');
     const served = serveOnce(server, options);
     const port = await listen(server, options.bindHost ?? advertiseHost);
+    advertised = `${advertiseHost}:${port}`;
     // Loading from the socket needs an empty keyspace; the restore replaces it anyway.
     const flushed = await admin.call('FLUSHALL');
     if (flushed.type === 'error') throw new FastPathUnavailable(`FLUSHALL refused: ${flushed.value}`);
@@ -89,6 +97,7 @@ export async function restoreByReplication(options: FastPathOptions): Promise<Fa
     if (reply.type === 'error') throw new FastPathUnavailable(`REPLICAOF refused: ${reply.value}`);
     released = false;
     const deadline = Date.now() + options.timeoutMs;
+    const connectDeadline = Date.now() + (options.connectTimeoutMs ?? CONNECT_TIMEOUT_MS);
     // The transfer may fail on our side (file unreadable): that ends the wait at once.
     let transferFailure: Error | null = null;
     served.catch((error: Error) => (transferFailure = error));
@@ -96,6 +105,11 @@ export async function restoreByReplication(options: FastPathOptions): Promise<Fa
       if (transferFailure) throw transferFailure;
       if (options.signal?.aborted) throw new Error('the restore was cancelled');
       if (Date.now() > deadline) throw new Error('the target did not finish loading the backup in time');
+      if (replicas.length === 0 && Date.now() > connectDeadline) {
+        throw new Error(
+          `the target did not connect to this service at ${advertised}; set DCS_RESTORE_REPLICATION_HOST to an address it can reach`,
+        );
+      }
       const state = await admin.call('INFO', 'replication');
       const text = state.type === 'bulk' ? state.value : '';
       if (infoField(text, 'master_link_status') === 'up') break;
@@ -104,7 +118,7 @@ export async function restoreByReplication(options: FastPathOptions): Promise<Fa
     const release = await admin.call('REPLICAOF', 'NO', 'ONE');
     if (release.type === 'error') throw new Error(`REPLICAOF NO ONE refused: ${release.value}`);
     released = true;
-    return { advertised: `${advertiseHost}:${port}`, disklessLoad: true };
+    return { advertised, disklessLoad: true };
   } finally {
     if (!released) await admin.call('REPLICAOF', 'NO', 'ONE').catch(() => undefined);
     if (loadMode !== null) await admin.call('CONFIG', 'SET', LOAD_MODE, loadMode).catch(() => undefined);

@@ -21,6 +21,8 @@ export interface RestoreSource {
 export interface FastPathSetting {
   advertiseHost?: string;
   bindHost?: string;
+  /** How long the target may take to connect back after REPLICAOF (replication-fast-path.ts). */
+  connectTimeoutMs?: number;
 }
 
 export interface RestoreOptions {
