@@ -107,7 +107,7 @@ export async function startService(config: ServiceConfig): Promise<RunningServic
       transferTimeoutMs: config.jobs.syncMaxDurationMs,
       shardConcurrency: config.jobs.clusterShardConcurrency,
       restoreTimeoutMs: config.jobs.syncIdleTimeoutMs,
-      ...(config.jobs.restoreFastPath ? { restoreFastPath: config.jobs.restoreFastPath } : {}),
+      restoreFastPath: config.jobs.restoreFastPath,
     }),
     onError: (error) => logger.error({ err: error }, 'job worker error'),
     logger,

@@ -6,7 +6,7 @@ import type { Job } from '../core/job.ts';
 import type { BlobStore, MetadataStore, RedisProbe } from '../core/ports.ts';
 import { type DestinationReport, restoreRouted } from '../engine/restore/cluster-restore.ts';
 import type { RestorePlan } from '../engine/restore/restore-plan.ts';
-import type { RestoreSource } from '../engine/restore/restore-types.ts';
+import type { FastPathSetting, RestoreSource } from '../engine/restore/restore-types.ts';
 import type { TargetInfo } from '../engine/restore/target-probe.ts';
 import { restoreTargets } from './restore-targets.ts';
 import type { RestoreOutcome } from '../core/restore-record.ts';
@@ -29,7 +29,7 @@ export interface RestoreRunnerDeps {
   /** How long the target may take to answer before the restore fails. */
   timeoutMs: number;
   /** Where targets reach this process for the replication fast path; absent, restores use commands only. */
-  fastPath?: { advertiseHost: string; bindHost?: string };
+  fastPath?: FastPathSetting;
 }
 
 const PROGRESS_WRITE_INTERVAL_MS = 1000;
@@ -246,6 +246,8 @@ function outcomeOf(report: RestoreReport, started: RestoreOutcome | null): Resto
       report.method === 'replication'
         ? 'every type: loaded by the target as a replica'
         : (started?.routes ?? ''),
+    method: report.method,
+    methodReason: report.methodReason,
     keysRestored: report.keysRestored,
     keysRelabelled: report.keysRelabelled,
     keysRewritten: report.keysRewritten,

@@ -69,6 +69,9 @@ describe('benchmarks complete with small parameters', { concurrency: false, time
   it('bench:restore', async () => {
     const run = await runBench('restore.ts', ['--size', '2', '--rounds', '1']);
     assertCompleted(run, 4);
+    // The fast path against its own baseline: a redis-server loading the same file at start-up.
+    assert.match(run.output, /replication fast path .* rate ratio to the local load [0-9]+\.[0-9]+/);
+    assert.match(run.output, /local load \(redis-server started on the file\) median [0-9.]+ s/);
   });
 
   it('bench:backup --blob both (local store and an s3rver bucket)', async () => {

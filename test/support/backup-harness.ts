@@ -22,8 +22,8 @@ export async function startBackupHarness(
     leaseMs?: number;
     idleTimeoutMs?: number;
     autoStart?: boolean;
-    /** Restores try the replication fast path, targets reaching this process at this address. */
-    restoreFastPath?: { advertiseHost: string };
+    /** The restore fast path as the service is configured (absent: its default, on where it applies). */
+    restoreFastPath?: { advertiseHost?: string } | false;
     /** Wraps the blob store the app and the worker use (to watch or hold its calls). */
     wrapBlobs?: (blobs: BlobStore) => BlobStore;
     /** The largest upload for import (DCS_MAX_IMPORT_MB), in bytes. */
@@ -44,7 +44,7 @@ export async function startBackupHarness(
       ...deps,
       idleTimeoutMs: options.idleTimeoutMs ?? 10_000,
       restoreTimeoutMs: 10_000,
-      ...(options.restoreFastPath ? { restoreFastPath: options.restoreFastPath } : {}),
+      ...(options.restoreFastPath !== undefined ? { restoreFastPath: options.restoreFastPath } : {}),
     }),
   });
   deps.onQueued = () => worker.wake();
