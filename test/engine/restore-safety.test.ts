@@ -319,5 +319,31 @@ describe('restores that never wipe the target and then fail', () => {
       const libraries = await command(target.port, 'FUNCTION', 'LIST');
       assert.match(JSON.stringify(libraries), /oldlib/);
     });
+
+    it('the same library refused on the replication fast path fails before its flush too', async () => {
+      await ownKeys(target.port);
+      await command(target.port, 'FUNCTION', 'FLUSH');
+      await command(target.port, 'FUNCTION', 'LOAD', OLD_LIBRARY);
+      const broken = Buffer.concat([
+        Buffer.from([OP.FUNCTION2]),
+        rdbString('#!lua name=broken\nthis is not lua'),
+      ]);
+      const file = write(
+        'broken-library-fast.rdb',
+        makeRdb(Buffer.concat([broken, Buffer.from([0xfe, 0]), stringKey('first', 'one')])),
+      );
+      await untouched(
+        target.port,
+        restoreRdb({
+          target: endpoint(target.port),
+          source: fileSource(file),
+          now: Date.now,
+          fastPath: { advertiseHost: '127.0.0.1' },
+        }),
+        /FUNCTION RESTORE was refused/,
+      );
+      const libraries = await command(target.port, 'FUNCTION', 'LIST');
+      assert.match(JSON.stringify(libraries), /oldlib/);
+    });
   });
 });

@@ -5,7 +5,7 @@ import { fastPathMisfit } from './fast-path-fit.ts';
 import { type FastPathResult, restoreByReplication } from './replication-fast-path.ts';
 import { restoreLabel } from './restore-commands.ts';
 import { confirmKeyCount, expectedFromContent, KeyCountMismatch } from './restore-confirm.ts';
-import { flushTarget } from './restore-flush.ts';
+import { flushTarget, replaceFunctions } from './restore-flush.ts';
 import { emptyLoadResult, type KeyDestination, loadKeys } from './restore-load.ts';
 import { type PreparedRestore, prepareRestore } from './restore-preflight.ts';
 import {
@@ -76,6 +76,15 @@ export async function restoreRdb(options: RestoreOptions): Promise<RestoreReport
     if (!fastPath) report.methodReason = 'the replication fast path is turned off';
     else if (misfit) report.methodReason = `the replication fast path does not apply: ${misfit}`;
     else {
+      // The libraries first, on their own, as the command path does: the fast path flushes before the target
+      // loads, and a fallback after that flush would meet a library the target refuses with the keys gone.
+      // FUNCTION RESTORE … FLUSH fails atomically here instead, while the target still holds everything.
+      const libraries = new CommandPipeline(
+        connection,
+        options.window ?? DEFAULT_WINDOW,
+        () => 'FUNCTION RESTORE',
+      );
+      await replaceFunctions(libraries, prepared);
       if (await loadByReplication(options, fastPath, prepared, report, warn)) return report;
       // The fast path may have taken longer than this connection may stay idle: the writer gets a fresh one.
       connection.close();
