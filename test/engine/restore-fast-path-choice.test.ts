@@ -4,7 +4,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fastPathMisfit } from '../../src/engine/restore/fast-path-fit.ts';
+import net from 'node:net';
 import { restoreRdb } from '../../src/engine/restore/restore-engine.ts';
+import { restoreByReplication } from '../../src/engine/restore/replication-fast-path.ts';
 import type { PreparedRestore } from '../../src/engine/restore/restore-preflight.ts';
 import { fileSource, snapshotToFile } from '../support/rdb-files.ts';
 import { command, dumpEveryKey } from '../support/redis-inspect.ts';
@@ -20,6 +22,22 @@ async function fill(port: number): Promise<void> {
   await command(port, 'SADD', 'set', 'x', 'y');
   await command(port, 'ZADD', 'zset', '1', 'one', '2', 'two');
   await command(port, 'SET', 'expiring', 'soon', 'EX', '3600');
+}
+
+/** Connects, sends the bytes, and returns everything answered until the peer closes (or 3 s pass). */
+function knock(port: number, bytes: string): Promise<string> {
+  return new Promise((resolve) => {
+    const socket = net.connect(port, '127.0.0.1', () => socket.write(bytes));
+    let answered = '';
+    const done = () => {
+      socket.destroy();
+      resolve(answered);
+    };
+    socket.on('data', (chunk: Buffer) => (answered += chunk.toString('latin1')));
+    socket.on('close', done);
+    socket.on('error', done);
+    setTimeout(done, 3000).unref();
+  });
 }
 
 async function assertSameData(target: number, source: number): Promise<void> {
@@ -66,6 +84,41 @@ describe('which path a restore takes: the replication fast path only where the t
       assert.ok(mode.type === 'array' && mode.value[1]!.value === 'disabled');
       const role = await command(target.port, 'ROLE');
       assert.ok(role.type === 'array' && role.value[0]!.value === 'master');
+    } finally {
+      await target.stop();
+    }
+  });
+
+  it("serves the file only to the target: a peer without the restore's one-time password gets nothing", async () => {
+    const target = await startRedisServer();
+    try {
+      const knocks: Promise<string>[] = [];
+      await restoreByReplication({
+        target: localEndpoint(target.port),
+        source: fileSource(file),
+        timeoutMs: 20_000,
+        advertiseHost: '127.0.0.1',
+        // Intruders knock as soon as the port opens, before the target is told to connect.
+        onListening: (address) => {
+          const port = Number(address.split(':').at(-1));
+          knocks.push(
+            knock(port, 'PSYNC ? -1\r\n'),
+            knock(port, 'PING\r\nREPLCONF capa eof\r\n'),
+            knock(port, 'AUTH guess\r\nPSYNC ? -1\r\n'),
+            knock(port, 'AUTH default guess\r\nSYNC\r\n'),
+          );
+        },
+      });
+      const answers = await Promise.all(knocks);
+      assert.equal(answers.length, 4);
+      for (const answer of answers) {
+        assert.doesNotMatch(answer, /FULLRESYNC|REDIS00|\$\d+\r\n/, answer);
+        assert.match(answer, /-NOAUTH|-WRONGPASS/, answer);
+      }
+      await assertSameData(target.port, source.port);
+      // The target's own masterauth is put back (none), as is its load mode.
+      const auth = await command(target.port, 'CONFIG', 'GET', 'masterauth');
+      assert.ok(auth.type === 'array' && auth.value[1]!.value === '', JSON.stringify(auth));
     } finally {
       await target.stop();
     }

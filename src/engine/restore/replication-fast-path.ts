@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
 import net from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { RedisEndpoint } from '../../core/instance.ts';
@@ -30,6 +30,8 @@ export interface FastPathOptions {
    */
   connectTimeoutMs?: number;
   signal?: AbortSignal;
+  /** Told the port this restore listens on once it does (for the log, and for tests that knock on it). */
+  onListening?: (address: string) => void;
 }
 
 /** How the fast path went: where the target reached this process, and whether it loaded from the socket. */
@@ -42,6 +44,7 @@ export interface FastPathResult {
 const POLL_MS = 50;
 const CONNECT_TIMEOUT_MS = 10_000;
 const LOAD_MODE = 'repl-diskless-load';
+const MASTER_AUTH = 'masterauth';
 
 /**
  * Restores by replication: this process plays a master that has exactly the backup's data, the target is told
@@ -49,7 +52,9 @@ const LOAD_MODE = 'repl-diskless-load';
  * is then released with REPLICAOF NO ONE. Only for a standalone master without replicas of its own, whose RDB
  * version is at least the file's (fast-path-fit.ts), and which lets its load mode be set with CONFIG: for the
  * restore it loads straight from the socket (repl-diskless-load on-empty-db, after a FLUSHALL), so the file is
- * neither written to the target's disk nor read back, and its setting is put back afterwards. Throws
+ * neither written to the target's disk nor read back, and its setting is put back afterwards. The listening
+ * port serves the file only to a peer that first sends AUTH with a password made for this restore and given to
+ * the target as its masterauth (put back afterwards too): anyone else who connects meanwhile gets nothing. Throws
  * FastPathUnavailable when it does not apply, before the target changes. What the target then holds is for the
  * caller to confirm.
  */
@@ -58,9 +63,12 @@ export async function restoreByReplication(options: FastPathOptions): Promise<Fa
   const server = net.createServer();
   const replicas: net.Socket[] = [];
   server.on('connection', (socket) => replicas.push(socket));
+  // The file goes only to the peer that knows this; the target is told it as its masterauth.
+  const password = randomBytes(32).toString('hex');
   let advertised = '';
   let released = true;
   let loadMode: string | null = null;
+  let masterAuth: string | null = null;
   try {
     await authenticate(admin, options.target);
     const replication = await admin.call('INFO', 'replication');
@@ -85,11 +93,13 @@ export async function restoreByReplication(options: FastPathOptions): Promise<Fa
       throw new FastPathUnavailable(`CONFIG SET ${LOAD_MODE} was refused: ${set.value}`);
     }
     loadMode = previous.value;
+    masterAuth = await setMasterAuth(admin, password);
     const advertiseHost = options.advertiseHost ?? unmapped(admin.socket.localAddress);
     if (!advertiseHost) throw new FastPathUnavailable('the address this process is seen from is unknown');
-    const served = serveOnce(server, options);
+    const served = serveOnce(server, options, password);
     const port = await listen(server, options.bindHost ?? advertiseHost);
     advertised = `${advertiseHost}:${port}`;
+    options.onListening?.(advertised);
     // Loading from the socket needs an empty keyspace; the restore replaces it anyway.
     const flushed = await admin.call('FLUSHALL');
     if (flushed.type === 'error') throw new FastPathUnavailable(`FLUSHALL refused: ${flushed.value}`);
@@ -122,6 +132,8 @@ export async function restoreByReplication(options: FastPathOptions): Promise<Fa
   } finally {
     if (!released) await admin.call('REPLICAOF', 'NO', 'ONE').catch(() => undefined);
     if (loadMode !== null) await admin.call('CONFIG', 'SET', LOAD_MODE, loadMode).catch(() => undefined);
+    if (masterAuth !== null)
+      await admin.call('CONFIG', 'SET', MASTER_AUTH, masterAuth).catch(() => undefined);
     admin.close();
     server.close();
     for (const socket of replicas) socket.destroy();
@@ -159,28 +171,39 @@ function listen(server: net.Server, host: string): Promise<number> {
 }
 
 /**
- * Answers the first replica that connects the way a master does: +PONG, +OK to AUTH and REPLCONF, then to
- * PSYNC (or SYNC) a full resynchronisation carrying the backup file. The connection then stays open, as a
- * master's does, until the caller releases the target.
+ * Serves the file once, to the first peer that authenticates with the restore's password (the target, which
+ * sends its masterauth before PSYNC). Before that a peer may only PING or AUTH; anything else, or a wrong
+ * password, closes its connection and the port goes on waiting for the target.
  */
-function serveOnce(server: net.Server, options: FastPathOptions): Promise<void> {
+function serveOnce(server: net.Server, options: FastPathOptions, password: string): Promise<void> {
   return new Promise((resolve, reject) => {
-    server.once('connection', (socket) => {
-      server.close();
-      socket.on('error', reject);
+    server.on('connection', (socket) => {
       let pending = Buffer.alloc(0);
+      let authenticated = false;
       let sending = false;
+      // A peer that goes away before it was sent anything is not the restore's failure.
+      socket.on('error', (error) => (sending ? reject(error) : socket.destroy()));
+      const refuse = (reply: string) => socket.end(reply);
       socket.on('data', (chunk: Buffer) => {
         if (sending) return; // REPLCONF ACKs once the transfer started: nothing to answer
         pending = Buffer.concat([pending, chunk]);
+        if (!authenticated && pending.length > 64 * 1024) return refuse('-ERR too long\r\n');
         for (;;) {
           const parsed = nextCommand(pending);
           if (!parsed) return;
           pending = pending.subarray(parsed.consumed);
           const name = parsed.args[0]?.toUpperCase();
           if (name === 'PING') socket.write('+PONG\r\n');
+          else if (name === 'AUTH') {
+            // AUTH password, or AUTH masteruser password when the target has a masteruser set.
+            const given = parsed.args.length === 2 || parsed.args.length === 3 ? parsed.args.at(-1)! : '';
+            if (!sameSecret(given, password)) return refuse('-WRONGPASS invalid password\r\n');
+            authenticated = true;
+            socket.write('+OK\r\n');
+          } else if (!authenticated) return refuse('-NOAUTH Authentication required.\r\n');
           else if (name === 'PSYNC' || name === 'SYNC') {
             sending = true;
+            server.close();
             const head = name === 'PSYNC' ? `+FULLRESYNC ${randomBytes(20).toString('hex')} 0\r\n` : '';
             socket.write(`${head}$${options.source.sizeBytes}\r\n`);
             options.source
@@ -197,6 +220,32 @@ function serveOnce(server: net.Server, options: FastPathOptions): Promise<void> 
       });
     });
   });
+}
+
+/** Compares in constant time, so the password cannot be guessed byte by byte from answer times. */
+function sameSecret(given: string, expected: string): boolean {
+  const a = Buffer.from(given);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/**
+ * Gives the target the restore's password as its masterauth; returns the setting it had, to put back. A target
+ * that refuses CONFIG for it cannot take the fast path (nothing has changed yet).
+ */
+async function setMasterAuth(admin: RespConnection, password: string): Promise<string> {
+  const current = await admin.call('CONFIG', 'GET', MASTER_AUTH);
+  const previous = current.type === 'array' ? current.value[1] : undefined;
+  if (previous?.type !== 'bulk') {
+    throw new FastPathUnavailable(
+      `CONFIG GET ${MASTER_AUTH} was refused, so the transfer could not be protected`,
+    );
+  }
+  const set = await admin.call('CONFIG', 'SET', MASTER_AUTH, password);
+  if (set.type === 'error') {
+    throw new FastPathUnavailable(`CONFIG SET ${MASTER_AUTH} was refused: ${set.value}`);
+  }
+  return previous.value;
 }
 
 /** One command from a replica: a RESP array of bulk strings, or an inline command line. */
