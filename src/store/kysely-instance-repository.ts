@@ -28,6 +28,15 @@ export class KyselyInstanceRepository implements InstanceRepository {
     return row && this.#toInstance(row);
   }
 
+  async listingVersion(id: string): Promise<{ projectId: string; version: string } | undefined> {
+    const row = await this.#db
+      .selectFrom('instances')
+      .select(['project_id', 'listing_version'])
+      .where('id', '=', id)
+      .executeTakeFirst();
+    return row && { projectId: row.project_id, version: String(row.listing_version) };
+  }
+
   #toInstance(row: Selectable<InstancesTable>): Instance {
     return rowToInstance({
       ...row,
