@@ -53,6 +53,16 @@ describe('benchmarks complete with small parameters', { concurrency: false, time
     if (!POSTGRES_SKIP) assert.match(run.output, /\[postgres\]/);
   });
 
+  it('bench:list --cache-mb 0 with fewer records than the big instance holds by default', async () => {
+    const run = await runBench('list-backup-records.ts', [
+      ...['--engine', 'sqlite', '--records', '4000', '--instances', '4', '--cache-mb', '0'],
+      ...['--connections', '2', '--duration', '1', '--warmup', '0'],
+    ]);
+    assertCompleted(run, 8);
+    assert.match(run.output, /listing cache 0 MB/);
+    assert.match(run.output, /limit 10, offset 500 of 2000 /);
+  });
+
   // With --format aof each round takes an RDB and an AOF backup: one run covers both paths.
   it('bench:backup --format aof', async () => {
     const run = await runBench('backup.ts', ['--sizes', '2', '--rounds', '1', '--format', 'aof']);
