@@ -48,8 +48,8 @@ describe('benchmarks complete with small parameters', { concurrency: false, time
       ...['--engine', POSTGRES_SKIP ? 'sqlite' : 'both', '--records', '21000', '--instances', '5'],
       ...['--connections', '2', '--duration', '1', '--warmup', '0'],
     ]);
-    // Four scenarios per engine, printed as they run and again in the summary.
-    assertCompleted(run, POSTGRES_SKIP ? 8 : 16);
+    // Five scenarios per engine, printed as they run and again in the summary.
+    assertCompleted(run, POSTGRES_SKIP ? 10 : 20);
     if (!POSTGRES_SKIP) assert.match(run.output, /\[postgres\]/);
   });
 
@@ -58,7 +58,7 @@ describe('benchmarks complete with small parameters', { concurrency: false, time
       ...['--engine', 'sqlite', '--records', '4000', '--instances', '4', '--cache-mb', '0'],
       ...['--connections', '2', '--duration', '1', '--warmup', '0'],
     ]);
-    assertCompleted(run, 8);
+    assertCompleted(run, 10);
     assert.match(run.output, /listing cache 0 MB/);
     assert.match(run.output, /limit 10, offset 500 of 2000 /);
   });
