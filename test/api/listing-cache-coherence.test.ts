@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { FastifyInstance } from 'fastify';
+import { newId } from '../../src/core/ids.ts';
 import { queuedJob } from '../../src/core/job.ts';
+import { restoreNameFor, type StoredRestore } from '../../src/core/restore-record.ts';
 import { KyselyMetadataStore } from '../../src/store/kysely-metadata-store.ts';
 import { backupsPath, buildTestApp, getJson } from '../support/app.ts';
 import { makeBackup, makeInstance } from '../support/records.ts';
@@ -130,6 +132,51 @@ for (const kind of STORE_KINDS) {
         assert.equal(listed.status, 404);
         assert.equal(listed.body.error_code, 'DCS.3022');
       }
+    });
+
+    it('shows a restore as it is queued, starts and progresses, through either', async () => {
+      const target = makeInstance({ projectId: 'project-a' });
+      await opened.store.instances.insert(target);
+      const url = `/v2/project-a/instances/${target.id}/restores?limit=10`;
+      const listBoth = async () => {
+        const bodies = [];
+        for (const app of [a, b]) {
+          const first = await getJson(app, url);
+          assert.equal(first.status, 200);
+          assert.deepEqual((await getJson(app, url)).body, first.body);
+          bodies.push(first.body);
+        }
+        assert.deepEqual(bodies[1], bodies[0]);
+        return bodies[0] as { total_num: number; restore_record_response: Record<string, unknown>[] };
+      };
+      assert.equal((await listBoth()).total_num, 0);
+      const restore: StoredRestore = {
+        record: {
+          id: newId(),
+          instanceId: target.id,
+          backupId: newId(),
+          backupName: 'backup_20260110120000',
+          backupRemark: null,
+          name: restoreNameFor(T0),
+          remark: null,
+          status: 'waiting',
+          progressHundredths: 0,
+          errorCode: null,
+          createdAt: T0,
+          updatedAt: null,
+        },
+        detail: { sourceInstanceId: target.id, errorMessage: null, startedAt: null, report: null },
+      };
+      await otherStore.restores.insertQueued(restore, queuedJob('restore', target.id, restore.record.id, T0));
+      assert.equal((await listBoth()).restore_record_response[0]!.status, 'waiting');
+      assert.equal(
+        await otherStore.restores.transition(restore.record.id, ['waiting'], 'restoring', { startedAt: T0 }),
+        true,
+      );
+      await otherStore.restores.update(restore.record.id, { progressHundredths: 3_300 });
+      const listed = (await listBoth()).restore_record_response[0]!;
+      assert.equal(listed.status, 'restoring');
+      assert.equal(listed.progress, '33.00');
     });
 
     it('never answers another project the cached page of an instance', async () => {
