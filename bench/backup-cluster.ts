@@ -5,7 +5,7 @@
  * whole cluster (shards DCS_CLUSTER_SHARD_CONCURRENCY at once, default 2). Reports the ratios and the
  * service's peak RSS against the goal of 150 MB + 50 MB per shard in flight.
  *
- *   npm run bench:backup -- --cluster 3 [--size 1000] [--rounds 1]
+ *   npm run bench:backup -- --cluster 3 [--size 1000] [--rounds 1] [--cpu-prof DIR]
  */
 import { execFile, spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -95,6 +95,7 @@ export async function runClusterBench(argv: string[]): Promise<void> {
       cluster: { type: 'string', default: '3' },
       size: { type: 'string', default: '1000' },
       rounds: { type: 'string', default: '1' },
+      'cpu-prof': { type: 'string' },
     },
   });
   const masters = Number(args.cluster);
@@ -110,7 +111,11 @@ export async function runClusterBench(argv: string[]): Promise<void> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dcs-bench-cluster-'));
   // Started side by side (each takes seconds); whichever started is stopped when the other did not.
   const [started, built] = await Promise.allSettled([
-    startServiceProcess(['--data-dir', path.join(dir, 'data')]),
+    startServiceProcess(
+      ['--data-dir', path.join(dir, 'data')],
+      {},
+      args['cpu-prof'] ? ['--cpu-prof', '--cpu-prof-dir', args['cpu-prof']] : [],
+    ),
     startRedisCluster(masters, 0),
   ]);
   if (started.status === 'rejected' || built.status === 'rejected') {

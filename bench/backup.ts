@@ -3,12 +3,16 @@
  * instance, alternating, over several rounds, and reads the service's peak RSS (VmHWM) per dataset size.
  *
  *   npm run bench:backup -- [--sizes 200,1000] [--rounds 3] [--blob local|s3|both] [--format rdb|aof]
+ *                           [--cpu-prof DIR]   (the service writes a V8 CPU profile there when it stops)
  *   npm run bench:backup -- --cluster 3 [--size 1000] [--rounds 1]     (bench/backup-cluster.ts)
  *
  * --blob s3 keeps the backups in a bucket of an in-process s3rver (sharing the cores with everything else);
  * both runs the local directory and the bucket one after the other for each size and prints their ratio.
  * --format aof also takes an AOF-format backup in each round (the RDB converted on the way), timed against the
  * RDB backup and redis-cli --rdb of the same round; the peak RSS is then the service's over both formats.
+ *
+ * Each size also prints the service's CPU time per RDB backup (user + system from /proc, including the API
+ * requests that poll it): under load it moves far less than wall time.
  *
  * Sizes are approximate RDB sizes in MB (800-byte values that LZF cannot compress, as redis-benchmark writes).
  */
@@ -37,8 +41,10 @@ const { values: args } = parseArgs({
     rounds: { type: 'string', default: '3' },
     blob: { type: 'string', default: 'local' },
     format: { type: 'string', default: 'rdb' },
+    'cpu-prof': { type: 'string' },
   },
 });
+const PROFILE = args['cpu-prof'] ? ['--cpu-prof', '--cpu-prof-dir', args['cpu-prof']] : [];
 if (!['rdb', 'aof'].includes(args.format)) throw new Error('--format must be rdb or aof');
 const WITH_AOF = args.format === 'aof';
 if (!['local', 's3', 'both'].includes(args.blob)) throw new Error('--blob must be local, s3 or both');
@@ -85,6 +91,15 @@ async function timeOurs(
   }
 }
 
+/**
+ * CPU time (user + system) the process used so far, from /proc (10 ms resolution). Less blurred by other work
+ * on the machine than wall time: what a backup costs the service, whatever the load.
+ */
+function cpuSeconds(pid: number): number {
+  const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
 function peakRssMb(pid: number): number {
   const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
   return Number(/^VmHWM:\s+(\d+) kB/m.exec(status)![1]) / 1024;
@@ -100,7 +115,11 @@ for (const size of SIZES) {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dcs-bench-backup-'));
     const redis = await startRedisServer(['--repl-diskless-sync-delay', '0', '--maxmemory', '0']);
     const s3: S3Server | undefined = blob === 's3' ? await startS3Server() : undefined;
-    const service = await startServiceProcess(['--data-dir', path.join(dir, 'data')], s3?.env() ?? {});
+    const service = await startServiceProcess(
+      ['--data-dir', path.join(dir, 'data')],
+      s3?.env() ?? {},
+      PROFILE,
+    );
     try {
       await fillWithBenchmarkData(redis.port, size);
       const attached = await runCli(
@@ -121,6 +140,7 @@ for (const size of SIZES) {
       const { token } = await credentialsFor(service.url, path.join(dir, 'data'));
       const cli: number[] = [];
       const ours: number[] = [];
+      const oursCpu: number[] = [];
       const aof: number[] = [];
       let bytes = 0;
       let aofBytes = 0;
@@ -128,7 +148,9 @@ for (const size of SIZES) {
         const file = path.join(dir, 'redis-cli.rdb');
         cli.push(await timeRedisCli(redis.port, file));
         fs.rmSync(file);
+        const cpuBefore = cpuSeconds(service.pid);
         const result = await timeOurs(service, instanceId, token);
+        oursCpu.push(cpuSeconds(service.pid) - cpuBefore);
         ours.push(result.seconds);
         bytes = result.size;
         if (WITH_AOF) {
@@ -149,6 +171,7 @@ for (const size of SIZES) {
           ? `aof median ${median(aof).toFixed(2)} s (AOF ${(aofBytes / 1e6).toFixed(0)} MB), ratio aof/rdb ` +
             `${(median(aof) / median(ours)).toFixed(3)}, aof/redis-cli ${(median(aof) / median(cli)).toFixed(3)}, `
           : '') +
+        `service CPU per backup median ${median(oursCpu).toFixed(2)} s (${((median(oursCpu) * 1000) / (bytes / 1e6)).toFixed(2)} ms/MB), ` +
         `service peak RSS ${peakRssMb(service.pid).toFixed(0)} MB`;
       console.log(line);
       summary.push(line);

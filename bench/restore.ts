@@ -12,11 +12,16 @@
  * read of the file, then the pipelined writes. Two variants: as the service runs it after a backup (the file's
  * structure was recorded when it was stored, so the pre-flight is one SHA-256 pass), and cold (no record: the
  * whole structure and CRC-64 walked first). The write phase alone is reported too.
+ *
+ * The replication fast path (the target loads the file as a replica of this process) has its own baseline: a
+ * redis-server started on the same file (`--dir`, `--dbfilename`), timed from its start until it answers PING
+ * instead of -LOADING: the target loading the RDB from its own disk.
  */
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { readRdb } from '../src/engine/rdb/rdb-reader.ts';
 import { dumpPayload } from '../src/engine/restore/dump-payload.ts';
@@ -95,6 +100,37 @@ async function timeRedisCliPipe(port: number, commands: string): Promise<number>
   return Number(process.hrtime.bigint() - started) / 1e9;
 }
 
+/** A redis-server started on the file itself: from spawning it until it has loaded the file and answers PING. */
+async function timeLocalLoad(rdb: string, keys: number): Promise<number> {
+  const started = process.hrtime.bigint();
+  const server = await startRedisServer([
+    '--dir',
+    path.dirname(rdb),
+    '--dbfilename',
+    path.basename(rdb),
+    '--maxmemory',
+    '0',
+  ]);
+  try {
+    // The connection's own PING is answered -LOADING (and thrown) until the file is in.
+    for (;;) {
+      const reply = await command(server.port, 'PING').catch((error: Error) => {
+        if (!/LOADING/.test(error.message)) throw error;
+        return null;
+      });
+      if (reply && reply.type !== 'error') break;
+      await sleep(2);
+    }
+    const elapsed = Number(process.hrtime.bigint() - started) / 1e9;
+    const size = await command(server.port, 'DBSIZE');
+    if (size.value !== keys)
+      throw new Error(`the local load holds ${String(size.value)} keys, expected ${keys}`);
+    return elapsed;
+  } finally {
+    await server.stop();
+  }
+}
+
 async function timeOurs(
   port: number,
   rdb: string,
@@ -110,7 +146,7 @@ async function timeOurs(
     target: endpoint(port),
     source: { ...(bucket ? bucketSource(bucket, rdb) : fileSource(rdb)), ...(known ? { known } : {}) },
     now: Date.now,
-    ...(fastPath ? { fastPath: { advertiseHost: '127.0.0.1' } } : {}),
+    ...(fastPath ? { fastPath: {} } : {}),
     onStart: () => {
       writingFrom = process.hrtime.bigint();
       cpuFrom = process.cpuUsage();
@@ -195,6 +231,8 @@ try {
   const writingCpu: number[] = [];
   const cold: number[] = [];
   const fast: number[] = [];
+  const fastWriting: number[] = [];
+  const local: number[] = [];
   for (let round = 0; round < ROUNDS; round++) {
     pipe.push(await timeRedisCliPipe(target.port, commands));
     const result = await timeOurs(target.port, rdb, known);
@@ -202,6 +240,8 @@ try {
     const fastResult = await timeOurs(target.port, rdb, known, true);
     if (fastResult.method !== 'replication') throw new Error('the fast path was not taken');
     fast.push(fastResult.total);
+    fastWriting.push(fastResult.writing);
+    local.push(await timeLocalLoad(rdb, keys));
     if (bucket) {
       const bucketResult = await timeOurs(target.port, rdb, known, false, bucket);
       if (bucketResult.keys !== keys)
@@ -219,7 +259,8 @@ try {
     console.log(
       `  round ${round + 1}: redis-cli --pipe ${pipe.at(-1)!.toFixed(2)} s, ours ${result.total.toFixed(2)} s ` +
         `(writing ${result.writing.toFixed(2)} s, our CPU ${result.writingCpu.toFixed(2)} s), ours cold ${coldResult.total.toFixed(2)} s, ` +
-        `fast path ${fastResult.total.toFixed(2)} s`,
+        `fast path ${fastResult.total.toFixed(2)} s (transfer and load ${fastResult.writing.toFixed(2)} s), ` +
+        `local load ${local.at(-1)!.toFixed(2)} s`,
     );
   }
   const rate = (seconds: number) =>
@@ -237,7 +278,15 @@ try {
     `ours cold (no recorded structure) ${median(cold).toFixed(2)} s (${rate(median(cold))}), ratio ${ratio(cold)}`,
   );
   console.log(
-    `replication fast path ${median(fast).toFixed(2)} s (${rate(median(fast))}), ratio ${ratio(fast)}`,
+    `replication fast path ${median(fast).toFixed(2)} s (${rate(median(fast))}), ratio ${ratio(fast)}; ` +
+      `rate ratio to the local load ${(median(local) / median(fast)).toFixed(3)}`,
+  );
+  console.log(
+    `  fast path transfer and load alone ${median(fastWriting).toFixed(2)} s, ` +
+      `rate ratio to the local load ${(median(local) / median(fastWriting)).toFixed(3)}`,
+  );
+  console.log(
+    `local load (redis-server started on the file) median ${median(local).toFixed(2)} s (${rate(median(local))})`,
   );
   if (fromBucket.length > 0) {
     console.log(

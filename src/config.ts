@@ -33,6 +33,8 @@ export interface ServiceConfig {
   logFormat: 'json' | 'pretty' | undefined;
   /** DCS_LISTING_CACHE_MB, in bytes: listing bodies kept for reuse while their instance is unchanged; 0, none. */
   listingCacheBytes: number;
+  /** DCS_MAX_IMPORT_MB: the largest file an upload for import may store, in bytes. */
+  maxImportBytes: number;
 }
 
 /** Who may read GET /metrics besides an admin credential on the service's port. */
@@ -68,10 +70,11 @@ export interface JobConfig {
   /** How many shards of a cluster one backup syncs at once. */
   clusterShardConcurrency: number;
   /**
-   * The address restore targets use to reach this process (DCS_RESTORE_REPLICATION_HOST): set, a restore first
-   * offers the target the backup as its replication master; unset, restores write commands only.
+   * The replication fast path of restores (DCS_RESTORE_FAST_PATH, on by default): a restore first offers the
+   * target the backup as its replication master wherever that applies. Targets reach this process at
+   * DCS_RESTORE_REPLICATION_HOST, or, unset, at the address they see it connect from; false: commands only.
    */
-  restoreFastPath?: { advertiseHost: string; bindHost?: string };
+  restoreFastPath: { advertiseHost?: string; bindHost?: string } | false;
 }
 
 export interface ScheduleConfig {
@@ -118,14 +121,19 @@ export function loadServiceConfig(env: NodeJS.ProcessEnv, overrides: ServiceOver
     syncIdleTimeoutMs: positiveInteger(env, 'DCS_SYNC_IDLE_TIMEOUT_MS', 60_000),
     syncMaxDurationMs: positiveInteger(env, 'DCS_SYNC_MAX_DURATION_MS', 12 * 3_600_000),
     clusterShardConcurrency: positiveInteger(env, 'DCS_CLUSTER_SHARD_CONCURRENCY', 2),
+    restoreFastPath: {},
   };
-  const advertiseHost = env.DCS_RESTORE_REPLICATION_HOST;
-  if (advertiseHost) {
-    jobs.restoreFastPath = {
-      advertiseHost,
-      ...(env.DCS_RESTORE_REPLICATION_BIND ? { bindHost: env.DCS_RESTORE_REPLICATION_BIND } : {}),
-    };
+  const fastPathSwitch = env.DCS_RESTORE_FAST_PATH ?? 'on';
+  if (!['on', 'off'].includes(fastPathSwitch)) {
+    throw new ConfigError(`DCS_RESTORE_FAST_PATH must be on or off, not "${fastPathSwitch}"`);
   }
+  jobs.restoreFastPath =
+    fastPathSwitch === 'off'
+      ? false
+      : {
+          ...(env.DCS_RESTORE_REPLICATION_HOST ? { advertiseHost: env.DCS_RESTORE_REPLICATION_HOST } : {}),
+          ...(env.DCS_RESTORE_REPLICATION_BIND ? { bindHost: env.DCS_RESTORE_REPLICATION_BIND } : {}),
+        };
   const schedule: ScheduleConfig = {
     tickMs: positiveInteger(env, 'DCS_SCHEDULER_TICK_MS', 30_000),
     cleanupIntervalMs: positiveInteger(env, 'DCS_CLEANUP_INTERVAL_MS', 3_600_000),
@@ -151,6 +159,7 @@ export function loadServiceConfig(env: NodeJS.ProcessEnv, overrides: ServiceOver
     metrics: metricsConfig(env),
     logFormat: logFormat(env.DCS_LOG_FORMAT),
     listingCacheBytes: listingCacheMegabytes(env) * 1024 * 1024,
+    maxImportBytes: positiveInteger(env, 'DCS_MAX_IMPORT_MB', 65_536) * 1024 * 1024,
   };
 }
 

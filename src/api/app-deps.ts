@@ -20,6 +20,8 @@ export interface AppDeps {
   /** Slows addresses that keep failing authentication; a default one when omitted. */
   failureLimiter?: FailureLimiter;
   tokens: TokenIssuer;
+  /** The largest file an upload for import may store, in bytes: 64 GiB when omitted. */
+  maxImportBytes?: number;
   /** The largest save_days a policy may ask for: DCS's 7 when omitted. */
   maxSaveDays?: number;
   /**

@@ -69,6 +69,13 @@ export async function buildApp(deps: AppDeps, options: AppOptions = {}): Promise
     }
   });
 
+  // Raw bytes reach only the operations that stream them (uploads), unread: the handler takes the stream after
+  // authentication and never holds the whole body in memory. Elsewhere a body must be JSON.
+  app.addContentTypeParser('application/octet-stream', (request, payload, done) => {
+    if (request.routeOptions.config.streamedBody === true) done(null, payload);
+    else done(new DomainError('invalid_body', 'The request body must be JSON.'), undefined);
+  });
+
   app.addHook('onRequest', async (request, reply) => {
     reply.header('X-Request-Id', request.id);
   });

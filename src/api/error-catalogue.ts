@@ -175,4 +175,21 @@ export const ERROR_CATALOGUE: Record<DomainErrorCode, DcsErrorEntry> = {
     dcsCode: 'DCS.4963',
     message: 'The migration task is still running.',
   },
+  import_file_name_invalid: {
+    status: 400,
+    dcsCode: 'DCS.4964',
+    message: 'The import file name is not valid.',
+  },
+  import_file_empty: { status: 400, dcsCode: 'DCS.4965', message: 'The file to import is empty.' },
+  import_file_too_large: { status: 413, dcsCode: 'DCS.4966', message: 'The file to import is too large.' },
+  import_file_rejected: {
+    status: 400,
+    dcsCode: 'DCS.4967',
+    message: 'The file is not an RDB file that can be stored as a backup.',
+  },
+  import_body_not_bytes: {
+    status: 415,
+    dcsCode: 'DCS.4968',
+    message: 'The file must be sent as application/octet-stream.',
+  },
 };

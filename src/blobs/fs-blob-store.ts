@@ -4,6 +4,7 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import type { BlobStore, BlobWriter } from '../core/ports.ts';
+import { FlushBehindStream, type FlushSync } from './flush-behind-stream.ts';
 
 const PARTIAL = '.partial';
 const KEY = /^[A-Za-z0-9_.-]+$/;
@@ -12,8 +13,8 @@ export const STORE_ID_FILE = '.store-id';
 const STORE_ID = /^[0-9a-f-]{36}$/;
 
 /**
- * One file per blob in a directory. A write goes to "<key>.partial", is fsynced, renamed into place and the
- * directory fsynced, so a crash leaves either the whole file or a partial one the clean-up pass removes.
+ * One file per blob in a directory. A write goes to "<key>.partial" (flushed to disk as it grows), is fsynced,
+ * renamed into place and the directory fsynced, so a crash leaves either the whole file or a partial one the clean-up pass removes.
  * Backups hold customer data: the directory is created 0700 and every file 0600, whatever the umask.
  */
 export class FsBlobStore implements BlobStore {
@@ -22,8 +23,15 @@ export class FsBlobStore implements BlobStore {
   /** `fs:<uuid>` from the directory's id file: processes sharing the directory share the id. */
   readonly id: string;
 
-  constructor(dir: string) {
+  /** How often a file being written is flushed, and how (tests make the flush fail). */
+  readonly #flushBehind: { flushEvery?: number; sync?: FlushSync; coalesceBytes?: number };
+
+  constructor(
+    dir: string,
+    options: { flushBehind?: { flushEvery?: number; sync?: FlushSync; coalesceBytes?: number } } = {},
+  ) {
     this.dir = dir;
+    this.#flushBehind = options.flushBehind ?? {};
     fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
     this.id = `fs:${readOrCreateStoreId(dir)}`;
   }
@@ -41,10 +49,11 @@ export class FsBlobStore implements BlobStore {
   async create(key: string): Promise<BlobWriter> {
     const final = this.#path(key);
     const partial = final + PARTIAL;
-    const stream = fs.createWriteStream(partial, {
-      flags: 'w',
+    // Flushed to disk as it grows, so the fsync of commit() has only the tail left to write.
+    const stream = new FlushBehindStream(partial, {
       mode: 0o600,
       highWaterMark: 1024 * 1024,
+      ...this.#flushBehind,
     });
     await new Promise<void>((resolve, reject) => {
       stream.once('open', () => resolve());
@@ -66,6 +75,8 @@ export class FsBlobStore implements BlobStore {
         // Rejects with the write error (ENOSPC, EIO) if any write failed, even one reported before now.
         await finished(stream);
         if (failure) throw failure;
+        // A flush that failed already consumed the kernel's only report of the error: the sync below may not see it.
+        if (stream.flushFailure) throw stream.flushFailure;
         const handle = await fs.promises.open(partial, 'r+');
         try {
           await handle.sync();

@@ -1,4 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
+import { Readable } from 'node:stream';
 import { signRequest } from '../core/auth/sdk-signature.ts';
 /** A failure the CLI reports in one line: a DCS error from the service, or the service out of reach. */
 export class CliError extends Error {
@@ -38,6 +39,54 @@ export class ServiceClient {
     await this.#request('DELETE', path, query);
   }
 
+  /**
+   * PUTs a file's bytes as an octet stream, never read whole into memory. A signed request signs
+   * X-Sdk-Content-Sha256 with the SHA-256 the caller computed beforehand: the service checks the bytes it stores
+   * against it. `body` is read once; `onBytes` hears how many bytes went so far.
+   */
+  async upload<T>(
+    path: string,
+    file: { body: Readable; sizeBytes: number; sha256: string },
+    onBytes?: (sent: number) => void,
+  ): Promise<T> {
+    const url = new URL(this.#endpoint + path);
+    const headers: Record<string, string> = {
+      'content-type': 'application/octet-stream',
+      'x-sdk-content-sha256': file.sha256,
+    };
+    if (this.#auth !== null && 'accessKey' in this.#auth) headers['x-request-nonce'] = randomUUID();
+    const signing = this.#auth !== null && 'accessKey' in this.#auth;
+    Object.assign(
+      headers,
+      signing
+        ? this.#signed('PUT', url, headers, file.sha256)
+        : this.#authHeaders('PUT', url, headers, undefined),
+    );
+    let sent = 0;
+    const counted = file.body.on('data', (chunk: Buffer) => {
+      sent += chunk.length;
+      onBytes?.(sent);
+    });
+    let response: Response;
+    try {
+      response = await fetch(url, {
+        method: 'PUT',
+        headers: { ...headers, 'content-length': String(file.sizeBytes) },
+        body: Readable.toWeb(counted) as unknown as ReadableStream,
+        duplex: 'half',
+      } as RequestInit);
+    } catch (error) {
+      const cause = (error as { cause?: { code?: string } }).cause?.code ?? (error as Error).message;
+      throw new CliError(`cannot upload to the service at ${this.#endpoint}: ${cause}`);
+    } finally {
+      file.body.destroy();
+    }
+    const text = await response.text();
+    const parsed = text === '' ? undefined : safeJson(text);
+    if (!response.ok) throw failureOf(response, parsed);
+    return parsed as T;
+  }
+
   /** The raw response of a GET on a full URL (download links), with DCS errors turned into CliError. */
   async fetchUrl(url: string): Promise<Response> {
     let response: Response;
@@ -53,15 +102,25 @@ export class ServiceClient {
   #authHeaders(method: string, url: URL, headers: Record<string, string>, payload: string | undefined) {
     if (this.#auth === null) return {};
     if ('token' in this.#auth) return { 'x-auth-token': this.#auth.token };
+    return this.#signed(
+      method,
+      url,
+      headers,
+      createHash('sha256')
+        .update(payload ?? '')
+        .digest('hex'),
+    );
+  }
+
+  #signed(method: string, url: URL, headers: Record<string, string>, payloadSha256: string) {
+    if (this.#auth === null || !('accessKey' in this.#auth)) return {};
     return signRequest(
       {
         method,
         rawPath: url.pathname,
         rawQuery: url.search.replace(/^\?/, ''),
         headers: { ...headers, host: url.host },
-        payloadSha256: createHash('sha256')
-          .update(payload ?? '')
-          .digest('hex'),
+        payloadSha256,
       },
       this.#auth.accessKey,
       this.#auth.secretKey,

@@ -37,6 +37,9 @@ export interface BackupRecord {
   executionAt: number | null;
 }
 
+/** The blob key of a backup's file: the name the clean-up pass recognises as a backup's (by its id). */
+export const backupFileKey = (backupId: string, format: BackupFormat = 'rdb') => `${backupId}.${format}`;
+
 export function backupNameFor(createdAt: number): string {
   return `backup_${formatCompactUtc(createdAt)}`;
 }

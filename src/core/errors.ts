@@ -53,6 +53,11 @@ export const DOMAIN_ERROR_CODES = [
   'import_file_missing',
   'import_too_many_files',
   'migration_task_running',
+  'import_file_name_invalid',
+  'import_file_empty',
+  'import_file_too_large',
+  'import_file_rejected',
+  'import_body_not_bytes',
 ] as const;
 
 export type DomainErrorCode = (typeof DOMAIN_ERROR_CODES)[number];

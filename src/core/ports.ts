@@ -235,12 +235,24 @@ export interface RedisServerInfo {
   masterLinkUp: boolean | null;
 }
 
+/** The keys one database of a server holds now (INFO keyspace, the same number as DBSIZE). */
+export interface DatabaseKeys {
+  db: number;
+  keys: number;
+}
+
 /** Checks that a Redis server answers and accepts the credentials, and reads what the instance shows. */
 export interface RedisProbe {
   probe(endpoint: RedisEndpoint): Promise<RedisServerInfo>;
   /**
+   * The keys of every non-empty database of the one server at the endpoint (its `db` is ignored), ascending by
+   * database; each connection is given up after timeoutMs of silence (DomainError redis_unreachable).
+   */
+  keyspace(endpoint: RedisEndpoint, timeoutMs: number): Promise<DatabaseKeys[]>;
+  /**
    * The endpoint of the instance's current master: asked of its Sentinels when it has them (DomainError
-   * redis_unreachable when none can say), else the endpoint as attached.
+   * redis_unreachable when none can say); for master/standby attached by a replica, the master that replica
+   * follows; else the endpoint as attached.
    */
   locateMaster(instance: Pick<Instance, 'type' | 'endpoint' | 'sentinel'>): Promise<RedisEndpoint>;
   /** A cluster's shards, read from the node at the endpoint (ordered by first slot). */

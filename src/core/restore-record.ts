@@ -42,6 +42,13 @@ export interface RestoreOutcome {
   targetRdbVersion: number;
   /** How each value type went in ("set-listpack: rewrite"). */
   routes: string;
+  /**
+   * "replication": the target loaded the file as a replica of this service; "commands": keys written as
+   * commands. Absent in older reports and in reports of restores that failed before writing.
+   */
+  method?: 'replication' | 'commands';
+  /** Why that method: the fast path taken, or why it was not (turned off, does not apply, failed). */
+  methodReason?: string;
   keysRestored: number;
   keysRelabelled: number;
   keysRewritten: number;

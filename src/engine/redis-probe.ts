@@ -1,7 +1,7 @@
 import type { ClusterShard } from '../core/cluster-topology.ts';
 import { DomainError } from '../core/errors.ts';
 import type { Instance, RedisEndpoint } from '../core/instance.ts';
-import type { RedisProbe, RedisServerInfo } from '../core/ports.ts';
+import type { DatabaseKeys, RedisProbe, RedisServerInfo } from '../core/ports.ts';
 import { readClusterShards } from './cluster-discovery.ts';
 import { authenticate } from './resp/authenticate.ts';
 import { RedisWireError } from './resp/redis-wire-error.ts';
@@ -33,12 +33,25 @@ export class RespRedisProbe implements RedisProbe {
     });
   }
 
+  async keyspace(endpoint: RedisEndpoint, timeoutMs: number): Promise<DatabaseKeys[]> {
+    return withConnection(
+      endpoint,
+      async (connection) => {
+        const info = await connection.call('INFO', 'keyspace');
+        if (info.type === 'error') throw new RedisWireError('refused', info.value);
+        return parseKeyspace(info.type === 'bulk' ? info.value : '');
+      },
+      timeoutMs,
+    );
+  }
+
   async shards(endpoint: RedisEndpoint): Promise<ClusterShard[]> {
     return withConnection(endpoint, (connection) => readClusterShards(connection, endpoint));
   }
 
   async locateMaster(instance: Pick<Instance, 'type' | 'endpoint' | 'sentinel'>): Promise<RedisEndpoint> {
-    if (!instance.sentinel) return instance.endpoint;
+    // A master/standby instance attached by a replica: the master it follows (no Sentinel: never throws).
+    if (!instance.sentinel && instance.type !== 'master_standby') return instance.endpoint;
     try {
       return (await locateMaster(instance)).endpoint;
     } catch (error) {
@@ -53,11 +66,12 @@ export class RespRedisProbe implements RedisProbe {
 async function withConnection<T>(
   endpoint: RedisEndpoint,
   use: (connection: RespConnection) => Promise<T>,
+  timeoutMs = TIMEOUT_MS,
 ): Promise<T> {
   const where = `${endpoint.host}:${endpoint.port}`;
   let connection: RespConnection | undefined;
   try {
-    connection = await RespConnection.open(endpoint, TIMEOUT_MS);
+    connection = await RespConnection.open(endpoint, timeoutMs);
     await authenticate(connection, endpoint);
     return await use(connection);
   } catch (error) {
@@ -70,6 +84,13 @@ async function withConnection<T>(
 /** The server's version from INFO; Valkey reports its own version beside the Redis-compatible one. */
 export function parseServerVersion(info: string): string {
   return infoField(info, 'valkey_version') || infoField(info, 'redis_version') || 'unknown';
+}
+
+/** The `dbN:keys=K,expires=…` lines of INFO keyspace, ascending by database; a database without keys has none. */
+export function parseKeyspace(info: string): DatabaseKeys[] {
+  return [...info.matchAll(/^db(\d+):keys=(\d+)/gm)]
+    .map((match) => ({ db: Number(match[1]), keys: Number(match[2]) }))
+    .sort((a, b) => a.db - b.db);
 }
 
 /** One `name:value` line of an INFO reply, or undefined when the reply has none. */

@@ -1,3 +1,4 @@
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { type BackupRecord, backupNameFor } from '../core/backup-record.ts';
 import { recordCode, type RecordErrorCode } from '../core/record-codes.ts';
 import { DAY_MS, HOUR_MS, type StoredPolicy, windowAfter, windowLabel } from '../core/backup-policy.ts';
@@ -52,7 +53,12 @@ export class BackupScheduler {
     const now = this.#deps.clock.now();
     for (;;) {
       const due = await this.#deps.store.policies.due(now, BATCH);
-      for (const stored of due) await this.#catchUp(stored, now, report);
+      for (const stored of due) {
+        await this.#catchUp(stored, now, report);
+        // SQLite's driver answers synchronously: without a turn of the event loop here, a tick queueing a
+        // thousand backups would hold every HTTP request and running job for its whole length (seconds).
+        await nextTurn();
+      }
       if (due.length < BATCH) break;
     }
     await this.#expire(now, report);
@@ -162,6 +168,7 @@ export class BackupScheduler {
         for (const key of fileKeys) await blobs.remove(key);
         report.expired++;
         this.#deps.onEvent?.({ kind: 'expired', backupId: id });
+        await nextTurn();
       }
       if (due.length < BATCH) return;
     }

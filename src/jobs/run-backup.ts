@@ -1,4 +1,4 @@
-import { type BackupFormat, PROGRESS_COMPLETE } from '../core/backup-record.ts';
+import { backupFileKey, PROGRESS_COMPLETE } from '../core/backup-record.ts';
 import type { Instance, RedisEndpoint } from '../core/instance.ts';
 import type { Job } from '../core/job.ts';
 export type { BackupRunnerDeps } from './backup-run-shared.ts';
@@ -15,7 +15,7 @@ import {
 import { runClusterBackup } from './run-cluster-backup.ts';
 import { TransferFailure, transferSnapshot, type StoredSnapshot } from './snapshot-transfer.ts';
 
-export const backupFileKey = (backupId: string, format: BackupFormat = 'rdb') => `${backupId}.${format}`;
+export { backupFileKey };
 
 /** Instances whose data another node holds too, so a backup has another node to be read from. */
 const hasOtherNodes = (instance: Instance) =>

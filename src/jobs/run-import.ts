@@ -1,20 +1,27 @@
 import { Readable } from 'node:stream';
 import type { Clock } from '../core/clock.ts';
 import type { Job } from '../core/job.ts';
-import { ACTIVE_MIGRATION_STATUSES, type MigrationTask } from '../core/migration-task.ts';
-import type { BlobStore, MetadataStore } from '../core/ports.ts';
-import { commandStreamOf, formatOf } from '../engine/aof/import-source.ts';
+import { fileKeysOf as fileKeysOfDetail } from '../core/backup-detail.ts';
+import type { RedisEndpoint } from '../core/instance.ts';
+import { ACTIVE_MIGRATION_STATUSES, type ImportReport, type MigrationTask } from '../core/migration-task.ts';
+import type { BlobStore, MetadataStore, RedisProbe } from '../core/ports.ts';
+import { isImportFileKeyOf } from '../core/use-cases/store-import-file.ts';
+import { commandStreamOf, formatOf, type ImportFormat } from '../engine/aof/import-source.ts';
+import { restoreRouted, type RoutedTarget } from '../engine/restore/cluster-restore.ts';
 import { authenticate } from '../engine/resp/authenticate.ts';
 import { RespConnection } from '../engine/resp/resp-connection.ts';
 import { restoreAof } from '../engine/restore/restore-aof.ts';
 import { RestoreRefused } from '../engine/restore/restore-types.ts';
 import { probeTarget } from '../engine/restore/target-probe.ts';
 import { cancellationOf } from './job-cancelled.ts';
+import { restoreTargets } from './restore-targets.ts';
 
 export interface ImportRunnerDeps {
   store: MetadataStore;
   blobs: BlobStore;
   clock: Clock;
+  /** Reads a cluster target's masters, or finds a master/standby instance's current master. */
+  probe: RedisProbe;
   /** How long the target may take to answer before the import fails. */
   timeoutMs: number;
 }
@@ -36,10 +43,16 @@ export async function runImportJob(deps: ImportRunnerDeps, job: Job, signal: Abo
     });
   try {
     const report = await importFile(deps, task, signal);
-    await store.migrationTasks.transition(task.id, ACTIVE_MIGRATION_STATUSES, 'SUCCESS', {
+    const succeeded = await store.migrationTasks.transition(task.id, ACTIVE_MIGRATION_STATUSES, 'SUCCESS', {
       report,
       updatedAt: clock.now(),
     });
+    // A file uploaded only to be imported (UploadImportFile) has served; files the caller put in the bucket
+    // themselves, and a failed task's upload (to be tried again), stay.
+    const uploaded = task.files[0]?.fileName;
+    if (succeeded && uploaded && isImportFileKeyOf(task.projectId, uploaded)) {
+      await deps.blobs.remove(uploaded).catch(() => undefined);
+    }
   } catch (error) {
     const message = (error as Error).message;
     const cancelled = cancellationOf(signal);
@@ -53,23 +66,45 @@ export async function runImportJob(deps: ImportRunnerDeps, job: Job, signal: Abo
 /** The file cannot be imported; the target was not touched. */
 class ImportRefused extends Error {}
 
+/** One file to load, as the blob store holds it. */
+interface ImportSource {
+  key: string;
+  format: ImportFormat;
+  sizeBytes: number;
+  open: () => Promise<Readable>;
+  /** The first bytes: the format, and an RDB's version. */
+  head: Buffer;
+}
+
 async function importFile(deps: ImportRunnerDeps, task: MigrationTask, signal: AbortSignal) {
-  const { store, blobs, clock } = deps;
+  const { store } = deps;
   const target = await store.instances.findById(task.targetInstanceId);
   if (!target) throw new ImportRefused('the target instance is gone');
-  const key = await fileKeyOf(store, task);
-  const size = await blobs.size(key);
-  if (size === undefined) throw new ImportRefused(`the file ${key} is not in the storage`);
-  const open = async () => (await blobs.open(key)) ?? gone(key);
-  const format = formatOf(await head(open));
-  if (!format) {
-    throw new ImportRefused('the file is neither an RDB (REDIS/VALKEY header) nor an AOF (RESP commands)');
-  }
-  const targetRdbVersion = await targetVersion(target.endpoint, deps.timeoutMs);
-  const commands = commandStreamOf(format, open, { targetRdbVersion, now: () => clock.now() });
+  const sources = await importSources(deps, await fileKeysOf(store, task));
+  const targets = await restoreTargets(deps, target).catch((error: unknown) => {
+    throw new ImportRefused(`cannot find the target's masters: ${(error as Error).message}`);
+  });
+  // A cluster target, or a cluster backup's files: every key to the master serving its slot (restoreRouted),
+  // the files loaded in turn after one flush.
+  if (targets[0]!.slots !== null || sources.length > 1) return importRouted(deps, targets, sources, signal);
+  return importCommands(deps, targets[0]!.endpoint, sources[0]!, signal);
+}
+
+/** One file into one server, as commands: an AOF as it is, an RDB converted for the target's version. */
+async function importCommands(
+  deps: ImportRunnerDeps,
+  endpoint: RedisEndpoint,
+  source: ImportSource,
+  signal: AbortSignal,
+): Promise<ImportReport> {
+  const targetRdbVersion = await targetVersion(endpoint, deps.timeoutMs);
+  const commands = commandStreamOf(source.format, source.open, {
+    targetRdbVersion,
+    now: () => deps.clock.now(),
+  });
   const report = await restoreAof({
-    target: target.endpoint,
-    source: { sizeBytes: size, open: commands.open },
+    target: endpoint,
+    source: { sizeBytes: source.sizeBytes, open: commands.open },
     timeoutMs: deps.timeoutMs,
     signal,
   });
@@ -79,7 +114,7 @@ async function importFile(deps: ImportRunnerDeps, task: MigrationTask, signal: A
     warnings.push(`${conversion.droppedFieldExpiries} hash field expiry times were not carried over`);
   }
   return {
-    format,
+    format: source.format,
     rdbVersion: conversion?.rdbVersion ?? null,
     commands: report.commands,
     keys: conversion ? Object.values(conversion.keysPerDb).reduce((a, b) => a + b, 0) : null,
@@ -87,15 +122,76 @@ async function importFile(deps: ImportRunnerDeps, task: MigrationTask, signal: A
   };
 }
 
-async function fileKeyOf(store: MetadataStore, task: MigrationTask): Promise<string> {
-  if (task.fileSource === 'self_build_obs') return task.files[0]!.fileName;
+/** RDB files into a cluster's masters (or a cluster backup's files into one server) with the routed restore. */
+async function importRouted(
+  deps: ImportRunnerDeps,
+  targets: RoutedTarget[],
+  sources: ImportSource[],
+  signal: AbortSignal,
+): Promise<ImportReport> {
+  if (sources.some((source) => source.format === 'aof')) {
+    throw new ImportRefused('an AOF file is not loaded into a cluster yet: import an RDB file');
+  }
+  const report = await restoreRouted({
+    targets,
+    sources: sources.map((source) => ({
+      sizeBytes: source.sizeBytes,
+      open: source.open,
+      openRange: async (start, end) =>
+        (await deps.blobs.open(source.key, { start, end })) ?? gone(source.key),
+    })),
+    now: () => deps.clock.now(),
+    timeoutMs: deps.timeoutMs,
+    signal,
+  });
+  const keys = report.destinations.reduce((sum, destination) => sum + destination.keys, 0);
+  return {
+    format: 'rdb',
+    rdbVersion: rdbVersionOf(sources[0]!.head),
+    commands: keys,
+    keys,
+    warnings: [...report.warnings],
+  };
+}
+
+async function importSources(deps: ImportRunnerDeps, keys: string[]): Promise<ImportSource[]> {
+  const sources: ImportSource[] = [];
+  for (const key of keys) {
+    const sizeBytes = await deps.blobs.size(key);
+    if (sizeBytes === undefined) throw new ImportRefused(`the file ${key} is not in the storage`);
+    const open = async () => (await deps.blobs.open(key)) ?? gone(key);
+    const first = await head(open);
+    const format = formatOf(first);
+    if (!format) {
+      throw new ImportRefused(
+        `the file ${key} is neither an RDB (REDIS/VALKEY header) nor an AOF (RESP commands)`,
+      );
+    }
+    sources.push({ key, format, sizeBytes, open, head: first });
+  }
+  return sources;
+}
+
+/** The blobs to load: the named file, or every file of the backup record (one per shard of a cluster's). */
+async function fileKeysOf(store: MetadataStore, task: MigrationTask): Promise<string[]> {
+  if (task.fileSource === 'self_build_obs') {
+    const key = task.files[0]!.fileName;
+    // Checked when the task was made too; a task queued by an older version may name any key of the store.
+    if (!isImportFileKeyOf(task.projectId, key)) {
+      throw new ImportRefused(`the file ${key} is not one of this project's uploaded files`);
+    }
+    return [key];
+  }
   const backup = task.backupId ? await store.backups.findById(task.backupId) : undefined;
   if (!backup || backup.record.status !== 'succeed' || backup.detail.fileKey === null) {
     throw new ImportRefused('the backup record or its file is gone');
   }
-  if (backup.detail.shards)
-    throw new ImportRefused('a cluster backup (one file per shard) cannot be imported');
-  return backup.detail.fileKey;
+  return fileKeysOfDetail(backup.detail);
+}
+
+function rdbVersionOf(first: Buffer): number | null {
+  const match = /^(?:REDIS(\d{4})|VALKEY(\d{3}))/.exec(first.toString('latin1', 0, 9));
+  return match ? Number(match[1] ?? match[2]) : null;
 }
 
 async function head(open: () => Promise<Readable>): Promise<Buffer> {
@@ -108,7 +204,7 @@ async function head(open: () => Promise<Readable>): Promise<Buffer> {
   }
 }
 
-async function targetVersion(endpoint: import('../core/instance.ts').RedisEndpoint, timeoutMs: number) {
+async function targetVersion(endpoint: RedisEndpoint, timeoutMs: number) {
   const connection = await RespConnection.open(endpoint, timeoutMs);
   try {
     await authenticate(connection, endpoint);

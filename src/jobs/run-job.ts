@@ -1,4 +1,5 @@
 import type { Job } from '../core/job.ts';
+import type { FastPathSetting } from '../engine/restore/restore-types.ts';
 import { type BackupRunnerDeps, runBackupJob } from './run-backup.ts';
 import { runImportJob } from './run-import.ts';
 import { runRestoreJob } from './run-restore.ts';
@@ -6,8 +7,11 @@ import { runRestoreJob } from './run-restore.ts';
 export interface JobRunnerDeps extends BackupRunnerDeps {
   /** How long a restore target may take to answer. */
   restoreTimeoutMs: number;
-  /** The restore replication fast path's address, when configured. */
-  restoreFastPath?: { advertiseHost: string; bindHost?: string };
+  /**
+   * The restore replication fast path: tried first wherever it applies unless false; absent, targets reach this
+   * process at the address they see it connect from.
+   */
+  restoreFastPath?: FastPathSetting | false;
 }
 
 /** Runs a claimed job, whatever its kind; never throws. */
@@ -20,7 +24,7 @@ export function jobRunner(deps: JobRunnerDeps): (job: Job, signal: AbortSignal) 
             {
               ...deps,
               timeoutMs: deps.restoreTimeoutMs,
-              ...(deps.restoreFastPath ? { fastPath: deps.restoreFastPath } : {}),
+              ...(deps.restoreFastPath === false ? {} : { fastPath: deps.restoreFastPath ?? {} }),
             },
             job,
             signal,

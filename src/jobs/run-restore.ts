@@ -4,16 +4,11 @@ import { ACTIVE_RESTORE_STATUSES } from '../core/record-states.ts';
 import type { Clock } from '../core/clock.ts';
 import type { Job } from '../core/job.ts';
 import type { BlobStore, MetadataStore, RedisProbe } from '../core/ports.ts';
-import type { Instance } from '../core/instance.ts';
-import {
-  type DestinationReport,
-  restoreRouted,
-  type RoutedTarget,
-} from '../engine/restore/cluster-restore.ts';
+import { type DestinationReport, restoreRouted } from '../engine/restore/cluster-restore.ts';
 import type { RestorePlan } from '../engine/restore/restore-plan.ts';
-import type { RestoreSource } from '../engine/restore/restore-types.ts';
+import type { FastPathSetting, RestoreSource } from '../engine/restore/restore-types.ts';
 import type { TargetInfo } from '../engine/restore/target-probe.ts';
-import { nodeEndpoint, refreshTopology } from './shard-source.ts';
+import { restoreTargets } from './restore-targets.ts';
 import type { RestoreOutcome } from '../core/restore-record.ts';
 import { CommandRefused } from '../engine/restore/command-pipeline.ts';
 import { type BackupContent, describeRoutes } from '../engine/restore/restore-plan.ts';
@@ -21,7 +16,6 @@ import type { BackupDetail } from '../core/backup-detail.ts';
 import { restoreRdb, RestoreRefused, type RestoreReport } from '../engine/restore/restore-engine.ts';
 import { restoreAofBackup } from '../engine/restore/restore-aof-backup.ts';
 import { RedisWireError } from '../engine/resp/redis-wire-error.ts';
-import { locateMaster } from '../engine/topology/locate-master.ts';
 import { addressOf } from '../engine/topology/replication-info.ts';
 import { cancellationOf } from './job-cancelled.ts';
 import { heldElsewhere } from '../core/use-cases/file-holder.ts';
@@ -35,7 +29,7 @@ export interface RestoreRunnerDeps {
   /** How long the target may take to answer before the restore fails. */
   timeoutMs: number;
   /** Where targets reach this process for the replication fast path; absent, restores use commands only. */
-  fastPath?: { advertiseHost: string; bindHost?: string };
+  fastPath?: FastPathSetting;
 }
 
 const PROGRESS_WRITE_INTERVAL_MS = 1000;
@@ -213,26 +207,6 @@ async function restoreSources(blobs: BlobStore, detail: BackupDetail): Promise<R
   return sources;
 }
 
-/**
- * Where a restore writes: the masters of a cluster now (its topology read again, every slot covered), each with
- * its slots; else the current master: the one the Sentinels name now (a failover since the attach is followed),
- * or the master a replica attached as master/standby follows, or the server attached.
- */
-async function restoreTargets(deps: RestoreRunnerDeps, target: Instance): Promise<RoutedTarget[]> {
-  if (target.type === 'cluster') {
-    const topology = await refreshTopology(deps.probe, target.endpoint, target.topology, deps.clock.now());
-    return topology.shards.map((shard) => ({
-      endpoint: nodeEndpoint(target.endpoint, shard.master),
-      slots: [...shard.slots],
-    }));
-  }
-  const endpoint =
-    target.sentinel || target.type === 'master_standby'
-      ? (await locateMaster(target)).endpoint
-      : target.endpoint;
-  return [{ endpoint, slots: null }];
-}
-
 function shardsOf(destinations: DestinationReport[] | undefined): Pick<RestoreOutcome, 'targetShards'> {
   const shards = (destinations ?? []).filter((d) => d.slots !== null);
   if (shards.length === 0) return {};
@@ -272,6 +246,8 @@ function outcomeOf(report: RestoreReport, started: RestoreOutcome | null): Resto
       report.method === 'replication'
         ? 'every type: loaded by the target as a replica'
         : (started?.routes ?? ''),
+    method: report.method,
+    methodReason: report.methodReason,
     keysRestored: report.keysRestored,
     keysRelabelled: report.keysRelabelled,
     keysRewritten: report.keysRewritten,

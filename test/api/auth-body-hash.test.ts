@@ -122,6 +122,13 @@ describe('the body a signature covers', () => {
     },
     {
       method: 'POST',
+      pattern: '/v2/:project_id/instances/:instance_id/backups/import',
+      path: `${base}/backups/import`,
+      original: { file_name: 'imports.proj-a.meant.rdb' },
+      swapped: { file_name: 'imports.proj-a.swapped.rdb' },
+    },
+    {
+      method: 'POST',
       pattern: '/v2/:project_id/migration-task',
       path: '/v2/proj-a/migration-task',
       original: {
@@ -192,9 +199,13 @@ describe('the body a signature covers', () => {
       `${what}: ${response.statusCode} ${response.body}`,
     );
 
+  /** Routes whose body is streamed, not JSON: their signed hash is checked against the bytes stored (import-files.test.ts). */
+  const STREAMED = ['PUT /v2/:project_id/import-files/:file_name'];
+
   it('covers every route that takes a body', () => {
     const withBody = listRoutes(app)
       .filter((r) => ['POST', 'PUT', 'PATCH'].includes(r.method))
+      .filter((r) => !STREAMED.includes(`${r.method} ${r.pattern}`))
       .map((r) => `${r.method} ${r.pattern}`)
       .sort();
     assert.deepEqual(

@@ -7,6 +7,7 @@ import { fixturePath, fixturesAvailable } from '../support/fixtures.ts';
 import { differencesFromOracle, loadOracle, MODULE_FIXTURES, ORACLES } from '../support/fixture-oracle.ts';
 import { contentOf, openSession } from '../support/logical-content.ts';
 import { makeInstance } from '../support/records.ts';
+import { importFileKey } from '../../src/core/use-cases/store-import-file.ts';
 import { startRedisServer, type RedisServer } from '../support/redis-server.ts';
 import { STORE_KINDS, type OpenedStore } from '../support/stores.ts';
 
@@ -34,7 +35,7 @@ describe('backup-file import tasks (CreateMigrationTask and friends)', () => {
   });
 
   async function putFile(name: string, bytes: Buffer): Promise<void> {
-    const writer = await harness.deps.blobs.create(name);
+    const writer = await harness.deps.blobs.create(importFileKey(project(), name));
     writer.stream.end(bytes);
     await writer.commit();
   }
@@ -47,7 +48,7 @@ describe('backup-file import tasks (CreateMigrationTask and friends)', () => {
       backup_files: {
         file_source: 'self_build_obs',
         bucket_name: 'dcs-backup',
-        files: [{ file_name: file }],
+        files: [{ file_name: importFileKey(project(), file) }],
       },
       target_instance: { id: instance.id, password: 'ignored' },
       ...extra,
@@ -174,6 +175,30 @@ describe('backup-file import tasks (CreateMigrationTask and friends)', () => {
       const live = await contentOf(target.port, { fieldExpiry: false });
       assert.equal(live.keys.get('0/from-backup')?.value, format);
     }
+  });
+
+  it("refuses a file that is not one of this project's uploads, with the target untouched", async () => {
+    await setMarker();
+    // Keys another tenant owns, present in the same store: a backup file and another project's upload.
+    const foreign = ['0b7f6c1e-1d2a-4c3b-9e8f-000000000001.rdb', importFileKey('other-project', 'dump.rdb')];
+    for (const key of foreign) {
+      const writer = await harness.deps.blobs.create(key);
+      writer.stream.end(Buffer.from('*3\r\n$3\r\nSET\r\n$6\r\nstolen\r\n$1\r\n1\r\n'));
+      await writer.commit();
+    }
+    for (const key of [...foreign, `../${foreign[1]}`]) {
+      const body = importBody('x');
+      body.backup_files.files = [{ file_name: key }];
+      const response = await harness.app.inject({
+        method: 'POST',
+        url: `/v2/${project()}/migration-task`,
+        payload: body,
+      });
+      assert.equal(response.statusCode, 400, `${key}: ${response.body}`);
+      assert.equal(response.json().error_code, 'DCS.4961', key);
+    }
+    await harness.worker.idle();
+    await markerStands();
   });
 
   it('answers DCS errors for bad requests', async () => {

@@ -105,7 +105,10 @@ for (const kind of STORE_KINDS) {
       assert.equal(detail.keys_restored, expected.size);
       assert.equal(detail.source_instance_id, sourceInstance.id);
       assert.equal(detail.target_rdb_version, 10);
-      assert.match(detail.routes, /string: restore/);
+      // The default path on a plain standalone target: the target loads the file as a replica of the service.
+      assert.equal(detail.restore_method, 'replication');
+      assert.match(detail.restore_method_reason, /^the replication fast path: the target loaded the file/);
+      assert.equal(detail.routes, 'every type: loaded by the target as a replica');
     });
 
     it("pages, windows and counts restore records with the backup listing's rules", async () => {

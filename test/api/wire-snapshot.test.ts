@@ -466,6 +466,12 @@ describe('the wire output of every operation', () => {
     await record('ShowInstance', 'admin', { method: 'GET', url: target });
     await record('ShowInstance unknown', 'admin', { method: 'GET', url: `${v2}/${WORLD.unknown}` });
     await record('ShowInstance malformed', 'admin', { method: 'GET', url: `${v2}/bad` });
+    // ShowInstanceKeyspace (its live answers, which depend on a Redis server, are in instance-keyspace.test.ts)
+    await record('ShowInstanceKeyspace unknown', 'viewer', {
+      method: 'GET',
+      url: `${v2}/${WORLD.unknown}/keyspace`,
+    });
+    await record('ShowInstanceKeyspace malformed', 'admin', { method: 'GET', url: `${v2}/bad/keyspace` });
     await record('ListInstances', 'viewer', { method: 'GET', url: v2 });
     await record('ListInstances other project', 'admin', {
       method: 'GET',

@@ -79,6 +79,9 @@ describe('benchmarks complete with small parameters', { concurrency: false, time
   it('bench:restore', async () => {
     const run = await runBench('restore.ts', ['--size', '2', '--rounds', '1']);
     assertCompleted(run, 4);
+    // The fast path against its own baseline: a redis-server loading the same file at start-up.
+    assert.match(run.output, /replication fast path .* rate ratio to the local load [0-9]+\.[0-9]+/);
+    assert.match(run.output, /local load \(redis-server started on the file\) median [0-9.]+ s/);
   });
 
   it('bench:backup --blob both (local store and an s3rver bucket)', async () => {
@@ -104,6 +107,30 @@ describe('benchmarks complete with small parameters', { concurrency: false, time
       // None due against no policies, then 5 due against as many manual backups queued.
       assertCompleted(run, 2);
       assert.match(run.output, /5 instances due in one window: .* ratio \(tick \/ baseline\): [0-9.]+/);
+    }
+  });
+
+  it('backup-walk (the structure walk beside the CRC-64 and SHA-256 of a transfer)', async () => {
+    const run = await runBench('backup-walk.ts', ['--mb', '2', '--rounds', '1']);
+    assertCompleted(run, 1);
+    assert.match(run.output, /ratio walked\/plain [0-9.]+/);
+  });
+
+  it('bench:scale (instances due in one window, run by the service to the last success)', async () => {
+    for (const engine of POSTGRES_SKIP ? ['sqlite'] : ['sqlite', 'postgres']) {
+      const run = await runBench('job-scale.ts', [
+        ...['--engine', engine, '--instances', '5', '--servers', '2', '--keys', '100'],
+        // At most a half-minute wait when the current hour's window is about to close.
+        ...['--idle-seconds', '1', '--list-rate', '20', '--min-window-minutes', '0.5'],
+      ]);
+      // The listing's p50 and p99 while the backups ran, each against the same service idle.
+      assertCompleted(run, 2);
+      assert.match(
+        run.output,
+        /5 instances due in one window: 5 succeed, 0 failed, .* all inside the window/,
+      );
+      assert.match(run.output, /[0-9]+ backups\/minute, [0-9]+ per process/);
+      assert.match(run.output, /peak RSS per process: \d+ MB/);
     }
   });
 

@@ -219,6 +219,9 @@ describe('restores of cluster backups: keys routed by slot into clusters of any 
     await redisCli(three.nodes[0]!.port, ['SET', 'str:1', 'overwritten']).catch(() => undefined);
     const { detail } = await restore('three', clusterBackupId);
     assert.equal(detail.status, 'succeed', detail.error_message);
+    // The replication fast path is on by default, and a cluster target is never given it.
+    assert.equal(detail.restore_method, 'commands');
+    assert.match(detail.restore_method_reason, /the replication fast path does not apply to routed restores/);
     assert.equal(detail.target_shards.length, 3);
     assert.equal(
       detail.target_shards.reduce((sum: number, shard: { keys: number }) => sum + shard.keys, 0),

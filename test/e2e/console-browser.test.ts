@@ -17,6 +17,7 @@ interface PageGlobals {
   document: {
     cookie: string;
     body: unknown;
+    documentElement: { clientWidth: number; scrollWidth: number };
     querySelector(selector: string): unknown;
     querySelectorAll(selector: string): ArrayLike<PageElement>;
   };
@@ -30,6 +31,8 @@ interface PageElement {
   outerHTML: string;
   labels?: { length: number };
   getAttribute(name: string): string | null;
+  parentElement: { closest(selector: string): unknown } | null;
+  getBoundingClientRect(): { right: number };
 }
 
 interface Keys {
@@ -89,12 +92,37 @@ describe('the web console in Chromium', { skip: browserSkipReason() }, () => {
     assert.deepEqual(unnamed, []);
   }
 
+  /**
+   * Nothing makes the page itself scroll sideways (wide tables scroll inside their own box): at 390 px every
+   * control can be reached without panning. Names what sticks out.
+   */
+  async function assertFitsWidth(on: Page, where = '') {
+    const overflow = await on.evaluate(() => {
+      const w = globalThis as unknown as PageGlobals;
+      const width = w.document.documentElement.clientWidth;
+      const wide = Array.from(w.document.querySelectorAll('body *'))
+        .filter(
+          (el) => !el.parentElement?.closest('.table-wrap') && el.getBoundingClientRect().right > width + 1,
+        )
+        .map((el) => el.outerHTML.slice(0, 120));
+      return { scroll: w.document.documentElement.scrollWidth, width, wide };
+    });
+    assert.deepEqual(overflow.wide, [], `${where}: wider than ${overflow.width} px`);
+    assert.ok(
+      overflow.scroll <= overflow.width,
+      `${where}: the page scrolls sideways: ${overflow.scroll} px`,
+    );
+  }
+
   before(async () => {
     // A short sync delay keeps the backup running long enough for the page to show it running.
     source = await startRedisServer(['--repl-diskless-sync-delay', '1']);
     target = await startRedisServer();
     await fillSampleData(source.port);
+    // A known number of keys in the target, over two databases: the restore dialog must show their sum, live.
     await redisCli(target.port, ['set', 'old:key', 'replaced by the restore']);
+    for (let i = 0; i < 6; i++) await redisCli(target.port, ['set', `old:${i}`, 'x']);
+    for (let i = 0; i < 4; i++) await redisCli(target.port, ['-n', '3', 'set', `old:db3:${i}`, 'x']);
     session = await startCliSession('dcs-console-', { DCS_JOB_POLL_MS: '100' });
     const file = JSON.parse(fs.readFileSync(path.join(session.dataDir, 'credentials.json'), 'utf8'));
     adminKeys = { accessKey: file.access_key, secretKey: file.secret_key };
@@ -201,6 +229,16 @@ describe('the web console in Chromium', { skip: browserSkipReason() }, () => {
     assert.equal(fetched, reported.sha256);
     const direct = Buffer.from(await (await fetch(link)).arrayBuffer());
     assert.equal(createHash('sha256').update(direct).digest('hex'), reported.sha256);
+    // Copyable: the button puts the link on the clipboard.
+    await admin.grantPermissions(['clipboard-read', 'clipboard-write']);
+    await page.getByRole('button', { name: 'Copy link' }).click();
+    await page.locator('.download [role=status]').getByText('Copied').waitFor();
+    const clipboard = await page.evaluate(() =>
+      (
+        globalThis as unknown as { navigator: { clipboard: { readText(): Promise<string> } } }
+      ).navigator.clipboard.readText(),
+    );
+    assert.equal(clipboard, link);
     await assertLabelled(page);
     await page.screenshot({ path: screenshotPath('backup-detail'), fullPage: true });
   });
@@ -211,6 +249,22 @@ describe('the web console in Chromium', { skip: browserSkipReason() }, () => {
     await dialog.getByLabel('Restore into').selectOption({ label: 'cache-b' });
     const summary = dialog.getByTestId('restore-summary');
     await summary.getByText('Everything in cache-b').waitFor();
+    // The target's key count as its server says it now (DBSIZE of each database), not from a backup of it.
+    assert.equal(await dbsizeSum(target.port), 11);
+    assert.equal(await summary.getByTestId('target-key-count').innerText(), '11');
+    assert.match(await summary.innerText(), /db0: 7, db3: 4/);
+    const backupKeys = await api.get<{ content: { keys_per_db: Record<string, number> } }>(
+      `/v2/p1/instances/${sourceId}/backups/${backupId}`,
+    );
+    const sourceKeysInBackup = Object.values(backupKeys.content.keys_per_db).reduce((a, b) => a + b, 0);
+    assert.equal(await summary.getByTestId('backup-key-count').innerText(), String(sourceKeysInBackup));
+    // Live: a key written while the dialog is open is counted when asked again.
+    await redisCli(target.port, ['set', 'old:late', 'x']);
+    await summary.getByRole('button', { name: 'Count again' }).click();
+    await summary.getByTestId('target-key-count').getByText('12', { exact: true }).waitFor();
+    assert.equal(await dbsizeSum(target.port), 12);
+    await assertLabelled(page);
+    await page.screenshot({ path: screenshotPath('restore-dialog'), fullPage: true });
     const go = dialog.getByRole('button', { name: 'Replace the data and restore' });
     assert.equal(await go.isDisabled(), true);
     await dialog.getByLabel(/Type cache-b to confirm/).fill('cache-a');
@@ -253,6 +307,11 @@ describe('the web console in Chromium', { skip: browserSkipReason() }, () => {
     await page.goto(`${consoleUrl()}#/instances/${sourceId}/charts`);
     await page.locator('.chart canvas').first().waitFor();
     assert.equal(await page.locator('.chart').count(), 3);
+    // Each chart is named in words for a screen reader: one backup, succeeded, nothing failed.
+    await page
+      .getByRole('img', { name: /^Backups per day \(UTC\): 1 day: 1 succeeded, 0 failed$/ })
+      .waitFor();
+    await page.getByRole('img', { name: /^Backup size \(MiB\): 1 backup from .+ UTC; smallest / }).waitFor();
     await page.screenshot({ path: screenshotPath('charts'), fullPage: true });
     // The instances page now has a policy, a last backup and a next one to show.
     await page.goto(consoleUrl());
@@ -274,9 +333,33 @@ describe('the web console in Chromium', { skip: browserSkipReason() }, () => {
       assert.equal(await viewer.getByRole('button', { name: 'Create backup' }).count(), 0);
       await viewer.locator(`tr[data-backup-id="${backupId}"] a`).click();
       await viewer.getByTestId('sha256').waitFor();
-      for (const name of ['Restore…', 'Delete…', 'Verify', 'Create download link']) {
+      for (const name of ['Restore…', 'Delete…', 'Verify']) {
         assert.equal(await viewer.getByRole('button', { name }).count(), 0, name);
       }
+      // A link only reads the file: the viewer gets one, and it fetches the file the API describes.
+      const reported = await api.get<{ sha256: string }>(`/v2/p1/instances/${sourceId}/backups/${backupId}`);
+      await viewer.getByRole('button', { name: 'Create download link' }).click();
+      const link = await viewer.getByTestId('download-link').inputValue();
+      const fetched = Buffer.from(await (await fetch(link)).arrayBuffer());
+      assert.equal(createHash('sha256').update(fetched).digest('hex'), reported.sha256);
+      assert.match(await viewer.locator('.download').innerText(), new RegExp(reported.sha256));
+      // Without a clipboard (plain HTTP to a remote address is no secure context) the link is selected instead.
+      await viewer.evaluate(() =>
+        Object.defineProperty((globalThis as unknown as { navigator: object }).navigator, 'clipboard', {
+          value: undefined,
+          configurable: true,
+        }),
+      );
+      await viewer.getByRole('button', { name: 'Copy link' }).click();
+      await viewer.getByText('Selected: press Ctrl+C to copy').waitFor();
+      const selection = await viewer.getByTestId('download-link').evaluate((el) => {
+        const input = el as unknown as { selectionStart: number; selectionEnd: number; value: string };
+        const focused = (el.ownerDocument as { activeElement: unknown }).activeElement === el;
+        return { focused, whole: input.selectionStart === 0 && input.selectionEnd === input.value.length };
+      });
+      assert.deepEqual(selection, { focused: true, whole: true });
+      await assertLabelled(viewer);
+      await assertFitsWidth(viewer);
       await viewer.screenshot({ path: screenshotPath('viewer-390'), fullPage: true });
       const forced = await viewer.evaluate(
         async ({ token, path }) => {
@@ -291,6 +374,89 @@ describe('the web console in Chromium', { skip: browserSkipReason() }, () => {
       );
       assert.equal(forced.status, 403);
       assert.equal(forced.body.error_code, 'DCS.3002');
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('fits every page and dialog into 390 px for an admin, and works them from the keyboard', async () => {
+    const context = await browser.newContext({ viewport: { width: 390, height: 844 } });
+    context.setDefaultTimeout(20_000);
+    try {
+      const narrow = await context.newPage();
+      await narrow.goto(session.service.url);
+      await narrow.getByRole('button', { name: 'Sign in' }).waitFor();
+      await assertFitsWidth(narrow);
+      await assertLabelled(narrow);
+      // A wrong secret key: refused by the API, with its code and request id, and nothing signed in.
+      await narrow.getByLabel('Access key (AK)').fill(adminKeys.accessKey);
+      await narrow.getByLabel('Secret key (SK)').fill(`${adminKeys.secretKey}x`);
+      await narrow.getByLabel('Project ID').fill('p1');
+      await narrow.getByLabel('Project ID').press('Enter');
+      const refused = narrow.getByRole('alert');
+      await refused.waitFor();
+      assert.match(await refused.innerText(), /DCS\.\d{4} .+\(request [0-9a-f-]{36}\)/s);
+      assert.equal(await narrow.getByTestId('who').count(), 0);
+      await assertFitsWidth(narrow, 'the sign-in refusal');
+      await signIn(narrow, adminKeys);
+      const pages: [string, string][] = [
+        ['', 'table.instances tbody tr'],
+        [`#/instances/${sourceId}/backups`, 'table.backups tbody tr'],
+        [`#/instances/${targetId}/restores`, 'table.restores tbody tr'],
+        [`#/instances/${sourceId}/policy`, 'button:has-text("Save policy")'],
+        [`#/instances/${sourceId}/charts`, '.chart canvas'],
+        ['#/credentials', 'table tbody tr'],
+        [`#/instances/${sourceId}/backups/${backupId}`, '[data-testid=sha256]'],
+      ];
+      for (const [hash, ready] of pages) {
+        await narrow.goto(`${consoleUrl()}${hash}`);
+        await narrow.locator(ready).first().waitFor();
+        await assertFitsWidth(narrow, hash);
+        await assertLabelled(narrow);
+      }
+
+      // The keyboard alone: the restore dialog opens from its button, takes the focus, and Escape closes it.
+      await narrow.getByRole('button', { name: 'Restore…' }).focus();
+      await narrow.keyboard.press('Enter');
+      const dialog = narrow.getByRole('dialog');
+      await dialog.getByTestId('target-key-count').waitFor();
+      assert.equal(
+        await dialog.evaluate((el) =>
+          el.contains((el.ownerDocument as { activeElement: unknown }).activeElement as never),
+        ),
+        true,
+        'the focus moved into the dialog',
+      );
+      await assertFitsWidth(narrow);
+      await assertLabelled(narrow);
+      await narrow.screenshot({ path: screenshotPath('restore-dialog-390') });
+      await narrow.keyboard.press('Escape');
+      await dialog.waitFor({ state: 'detached' });
+      const restoreButton = narrow.getByRole('button', { name: 'Restore…' });
+      const focused = (on: typeof restoreButton) =>
+        on.evaluate((el) => (el.ownerDocument as { activeElement: unknown }).activeElement === el);
+      await waitUntil(() => focused(restoreButton), 'the focus is back on the button that opened the dialog');
+      // Again, left by its Cancel button this time: the focus comes back all the same.
+      await narrow.keyboard.press('Enter');
+      await dialog.getByRole('button', { name: 'Cancel' }).focus();
+      await narrow.keyboard.press('Enter');
+      await dialog.waitFor({ state: 'detached' });
+      await waitUntil(() => focused(restoreButton), 'the focus is back after Cancel');
+
+      // Tab reaches the backup link in the listing and Enter follows it.
+      await narrow.goto(`${consoleUrl()}#/instances/${sourceId}/backups`);
+      const recordLink = narrow.locator(`tr[data-backup-id="${backupId}"] a`);
+      await recordLink.waitFor();
+      let reached = false;
+      for (let presses = 0; presses < 40 && !reached; presses++) {
+        await narrow.keyboard.press('Tab');
+        reached = await recordLink.evaluate(
+          (el) => (el.ownerDocument as { activeElement: unknown }).activeElement === el,
+        );
+      }
+      assert.ok(reached, 'Tab reaches the record link');
+      await narrow.keyboard.press('Enter');
+      await narrow.getByTestId('sha256').waitFor();
     } finally {
       await context.close();
     }
@@ -419,6 +585,22 @@ describe('the web console in Chromium', { skip: browserSkipReason() }, () => {
     await page.getByRole('button', { name: 'Sign in' }).waitFor();
   });
 });
+
+/** Polls `check` for up to two seconds: the page moves the focus after its own render. */
+async function waitUntil(check: () => Promise<boolean>, what: string): Promise<void> {
+  for (let attempt = 0; attempt < 40; attempt++) {
+    if (await check()) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  assert.fail(what);
+}
+
+/** The sum of DBSIZE over databases 0–15, each asked of the server. */
+async function dbsizeSum(port: number): Promise<number> {
+  let sum = 0;
+  for (let db = 0; db < 16; db++) sum += Number(await redisCli(port, ['-n', String(db), 'DBSIZE']));
+  return sum;
+}
 
 async function totalKeys(port: number): Promise<number> {
   const info = await redisCli(port, ['info', 'keyspace']);

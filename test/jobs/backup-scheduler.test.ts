@@ -14,7 +14,7 @@ import { KyselyMetadataStore } from '../../src/store/kysely-metadata-store.ts';
 import { ManualClock } from '../support/app.ts';
 import { startBackupHarness, type BackupHarness } from '../support/backup-harness.ts';
 import { createTestDatabase, POSTGRES_SKIP } from '../support/postgres.ts';
-import { makeInstance } from '../support/records.ts';
+import { makeBackup, makeInstance } from '../support/records.ts';
 import { fillSampleData } from '../support/redis-data.ts';
 import { startRedisServer, type RedisServer } from '../support/redis-server.ts';
 import { STORE_KINDS, TEST_SECRETS, type OpenedStore } from '../support/stores.ts';
@@ -280,6 +280,65 @@ describe("the scheduler's cost follows what is due, not how many policies exist"
       raw.close();
       assert.match(plan.map((p) => p.detail).join('\n'), /USING INDEX backup_policies_due/);
       assert.match(expiring.map((p) => p.detail).join('\n'), /USING INDEX backups_expiring/);
+    } finally {
+      await store.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('a tick that queues or expires many backups leaves the event loop its turns', () => {
+  // SQLite answers synchronously, so without a yield a whole tick runs as one chain of microtasks: HTTP
+  // requests and running backups then wait for all of it (seconds, with a thousand instances due).
+  it('an immediate scheduled before a tick runs before its last backup is queued, or expired', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dcs-turns-'));
+    const store = await KyselyMetadataStore.open(
+      { kind: 'sqlite', file: path.join(dir, 'm.sqlite') },
+      new SecretBox(Buffer.alloc(32)),
+    );
+    try {
+      const clock = new ManualClock(MONDAY);
+      const expiring = new Map<string, number>();
+      for (let i = 0; i < 5; i++) {
+        const instance = makeInstance();
+        await store.instances.insert(instance);
+        await setBackupPolicy(
+          { store, clock, maxSaveDays: 7 },
+          instance.projectId,
+          instance.id,
+          autoPolicy(),
+        );
+        const old = makeBackup(instance.id, MONDAY - 10 * DAY_MS);
+        await store.backups.insertMany([old]);
+        expiring.set(old.id, MONDAY + 3 * HOUR_MS);
+      }
+      await store.backups.setExpiries(expiring);
+      // Whether an immediate scheduled just before the tick had run when each event was reported.
+      let immediateRan = false;
+      const seen: Record<string, boolean[]> = { started: [], expired: [] };
+      const scheduler = new BackupScheduler({
+        store,
+        // Removing a file resolves at once, as SQLite does: only the scheduler's own yield gives a turn.
+        blobs: { remove: async () => undefined } as never,
+        clock,
+        onEvent: (event) => seen[event.kind]?.push(immediateRan),
+      });
+      const tickAt = async (at: number) => {
+        clock.current = at;
+        immediateRan = false;
+        setImmediate(() => (immediateRan = true));
+        return scheduler.tick();
+      };
+
+      // Inside the window, before the old backups expire: five backups queued.
+      assert.equal((await tickAt(MONDAY + 2 * HOUR_MS + 60_000)).started, 5);
+      assert.equal(seen.started!.length, 5);
+      assert.equal(seen.started!.at(-1), true, 'five backups queued without one turn of the event loop');
+      // After the expiry: five backups expired, nothing queued.
+      const expiry = await tickAt(MONDAY + 4 * HOUR_MS);
+      assert.deepEqual([expiry.started, expiry.expired], [0, 5]);
+      assert.equal(seen.expired!.length, 5);
+      assert.equal(seen.expired!.at(-1), true, 'five backups expired without one turn of the event loop');
     } finally {
       await store.close();
       fs.rmSync(dir, { recursive: true, force: true });

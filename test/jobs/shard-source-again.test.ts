@@ -44,6 +44,9 @@ function scriptedCluster(views: ClusterShard[][], links: Record<number, boolean 
     async locateMaster() {
       throw new Error('not asked');
     },
+    async keyspace() {
+      throw new Error('not asked');
+    },
   };
   const pauses: number[] = [];
   return { probe, pauses, pause: async (ms: number) => void pauses.push(ms) };

@@ -22,14 +22,17 @@ export async function startBackupHarness(
     leaseMs?: number;
     idleTimeoutMs?: number;
     autoStart?: boolean;
-    /** Restores try the replication fast path, targets reaching this process at this address. */
-    restoreFastPath?: { advertiseHost: string };
+    /** The restore fast path as the service is configured (absent: its default, on where it applies). */
+    restoreFastPath?: { advertiseHost?: string } | false;
     /** Wraps the blob store the app and the worker use (to watch or hold its calls). */
     wrapBlobs?: (blobs: BlobStore) => BlobStore;
+    /** The largest upload for import (DCS_MAX_IMPORT_MB), in bytes. */
+    maxImportBytes?: number;
   } = {},
 ): Promise<BackupHarness> {
   const deps = testDeps(store, clock);
   if (options.wrapBlobs) deps.blobs = options.wrapBlobs(deps.blobs);
+  if (options.maxImportBytes !== undefined) deps.maxImportBytes = options.maxImportBytes;
   const worker = new JobWorker({
     store,
     blobs: deps.blobs,
@@ -41,7 +44,7 @@ export async function startBackupHarness(
       ...deps,
       idleTimeoutMs: options.idleTimeoutMs ?? 10_000,
       restoreTimeoutMs: 10_000,
-      ...(options.restoreFastPath ? { restoreFastPath: options.restoreFastPath } : {}),
+      ...(options.restoreFastPath !== undefined ? { restoreFastPath: options.restoreFastPath } : {}),
     }),
   });
   deps.onQueued = () => worker.wake();

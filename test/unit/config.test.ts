@@ -12,6 +12,17 @@ describe('service configuration', () => {
     assert.deepEqual(config.database, { kind: 'sqlite', file: path.resolve('dcs-data', 'metadata.sqlite') });
   });
 
+  it('tries the restore fast path by default, at the address targets see; an address or off by environment', () => {
+    assert.deepEqual(loadServiceConfig({}).jobs.restoreFastPath, {});
+    assert.deepEqual(
+      loadServiceConfig({ DCS_RESTORE_REPLICATION_HOST: '10.0.0.9', DCS_RESTORE_REPLICATION_BIND: '0.0.0.0' })
+        .jobs.restoreFastPath,
+      { advertiseHost: '10.0.0.9', bindHost: '0.0.0.0' },
+    );
+    assert.equal(loadServiceConfig({ DCS_RESTORE_FAST_PATH: 'off' }).jobs.restoreFastPath, false);
+    assert.throws(() => loadServiceConfig({ DCS_RESTORE_FAST_PATH: 'maybe' }), ConfigError);
+  });
+
   it('reads the environment, and flags win over it', () => {
     const env = {
       DCS_HOST: '0.0.0.0',

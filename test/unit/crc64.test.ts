@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { Crc64, crc64, writeCrc64 } from '../../src/engine/rdb/crc64.ts';
+import { Crc64, crc64, Crc64Arena, writeCrc64 } from '../../src/engine/rdb/crc64.ts';
 import { fixturePath, fixturesAvailable } from '../support/fixtures.ts';
 
 /** Bit-at-a-time reference with BigInt: slow, obviously right. */
@@ -78,4 +78,33 @@ describe('CRC-64/Jones', () => {
       }
     },
   );
+});
+
+describe('Crc64Arena: the payload CRC computed in place', () => {
+  it('writes the same CRC as the streaming one after the bytes, for every length and offset, touching nothing else', () => {
+    const arena = new Crc64Arena(4096);
+    const data = Buffer.from(Array.from({ length: 2000 }, (_, i) => (i * 131 + 7) & 0xff));
+    for (const length of [0, 1, 7, 8, 9, 63, 64, 65, 803, 1500]) {
+      for (const at of [0, 3, 1000]) {
+        arena.bytes.fill(0xaa);
+        data.copy(arena.bytes, at, 0, length);
+        arena.crcAt(at, length);
+        const expected = Buffer.alloc(8);
+        expected.writeBigUInt64LE(reference(data.subarray(0, length)));
+        assert.deepEqual(
+          arena.bytes.subarray(at + length, at + length + 8),
+          expected,
+          `length ${length} at ${at}`,
+        );
+        assert.ok(
+          arena.bytes.subarray(0, at).every((byte) => byte === 0xaa),
+          'nothing before is written',
+        );
+        assert.ok(
+          arena.bytes.subarray(at + length + 8).every((byte) => byte === 0xaa),
+          'nothing after',
+        );
+      }
+    }
+  });
 });

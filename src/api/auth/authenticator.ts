@@ -1,6 +1,6 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { Credential, Role } from '../../core/auth/credential.ts';
-import { payloadHashToVerify } from '../../core/auth/payload-hash.ts';
+import { payloadHashToVerify, streamedPayloadHash } from '../../core/auth/payload-hash.ts';
 import {
   SDK_DATE_WINDOW_MS,
   canonicalRequest,
@@ -24,6 +24,11 @@ export interface Caller {
   via: 'signature' | 'token';
   /** For signed requests: the verified signature and its X-Sdk-Date, which the replay guard remembers. */
   proof?: { signature: string; signedAt: number };
+  /**
+   * For a signed request whose body is streamed (not read before authentication): the SHA-256 (lower-case hex)
+   * the signature covers, which the handler must compare with the bytes it received before keeping any.
+   */
+  bodySha256?: string;
 }
 
 export interface IncomingSigned {
@@ -33,6 +38,8 @@ export interface IncomingSigned {
   headers: Record<string, string | string[] | undefined>;
   /** The body's bytes exactly as received, or undefined when none was read (GET, HEAD, no body). */
   rawBody: Uint8Array | undefined;
+  /** The body is streamed to its handler after authentication: the signed hash stands for it (see Caller). */
+  streamedBody?: boolean;
 }
 
 const CACHE_MS = 2_000;
@@ -115,14 +122,21 @@ export class Authenticator {
     if (!credential) throw new AuthFailure(invalid(), 'unknown or revoked AK', accessKey);
 
     const claimedHash = header(request, 'x-sdk-content-sha256');
-    const payloadSha256 = payloadHashToVerify(
-      request.rawBody,
+    const claimed =
       claimedHash === undefined
         ? undefined
-        : { value: claimedHash, signed: parsed.signedHeaders.includes('x-sdk-content-sha256') },
-    );
+        : { value: claimedHash, signed: parsed.signedHeaders.includes('x-sdk-content-sha256') };
+    const payloadSha256 = request.streamedBody
+      ? streamedPayloadHash(claimed)
+      : payloadHashToVerify(request.rawBody, claimed);
     if (payloadSha256 === undefined) {
-      throw new AuthFailure(invalid(), 'X-Sdk-Content-Sha256 does not match the body received', accessKey);
+      throw new AuthFailure(
+        invalid(),
+        request.streamedBody
+          ? 'a streamed body needs a signed X-Sdk-Content-Sha256 holding its SHA-256'
+          : 'X-Sdk-Content-Sha256 does not match the body received',
+        accessKey,
+      );
     }
 
     const queryAt = request.url.indexOf('?');
@@ -145,7 +159,11 @@ export class Authenticator {
     if (!timingSafeEqual(Buffer.from(expected, 'hex'), Buffer.from(parsed.signature, 'hex'))) {
       throw new AuthFailure(invalid(), 'signature mismatch', accessKey);
     }
-    return { ...callerOf(credential, 'signature'), proof: { signature: parsed.signature, signedAt } };
+    return {
+      ...callerOf(credential, 'signature'),
+      proof: { signature: parsed.signature, signedAt },
+      ...(request.streamedBody ? { bodySha256: payloadSha256.toLowerCase() } : {}),
+    };
   }
 
   async #active(accessKey: string): Promise<Credential | undefined> {

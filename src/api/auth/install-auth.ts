@@ -63,6 +63,7 @@ export function installAuth(app: FastifyInstance, guards: AuthGuards): void {
         url: request.url,
         headers: request.headers,
         rawBody: request.rawBody,
+        streamedBody: request.routeOptions.config.streamedBody === true,
       });
     } catch (error) {
       if (!(error instanceof AuthFailure)) {

@@ -105,6 +105,16 @@ function describe(operation: AnyOperation): Json {
     ...(operation.access === 'public' ? { security: [] } : {}),
     ...(operation.access === 'caller' ? { security: [{ sdkSignature: [] }] } : {}),
     parameters: [...parameters(schemas.params, 'path'), ...parameters(schemas.querystring, 'query')],
+    ...(operation.streamedBody
+      ? {
+          requestBody: {
+            required: true,
+            description:
+              'The raw bytes, streamed. A signed request must sign X-Sdk-Content-Sha256 holding their SHA-256.',
+            content: { 'application/octet-stream': { schema: { type: 'string', format: 'binary' } } },
+          },
+        }
+      : {}),
     ...(body
       ? {
           requestBody: {

@@ -26,9 +26,12 @@ import { GetApiDocsAsset, ShowApiDocs } from '../routes/show-api-docs.ts';
 import { ShowAdminInstance } from '../routes/show-admin-instance.ts';
 import { ShowBackup } from '../routes/show-backup.ts';
 import { ShowInstance } from '../routes/show-instance.ts';
+import { ShowInstanceKeyspace } from '../routes/show-instance-keyspace.ts';
 import { ShowOpenApiDocument } from '../routes/show-openapi-document.ts';
 import { ShowRestore } from '../routes/show-restore.ts';
 import { UpdateInstance } from '../routes/update-instance.ts';
+import { UploadImportFile } from '../routes/upload-import-file.ts';
+import { ImportBackup } from '../routes/import-backup.ts';
 import { VerifyBackup } from '../routes/verify-backup.ts';
 import type { AnyOperation } from './operation.ts';
 
@@ -48,12 +51,15 @@ export const OPERATIONS: readonly AnyOperation[] = [
   ShowRestore,
   ListInstances,
   ShowInstance,
+  ShowInstanceKeyspace,
   CreateInstance,
   UpdateInstance,
   CreateMigrationTask,
   ListMigrationTasks,
   ShowMigrationTask,
   DeleteMigrationTask,
+  UploadImportFile,
+  ImportBackup,
   VerifyBackup,
   AttachInstance,
   ListAllInstances,

@@ -106,6 +106,12 @@ export interface Operation<S extends OperationSchemas = OperationSchemas> {
   schemas: S;
   /** The body may be left out (curl users send none; the SDK sends {}): absent, it is read as {}. */
   optionalBody?: boolean;
+  /**
+   * The body is raw bytes (application/octet-stream) streamed to the handler as request.body (a Readable),
+   * never held in memory. A signed request must then sign X-Sdk-Content-Sha256, and the handler must compare
+   * request.caller.bodySha256 with the bytes it kept (see streamed-body.ts).
+   */
+  streamedBody?: boolean;
   /** The success status when not 200. */
   successStatus?: number;
   /** The content type of a success answer that is not JSON. */

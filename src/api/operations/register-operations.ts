@@ -11,6 +11,8 @@ declare module 'fastify' {
     operationId?: string;
     /** Who may call it (see Access); unset on the not-found handler. */
     access?: Access;
+    /** The body is an octet stream the handler reads itself, after authentication (see Operation). */
+    streamedBody?: boolean;
   }
 }
 
@@ -25,7 +27,11 @@ export function registerOperations(
       method: operation.method,
       url: operation.path,
       schema: runtimeSchema(operation),
-      config: { operationId: operation.id, access: operation.access },
+      config: {
+        operationId: operation.id,
+        access: operation.access,
+        ...(operation.streamedBody ? { streamedBody: true } : {}),
+      },
       ...(operation.optionalBody ? { preValidation: emptyBodyWhenAbsent } : {}),
       // The one place a request meets its operation's types: Fastify has validated it against the same schemas.
       handler: (request, reply) => operation.handle(request as never, reply as never, deps),

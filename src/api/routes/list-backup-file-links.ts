@@ -7,9 +7,8 @@ import { findBackup } from '../../core/use-cases/find-backup.ts';
 import { requireHeldHere } from '../../core/use-cases/file-holder.ts';
 import { defineOperation } from '../operations/operation.ts';
 import { backupIdFrom, backupParams, instanceIdFrom, projectIdFrom } from '../path-params.ts';
+import { BUCKET_NAME } from '../wire/bucket-name.ts';
 import { nullableString } from '../wire/schema-kit.ts';
-
-const BUCKET_NAME = 'dcs-backup';
 
 const linksBody = Type.Object(
   {

@@ -3,6 +3,7 @@ import { formatBytes, formatTime, renderTable } from '../format.ts';
 import { backupsPath, resolveProject } from '../project.ts';
 import type { ServiceClient } from '../service-client.ts';
 import { registerBackupActions } from './backup-actions.ts';
+import { registerBackupImport } from './backup-import.ts';
 
 interface BackupRecordWire {
   backup_id: string;
@@ -33,6 +34,7 @@ interface BackupListOptions {
 export function registerBackup(program: Command, client: () => ServiceClient): void {
   const backup = program.command('backup').description('backups of an instance');
   registerBackupActions(backup, client);
+  registerBackupImport(backup, client);
 
   backup
     .command('list <instance_id>')

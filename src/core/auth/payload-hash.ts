@@ -25,3 +25,18 @@ export function payloadHashToVerify(
   if (claimed.value === UNSIGNED_PAYLOAD && (body === undefined || body.length === 0)) return claimed.value;
   return undefined;
 }
+
+const SHA256_HEX = /^[0-9a-fA-F]{64}$/;
+
+/**
+ * The payload hash of a body the service streams to storage instead of reading before authentication (an
+ * upload): the signed X-Sdk-Content-Sha256 stands for the bytes to come, and the receiver must compare it with
+ * the bytes it actually stored. Undefined when the request cannot be accepted: a signed request must sign that
+ * header with a real hash (never UNSIGNED-PAYLOAD), or nothing would cover the body.
+ */
+export function streamedPayloadHash(
+  claimed: { value: string; signed: boolean } | undefined,
+): string | undefined {
+  if (claimed === undefined || !claimed.signed || !SHA256_HEX.test(claimed.value)) return undefined;
+  return claimed.value;
+}

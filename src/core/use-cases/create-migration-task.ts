@@ -5,6 +5,7 @@ import { queuedJob } from '../job.ts';
 import type { FileSource, ImportFile, MigrationTask } from '../migration-task.ts';
 import type { BlobStore, MetadataStore } from '../ports.ts';
 import { requireInstance } from './require-instance.ts';
+import { isImportFileKeyOf } from './store-import-file.ts';
 
 export interface CreateMigrationTaskRequest {
   projectId: string;
@@ -49,9 +50,6 @@ export async function createMigrationTask(
     );
   }
   const target = await requireInstance(deps.store, request.projectId, request.targetInstanceId);
-  if (target.type === 'cluster') {
-    throw new DomainError('not_supported', 'Importing into a cluster instance is not supported yet.');
-  }
   if (request.fileSource === 'self_build_obs') await checkFiles(deps.blobs, request);
   else await checkBackupRecord(deps.store, request);
   const now = deps.clock.now();
@@ -92,6 +90,14 @@ async function checkFiles(blobs: BlobStore, request: CreateMigrationTaskRequest)
     );
   }
   const name = request.files[0]!.fileName;
+  // Only this project's uploads: the store also holds every project's backup files and the other projects'
+  // uploads, and a task naming one of those would load another tenant's data into this project's instance.
+  if (!isImportFileKeyOf(request.projectId, name)) {
+    throw new DomainError(
+      'import_file_missing',
+      `The file ${JSON.stringify(name)} is not one of this project's uploaded files (PUT .../import-files/{file_name} answers the name to give).`,
+    );
+  }
   const size = await blobs.size(name).catch(() => undefined);
   if (size === undefined) {
     throw new DomainError('import_file_missing', `The file ${JSON.stringify(name)} is not in the bucket.`);

@@ -25,6 +25,7 @@ const I64_SHR_U = 0x88;
 const I32_WRAP_I64 = 0xa7;
 const I64_LOAD = 0x29;
 const I64_LOAD8_U = 0x31;
+const I64_STORE = 0x37;
 const BLOCK = 0x02;
 const LOOP = 0x03;
 const BR = 0x0c;
@@ -59,8 +60,9 @@ function sleb(n: number): number[] {
 const section = (id: number, body: number[]) => [id, ...uleb(body.length), ...body];
 const name = (text: string) => [...uleb(text.length), ...Buffer.from(text, 'latin1')];
 
-// Locals: 0 crc (i64, parameter), 1 len (i32, parameter), 2 p, 3 end8, 4 end (i32), 5 c (i64).
+// Locals: 0 crc (i64; in crcAt the i32 start), 1 len (i32, parameter), 2 p, 3 end8, 4 end (i32), 5 c (i64).
 const [CRC, LEN, P, END8, END_ALL, C] = [0, 1, 2, 3, 4, 5];
+const START = 0;
 
 /** T[7 - j][byte j of c]: byte j of the state picks from table 7 - j, at memarg offset (7 - j) * 2 KiB. */
 function tableLookup(j: number): number[] {
@@ -75,14 +77,20 @@ function tableLookup(j: number): number[] {
   ];
 }
 
-function body(): number[] {
+/**
+ * update(crc, len): from `crc` over the window, returning the new state. crcAt(start, len): from zero over
+ * [start, start + len), the result stored as 8 little-endian bytes at start + len (a DUMP payload's checksum,
+ * computed in place: no copy in, no 64-bit integer out to JavaScript).
+ */
+function body(inPlace: boolean): number[] {
+  const start = inPlace ? [LOCAL_GET, START] : [I32_CONST, ...sleb(WINDOW_OFFSET)];
   // prettier-ignore
   const code = [
-    // c = crc; p = WINDOW; end = p + len; end8 = p + (len & ~7)
-    LOCAL_GET, CRC, LOCAL_SET, C,
-    I32_CONST, ...sleb(WINDOW_OFFSET), LOCAL_SET, P,
-    I32_CONST, ...sleb(WINDOW_OFFSET), LOCAL_GET, LEN, I32_ADD, LOCAL_SET, END_ALL,
-    I32_CONST, ...sleb(WINDOW_OFFSET), LOCAL_GET, LEN, I32_CONST, ...sleb(-8), I32_AND, I32_ADD, LOCAL_SET, END8,
+    // c = crc (or 0); p = start; end = p + len; end8 = p + (len & ~7)
+    ...(inPlace ? [I64_CONST, 0] : [LOCAL_GET, CRC]), LOCAL_SET, C,
+    ...start, LOCAL_SET, P,
+    ...start, LOCAL_GET, LEN, I32_ADD, LOCAL_SET, END_ALL,
+    ...start, LOCAL_GET, LEN, I32_CONST, ...sleb(-8), I32_AND, I32_ADD, LOCAL_SET, END8,
     // Eight bytes a step.
     BLOCK, EMPTY, LOOP, EMPTY,
     LOCAL_GET, P, LOCAL_GET, END8, I32_GE_U, BR_IF, 1,
@@ -100,7 +108,7 @@ function body(): number[] {
     LOCAL_GET, C, I64_CONST, 8, I64_SHR_U, I64_XOR, LOCAL_SET, C,
     LOCAL_GET, P, I32_CONST, 1, I32_ADD, LOCAL_SET, P,
     BR, 0, END, END,
-    LOCAL_GET, C,
+    ...(inPlace ? [LOCAL_GET, END_ALL, LOCAL_GET, C, I64_STORE, 0, 0] : [LOCAL_GET, C]),
     END,
   ];
   const locals = [2, 3, I32, 1, I64];
@@ -108,15 +116,18 @@ function body(): number[] {
   return [...uleb(fn.length), ...fn];
 }
 
-/** The module's bytes: update(crc: i64, len: i32) -> i64 over the window, and its memory. */
-export function crc64ModuleBytes(): Uint8Array {
+/**
+ * The module's bytes: update(crc: i64, len: i32) -> i64 over the window, crcAt(start: i32, len: i32) in place,
+ * and its memory of `pages` 64 KiB pages (the tables and the window take the first two).
+ */
+export function crc64ModuleBytes(pages = 2): Uint8Array {
   // prettier-ignore
   return Uint8Array.from([
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
-    ...section(1, [1, 0x60, 2, I64, I32, 1, I64]),
-    ...section(3, [1, 0]),
-    ...section(5, [1, 0, 2]),
-    ...section(7, [2, ...name('update'), 0x00, 0, ...name('memory'), 0x02, 0]),
-    ...section(10, [1, ...body()]),
+    ...section(1, [2, 0x60, 2, I64, I32, 1, I64, 0x60, 2, I32, I32, 0]),
+    ...section(3, [2, 0, 1]),
+    ...section(5, [1, 0, ...uleb(pages)]),
+    ...section(7, [3, ...name('update'), 0x00, 0, ...name('crcAt'), 0x00, 1, ...name('memory'), 0x02, 0]),
+    ...section(10, [2, ...body(false), ...body(true)]),
   ]);
 }

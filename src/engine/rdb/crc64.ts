@@ -56,14 +56,16 @@ interface WasmApi {
 }
 const { Module, Instance } = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
 
+interface WasmCrc {
+  update(crc: bigint, len: number): bigint;
+  crcAt(start: number, len: number): void;
+  memory: { buffer: ArrayBuffer };
+}
+
 /** The slicing-by-8 loop runs in WebAssembly (64-bit integers); its memory starts with the eight tables. */
-const wasm = (() => {
-  const instance = new Instance(new Module(crc64ModuleBytes()));
-  const exports = instance.exports as {
-    update(crc: bigint, len: number): bigint;
-    memory: { buffer: ArrayBuffer };
-  };
-  const memory = new Uint8Array(exports.memory.buffer);
+function instantiate(pages: number): WasmCrc {
+  const instance = new Instance(new Module(crc64ModuleBytes(pages)));
+  const exports = instance.exports as WasmCrc;
   const tables = new DataView(exports.memory.buffer);
   for (let k = 0; k < 8; k++) {
     for (let n = 0; n < 256; n++) {
@@ -71,8 +73,36 @@ const wasm = (() => {
       tables.setUint32(k * 2048 + n * 8 + 4, TABLES_HI[k]![n]!, true);
     }
   }
-  return { update: exports.update, memory };
+  return exports;
+}
+
+const wasm = (() => {
+  const exports = instantiate(2);
+  return { update: exports.update, memory: new Uint8Array(exports.memory.buffer) };
 })();
+
+/**
+ * Memory the CRC loop reads in place: a DUMP payload written into `bytes` gets its CRC-64 computed where it lies,
+ * with no copy and no 64-bit integer crossing into JavaScript (the cost that dominates for values of a few
+ * hundred bytes). Its own WebAssembly instance, sized once: it never grows, so `bytes` stays valid.
+ */
+export class Crc64Arena {
+  readonly bytes: Buffer;
+  readonly #crcAt: (start: number, len: number) => void;
+  readonly #base: number;
+
+  constructor(size: number) {
+    this.#base = WINDOW_OFFSET + WINDOW_BYTES;
+    const exports = instantiate(Math.ceil((this.#base + size + 8) / 65536));
+    this.#crcAt = exports.crcAt;
+    this.bytes = Buffer.from(exports.memory.buffer, this.#base, size);
+  }
+
+  /** Writes the CRC-64 (from zero) of bytes[at, at + length) as 8 little-endian bytes at bytes[at + length]. */
+  crcAt(at: number, length: number): void {
+    this.#crcAt(this.#base + at, length);
+  }
+}
 
 /** Below this, a byte loop here costs less than a trip into WebAssembly. */
 const SMALL = 64;

@@ -85,7 +85,7 @@ export class RdbIntegrity {
     if (!header) problem = 'the data does not start with an RDB header';
     else if (header.version > MAX_RDB_VERSION && header.magic === 'REDIS')
       problem = `RDB version ${header.version} is newer than this service understands (${MAX_RDB_VERSION})`;
-    else if (header.version < 5) problem = `RDB version ${header.version} carries no checksum`;
+    else if (header.version < 5) problem = noChecksumInFormat(header.version);
     else if (!endsWithEofOpcode) problem = 'the RDB ended without its EOF opcode (truncated?)';
     else if (checksum === 'mismatch') problem = 'the CRC-64 checksum does not match the content';
     return {
@@ -98,6 +98,11 @@ export class RdbIntegrity {
       problem,
     };
   }
+}
+
+/** The problem of an RDB older than checksums (1 to 4): readers that accept them after a full read match it. */
+export function noChecksumInFormat(version: number): string {
+  return `RDB version ${version} carries no checksum`;
 }
 
 function parseHeader(header: Buffer): { magic: string; version: number } | null {

@@ -68,8 +68,13 @@ type Grammar = Generator<number, void, unknown>;
 /** The grammar of one value: returns whether the value is an empty collection. */
 type ValueGrammar = Generator<number, boolean, unknown>;
 
-/** Bytes of a new chunk copied into a bridge beyond what the waiting primitive needs. */
-const BRIDGE_BYTES = 64 * 1024;
+/**
+ * Bytes of a new chunk copied into a bridge beyond what the waiting primitive needs. Small: a transfer's chunk
+ * borders fall inside a value almost every time, and a bridge the size of a socket read (64 KiB) copied nearly
+ * every byte of the stream once more. The parser leaves the bridge for the chunk as soon as the primitive that
+ * straddled the border is read.
+ */
+const BRIDGE_BYTES = 1024;
 
 const ENCODED_INT8 = 0;
 const ENCODED_INT16 = 1;

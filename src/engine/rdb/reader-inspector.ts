@@ -1,5 +1,6 @@
 import type { Readable } from 'node:stream';
 import type { RdbFindings, RdbInspector, RdbWalk } from '../../core/ports.ts';
+import { noChecksumInFormat } from './rdb-integrity.ts';
 import { inspectRdb, RdbStructureWalker, type RdbStructure } from './rdb-inspector.ts';
 
 /** The RDB reader as the core's inspector. */
@@ -10,7 +11,13 @@ export class ReaderInspector implements RdbInspector {
       sha256: options.checksums,
       ...(options.deep ? {} : { captureLimit: 0 }),
     });
-    return { ...findingsOf(found), sha256: found.sha256, checksum: found.checksum };
+    const findings = findingsOf(found);
+    const oldFormat = found.rdbVersion !== null && found.rdbVersion < 5;
+    // RDB 1 to 4 have no checksum in their format: a full structural read without a problem is all there is
+    // to check, as Redis loads them (a live backup never produces one: its transfer refuses them itself).
+    if (oldFormat && found.problem === noChecksumInFormat(found.rdbVersion!)) findings.problem = null;
+    // Their last eight bytes are data, not a checksum: there is none to match.
+    return { ...findings, sha256: found.sha256, checksum: oldFormat ? 'absent' : found.checksum };
   }
 
   walk(): RdbWalk {

@@ -95,11 +95,12 @@ export class RespConnection {
 
   /**
    * Writes bytes already in RESP form at once, without waiting for the socket to drain: for callers that bound
-   * what they have in flight themselves (a pipeline counts every byte until its reply arrives).
+   * what they have in flight themselves (a pipeline counts every byte until its reply arrives). `written` is
+   * called once the socket no longer needs `bytes` (handed to the system, or failed), so they may be reused.
    */
-  writeNow(bytes: Buffer): void {
+  writeNow(bytes: Buffer, written?: () => void): void {
     if (this.#failure) throw this.#failure;
-    this.socket.write(bytes);
+    this.socket.write(bytes, written);
   }
 
   /** Writes bytes already in RESP form; resolves when the socket can take more (backpressure). */

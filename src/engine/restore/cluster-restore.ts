@@ -296,6 +296,8 @@ function newReport(destinations: Destination[], contents: BackupContent[]): Rout
   const warnings = new Set(destinations.flatMap((d) => d.plans.flatMap((plan) => plan.warnings)));
   return {
     ...emptyReport(destinations[0]!.target, mergeContents(contents), [...warnings]),
+    methodReason:
+      'keys go to the master serving their slot; the replication fast path does not apply to routed restores',
     destinations: [],
   };
 }

@@ -1,4 +1,4 @@
-import { writeCrc64 } from '../rdb/crc64.ts';
+import { Crc64Arena, writeCrc64 } from '../rdb/crc64.ts';
 import { RedisWireError } from '../resp/redis-wire-error.ts';
 import type { RespConnection } from '../resp/resp-connection.ts';
 import type { Arg, EncodedArgs } from './resp-command.ts';
@@ -29,6 +29,12 @@ const REDIRECTION = /^(MOVED|ASK) /;
 
 /** Commands are gathered into one write of about this size: one system call per batch, not per key. */
 const BATCH_BYTES = 256 * 1024;
+/**
+ * Batches live in a CRC arena (each payload's CRC-64 computed where it lies), this many of them: a batch goes back
+ * to the free ones once the socket has handed it to the system. When all are with the socket, a batch is an
+ * ordinary buffer and its payloads' CRCs are computed from a copy.
+ */
+const ARENA_BATCHES = 8;
 
 /**
  * Sends commands without waiting for each reply, up to a bounded window, and checks every reply as it arrives:
@@ -44,7 +50,12 @@ export class CommandPipeline {
   #sizes: number[] = [];
   #head = 0;
   #inFlightBytes = 0;
-  #batch = Buffer.allocUnsafe(BATCH_BYTES);
+  readonly #arena = new Crc64Arena(ARENA_BATCHES * BATCH_BYTES);
+  /** Offsets in the arena of the batches free to fill. */
+  readonly #freeBatches: number[] = [];
+  #batch: Buffer;
+  /** Where #batch starts in the arena; -1 when it is an ordinary buffer. */
+  #batchAt: number;
   #batchLength = 0;
   #failure: Error | null = null;
   #reading = false;
@@ -68,6 +79,9 @@ export class CommandPipeline {
     this.#window = window;
     this.#describe = describe;
     this.#redirect = redirect;
+    for (let i = ARENA_BATCHES - 1; i >= 0; i--) this.#freeBatches.push(i * BATCH_BYTES);
+    this.#batchAt = this.#freeBatches.pop()!;
+    this.#batch = this.#arena.bytes.subarray(this.#batchAt, this.#batchAt + BATCH_BYTES);
   }
 
   /** Why the pipeline stopped (a refusal or the connection failing); null while it works. */
@@ -133,7 +147,7 @@ export class CommandPipeline {
     const at = this.#room(size);
     const batch = this.#batch;
     let p = this.#writeHeader(at, '*', 4 + tail.count);
-    p += batch.write('$7\r\nRESTORE\r\n', p, 'latin1');
+    p += RESTORE_NAME.copy(batch, p);
     p = this.#writeHeader(p, '$', key.length);
     p += key.copy(batch, p);
     p = this.#crlf(p);
@@ -146,7 +160,8 @@ export class CommandPipeline {
     p += value.copy(batch, p);
     batch.writeUInt16LE(version, p);
     p += 2;
-    writeCrc64(batch.subarray(payloadStart, p), batch, p);
+    if (this.#batchAt >= 0) this.#arena.crcAt(this.#batchAt + payloadStart, p - payloadStart);
+    else writeCrc64(batch.subarray(payloadStart, p), batch, p);
     p = this.#crlf(p + 8);
     p += tail.bytes.copy(batch, p);
     return this.#queued(label, size, p);
@@ -185,7 +200,11 @@ export class CommandPipeline {
     if (this.#failure) throw this.#failure;
     if (this.#batchLength + size > this.#batch.length) {
       this.#sendBatch();
-      if (size > this.#batch.length) this.#batch = Buffer.allocUnsafe(size);
+      if (size > this.#batch.length) {
+        if (this.#batchAt >= 0) this.#freeBatches.push(this.#batchAt);
+        this.#batch = Buffer.allocUnsafe(size);
+        this.#batchAt = -1;
+      }
     }
     return this.#batchLength;
   }
@@ -220,10 +239,17 @@ export class CommandPipeline {
   #sendBatch(): void {
     if (this.#batchLength === 0) return;
     const bytes = this.#batch.subarray(0, this.#batchLength);
-    this.#batch = Buffer.allocUnsafe(BATCH_BYTES);
+    const sentAt = this.#batchAt;
+    const free = this.#freeBatches.pop();
+    this.#batchAt = free ?? -1;
+    this.#batch =
+      free === undefined
+        ? Buffer.allocUnsafe(BATCH_BYTES)
+        : this.#arena.bytes.subarray(free, free + BATCH_BYTES);
     this.#batchLength = 0;
     this.#startReading();
-    this.#connection.writeNow(bytes);
+    if (sentAt < 0) this.#connection.writeNow(bytes);
+    else this.#connection.writeNow(bytes, () => this.#freeBatches.push(sentAt));
   }
 
   #flush(): void {
@@ -289,8 +315,19 @@ export class CommandPipeline {
     replied?.();
   }
 
+  /** `*n\r\n` or `$n\r\n`, the digits written as bytes: no string is built per header. */
   #writeHeader(p: number, marker: string, n: number): number {
-    return p + this.#batch.write(`${marker}${n}\r\n`, p, 'latin1');
+    const batch = this.#batch;
+    batch[p++] = marker === '*' ? 0x2a : 0x24;
+    const width = digits(n);
+    for (let i = width - 1; i >= 0; i--) {
+      batch[p + i] = 0x30 + (n % 10);
+      n = Math.floor(n / 10);
+    }
+    p += width;
+    batch[p] = 13;
+    batch[p + 1] = 10;
+    return p + 2;
   }
 
   #crlf(p: number): number {
@@ -301,7 +338,13 @@ export class CommandPipeline {
 }
 
 const ZERO = Buffer.from('0');
+const RESTORE_NAME = Buffer.from('$7\r\nRESTORE\r\n', 'latin1');
 
 function digits(n: number): number {
-  return n < 10 ? 1 : n < 100 ? 2 : n < 1000 ? 3 : String(n).length;
+  let width = 1;
+  while (n >= 10) {
+    n = Math.floor(n / 10);
+    width++;
+  }
+  return width;
 }

@@ -46,6 +46,7 @@ export async function restoreAofBackup(options: RestoreOptions): Promise<Restore
     target: report.target,
     content,
     method: 'commands',
+    methodReason: 'an AOF backup is replayed as its commands',
     keysRestored: 0,
     keysRelabelled: 0,
     keysRewritten: expected?.keys ?? 0,

@@ -1,13 +1,19 @@
 import { authenticate } from '../resp/authenticate.ts';
 import { RespConnection } from '../resp/resp-connection.ts';
 import { CommandPipeline, type PipelineWindow } from './command-pipeline.ts';
-import { restoreByReplication } from './replication-fast-path.ts';
+import { fastPathMisfit } from './fast-path-fit.ts';
+import { type FastPathResult, restoreByReplication } from './replication-fast-path.ts';
 import { restoreLabel } from './restore-commands.ts';
 import { confirmKeyCount, expectedFromContent, KeyCountMismatch } from './restore-confirm.ts';
 import { flushTarget } from './restore-flush.ts';
 import { emptyLoadResult, type KeyDestination, loadKeys } from './restore-load.ts';
 import { type PreparedRestore, prepareRestore } from './restore-preflight.ts';
-import { emptyReport, type RestoreOptions, type RestoreReport } from './restore-types.ts';
+import {
+  emptyReport,
+  type FastPathSetting,
+  type RestoreOptions,
+  type RestoreReport,
+} from './restore-types.ts';
 import type { RdbKeyRecord } from '../rdb/rdb-reader.ts';
 
 export {
@@ -66,7 +72,10 @@ export async function restoreRdb(options: RestoreOptions): Promise<RestoreReport
     };
 
     const { fastPath } = options;
-    if (fastPath && [...prepared.plan.routes.values()].every((route) => route === 'restore')) {
+    const misfit = fastPath ? fastPathMisfit(prepared, options.target) : null;
+    if (!fastPath) report.methodReason = 'the replication fast path is turned off';
+    else if (misfit) report.methodReason = `the replication fast path does not apply: ${misfit}`;
+    else {
       if (await loadByReplication(options, fastPath, prepared, report, warn)) return report;
       // The fast path may have taken longer than this connection may stay idle: the writer gets a fresh one.
       connection.close();
@@ -115,15 +124,16 @@ export async function restoreRdb(options: RestoreOptions): Promise<RestoreReport
  */
 async function loadByReplication(
   options: RestoreOptions,
-  fastPath: { advertiseHost: string; bindHost?: string },
+  fastPath: FastPathSetting,
   prepared: PreparedRestore,
   report: RestoreReport,
   warn: (warning: string) => void,
 ): Promise<boolean> {
   const { source, signal } = options;
   const expected = expectedFromContent(prepared.content);
+  let taken: FastPathResult;
   try {
-    await restoreByReplication({
+    taken = await restoreByReplication({
       target: options.target,
       source,
       ...fastPath,
@@ -140,13 +150,16 @@ async function loadByReplication(
     }
   } catch (error) {
     if (signal?.aborted) throw error;
-    warn(
-      `the replication fast path was not used (${(error as Error).message}); keys were written with commands`,
-    );
+    const fallback = `the replication fast path was not used (${(error as Error).message}); keys were written with commands`;
+    warn(fallback);
+    report.methodReason = fallback;
     return false;
   }
   options.onProgress?.(source.sizeBytes, source.sizeBytes);
   report.method = 'replication';
+  report.methodReason =
+    `the replication fast path: the target loaded the file as a replica of this service (${taken.advertised})` +
+    (taken.disklessLoad ? ', straight from the connection' : '');
   report.keysRestored = expected.keys;
   report.keysEmpty = prepared.content.emptyKeys ?? 0;
   report.functionLibraries = prepared.content.functions;

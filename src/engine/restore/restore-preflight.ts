@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { inspectRdb } from '../rdb/rdb-inspector.ts';
+import { noChecksumInFormat } from '../rdb/rdb-integrity.ts';
 import { readRdb } from '../rdb/rdb-reader.ts';
 import type { RespConnection } from '../resp/resp-connection.ts';
 import { type BackupContent, planRestore, type RestorePlan } from './restore-plan.ts';
@@ -51,7 +52,10 @@ export async function readBackupContent(source: RestoreSource): Promise<BackupCo
   }
   const found = await inspectRdb(await source.open(), { deep: false, sha256: false, captureLimit: 0 });
   const usedMemory = Number(found.aux['used-mem']);
-  return { ...found, usedMemory: Number.isFinite(usedMemory) ? usedMemory : null };
+  // RDB 1 to 4 have no checksum in their format (an imported old file): the full read is the check, as Redis's.
+  const oldFormat = found.rdbVersion !== null && found.rdbVersion < 5;
+  const problem = oldFormat && found.problem === noChecksumInFormat(found.rdbVersion!) ? null : found.problem;
+  return { ...found, problem, usedMemory: Number.isFinite(usedMemory) ? usedMemory : null };
 }
 
 /** The function libraries at the head of the file: read up to the first key, where the keyspace starts. */

@@ -17,6 +17,14 @@ export interface RestoreSource {
   known?: { content: BackupContent; sha256: string };
 }
 
+/** Where a target reaches this process for the replication fast path. */
+export interface FastPathSetting {
+  advertiseHost?: string;
+  bindHost?: string;
+  /** How long the target may take to connect back after REPLICAOF (replication-fast-path.ts). */
+  connectTimeoutMs?: number;
+}
+
 export interface RestoreOptions {
   target: RedisEndpoint;
   source: RestoreSource;
@@ -35,9 +43,10 @@ export interface RestoreOptions {
   window?: PipelineWindow;
   /**
    * Try the replication fast path first (the target loads the file as a replica of this process), reaching this
-   * process at advertiseHost; the command writer takes over when it does not apply or fails.
+   * process at advertiseHost (absent: the address the target sees this process connect from); the command writer
+   * takes over when it does not apply or fails.
    */
-  fastPath?: { advertiseHost: string; bindHost?: string };
+  fastPath?: FastPathSetting;
   /** Values up to this size are held while sent; larger ones are streamed from the file. */
   captureLimit?: number;
   timeoutMs?: number;
@@ -48,6 +57,8 @@ export interface RestoreReport {
   content: BackupContent;
   /** "replication": the target loaded the file as a replica; "commands": RESTORE and friends, pipelined. */
   method: 'replication' | 'commands';
+  /** Why that method: the fast path taken, or why it was not (turned off, does not apply, failed). */
+  methodReason: string;
   keysRestored: number;
   keysRelabelled: number;
   keysRewritten: number;
@@ -66,6 +77,7 @@ export function emptyReport(target: TargetInfo, content: BackupContent, warnings
     target,
     content,
     method: 'commands',
+    methodReason: 'the replication fast path was not offered',
     keysRestored: 0,
     keysRelabelled: 0,
     keysRewritten: 0,

@@ -94,6 +94,16 @@ export interface LinksWire {
   sha256: string | null;
 }
 
+/** ShowInstanceKeyspace: what the instance holds now, read live; null counts come with the reason. */
+export interface KeyspaceWire {
+  instance_id: string;
+  key_count: number | null;
+  databases: { db: number; keys: number }[] | null;
+  masters_read: number;
+  read_at: string;
+  unavailable_reason: string | null;
+}
+
 export interface CredentialWire {
   access_key: string;
   project_id: string | null;

@@ -141,7 +141,8 @@ export function BackupDetailPage({ instanceId, backupId }: { instanceId: string;
               {verified.problem ? ` — ${verified.problem}` : ''}
             </p>
           )}
-          {canWrite && backup.status === 'succeed' && <DownloadPanel path={path} />}
+          {/* A link only reads the file: viewers may have one (the API allows it), so the panel is for every role. */}
+          {backup.status === 'succeed' && <DownloadPanel path={path} />}
         </>
       )}
       {dialog === 'restore' && backup && (

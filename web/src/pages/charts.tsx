@@ -4,6 +4,7 @@ import 'uplot/dist/uPlot.min.css';
 import type { BackupPageWire, BackupRecordWire } from '../api/wire.ts';
 import { ErrorBox } from '../components/error-box.tsx';
 import { useConsole } from '../context.ts';
+import { formatTime } from '../format.ts';
 import { useLoad } from '../hooks.ts';
 
 const DAY_S = 86_400;
@@ -26,11 +27,13 @@ export function ChartsTab({ instanceId }: { instanceId: string }) {
         <>
           <Chart
             title="Backup size (MiB)"
+            summary={rangeInWords(succeeded, (r) => r.size / 1048576, 'MiB')}
             data={[succeeded.map((r) => seconds(r.created_at)), succeeded.map((r) => r.size / 1048576)]}
             series={[{ label: 'size (MiB)', stroke: '#2563eb', points: { show: true } }]}
           />
           <Chart
             title="Backup duration (s), from request to end"
+            summary={rangeInWords(succeeded, durationS, 's')}
             data={[succeeded.map((r) => seconds(r.created_at)), succeeded.map(durationS)]}
             series={[{ label: 'duration (s)', stroke: '#7c3aed', points: { show: true } }]}
           />
@@ -39,6 +42,22 @@ export function ChartsTab({ instanceId }: { instanceId: string }) {
       {records.length > 0 && <PerDayChart records={records} />}
     </div>
   );
+}
+
+/**
+ * What a chart shows, in words, for those who cannot see it: how many backups over which dates, and the
+ * smallest and largest value.
+ */
+function rangeInWords(
+  records: BackupRecordWire[],
+  value: (record: BackupRecordWire) => number | null,
+  unit: string,
+): string {
+  const values = records.map(value).filter((v): v is number => v !== null);
+  const span = `${records.length} backup${records.length === 1 ? '' : 's'} from ${formatTime(records[0]?.created_at)} to ${formatTime(records.at(-1)?.created_at)}`;
+  if (values.length === 0) return span;
+  const round = (n: number) => (n < 10 ? n.toFixed(2) : n.toFixed(0));
+  return `${span}; smallest ${round(Math.min(...values))} ${unit}, largest ${round(Math.max(...values))} ${unit}`;
 }
 
 function durationS(record: BackupRecordWire): number | null {
@@ -57,9 +76,12 @@ function PerDayChart({ records }: { records: BackupRecordWire[] }) {
   }
   const sorted = [...days.entries()].sort(([a], [b]) => a - b);
   const bars = uPlot.paths.bars?.({ size: [0.4, 40] });
+  const ok = sorted.reduce((sum, [, c]) => sum + c.ok, 0);
+  const failed = sorted.reduce((sum, [, c]) => sum + c.failed, 0);
   return (
     <Chart
       title="Backups per day (UTC)"
+      summary={`${sorted.length} day${sorted.length === 1 ? '' : 's'}: ${ok} succeeded, ${failed} failed`}
       data={[sorted.map(([d]) => d), sorted.map(([, c]) => c.ok), sorted.map(([, c]) => c.failed)]}
       series={[
         { label: 'succeeded', stroke: '#16a34a', fill: '#16a34a88', paths: bars },
@@ -71,10 +93,12 @@ function PerDayChart({ records }: { records: BackupRecordWire[] }) {
 
 function Chart({
   title,
+  summary,
   data,
   series,
 }: {
   title: string;
+  summary: string;
   data: (number | null)[][];
   series: uPlot.Series[];
 }) {
@@ -90,5 +114,6 @@ function Chart({
     );
     return () => plot.destroy();
   }, [title, JSON.stringify(data)]);
-  return <figure class="chart" ref={holder} aria-label={title} role="img" />;
+  // A canvas says nothing to a screen reader: the figure is an image whose name is the title and the summary.
+  return <figure class="chart" ref={holder} aria-label={`${title}: ${summary}`} role="img" />;
 }

@@ -1,5 +1,6 @@
-import { useState } from 'preact/hooks';
+import { useRef, useState } from 'preact/hooks';
 import type { CredentialWire } from '../api/wire.ts';
+import { copyText } from '../components/copy-text.ts';
 import { Dialog } from '../components/dialog.tsx';
 import { ErrorBox } from '../components/error-box.tsx';
 import { useConsole } from '../context.ts';
@@ -88,7 +89,12 @@ export function CredentialsPage() {
                   <td>{c.revoked_at ? formatTime(c.revoked_at) : '—'}</td>
                   <td>
                     {!c.revoked_at && (
-                      <button type="button" class="danger" onClick={() => setRevoking(c)}>
+                      <button
+                        type="button"
+                        class="danger"
+                        aria-label={`Revoke ${c.access_key}`}
+                        onClick={() => setRevoking(c)}
+                      >
                         Revoke
                       </button>
                     )}
@@ -113,7 +119,9 @@ export function CredentialsPage() {
 }
 
 function SecretOnce({ credential, onDismiss }: { credential: CredentialWire; onDismiss: () => void }) {
-  const [copied, setCopied] = useState(false);
+  const [copied, setCopied] = useState<'copied' | 'selected'>();
+  const field = useRef<HTMLInputElement>(null);
+  const secret = credential.secret_key ?? '';
   return (
     <div class="secret" role="status">
       <p>
@@ -122,8 +130,9 @@ function SecretOnce({ credential, onDismiss }: { credential: CredentialWire; onD
       <label>
         Secret key
         <input
+          ref={field}
           readOnly
-          value={credential.secret_key}
+          value={secret}
           data-testid="secret-key"
           onFocus={(e) => e.currentTarget.select()}
         />
@@ -131,16 +140,14 @@ function SecretOnce({ credential, onDismiss }: { credential: CredentialWire; onD
       <div class="buttons">
         <button
           type="button"
-          onClick={() =>
-            navigator.clipboard?.writeText(credential.secret_key ?? '').then(() => setCopied(true))
-          }
+          onClick={async () => setCopied((await copyText(secret, field.current)) ? 'copied' : 'selected')}
         >
           Copy secret key
         </button>
         <button type="button" onClick={onDismiss}>
           Done, hide it
         </button>
-        {copied && <span>Copied</span>}
+        {copied && <span>{copied === 'copied' ? 'Copied' : 'Selected: press Ctrl+C to copy'}</span>}
       </div>
     </div>
   );

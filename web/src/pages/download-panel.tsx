@@ -1,4 +1,5 @@
-import { useState } from 'preact/hooks';
+import { useRef, useState } from 'preact/hooks';
+import { copyText } from '../components/copy-text.ts';
 import type { LinksWire } from '../api/wire.ts';
 import { ErrorBox } from '../components/error-box.tsx';
 import { useConsole } from '../context.ts';
@@ -16,18 +17,10 @@ export function DownloadPanel({ path }: { path: string }) {
   const { client } = useConsole();
   const [expiration, setExpiration] = useState(3600);
   const [links, setLinks] = useState<LinksWire>();
-  const [copied, setCopied] = useState(false);
   const action = useAction();
   const create = async () => {
-    setCopied(false);
     const answer = await action.run(() => client.post<LinksWire>(`${path}/links`, { expiration }));
     if (answer) setLinks(answer);
-  };
-  const copy = async (text: string) => {
-    await navigator.clipboard?.writeText(text).then(
-      () => setCopied(true),
-      () => setCopied(false),
-    );
   };
   return (
     <section class="download" aria-labelledby="download-title">
@@ -52,26 +45,8 @@ export function DownloadPanel({ path }: { path: string }) {
       </div>
       <ErrorBox error={action.error} />
       {links?.links.map((link) => (
-        <div class="link" key={link.file_name}>
-          <label>
-            {link.file_name}
-            <input
-              readOnly
-              value={link.link}
-              data-testid="download-link"
-              onFocus={(e) => e.currentTarget.select()}
-            />
-          </label>
-          <div class="buttons">
-            <button type="button" onClick={() => copy(link.link)}>
-              Copy link
-            </button>
-            <a href={link.link} download={link.file_name}>
-              Download
-            </a>
-            {copied && <span role="status">Copied</span>}
-          </div>
-        </div>
+        // Keyed by the link itself: a new link starts with no "Copied" left over from the last one.
+        <LinkRow key={link.link} fileName={link.file_name} link={link.link} />
       ))}
       {links && (
         <p>
@@ -79,5 +54,40 @@ export function DownloadPanel({ path }: { path: string }) {
         </p>
       )}
     </section>
+  );
+}
+
+/** One file's link: shown in a field that selects itself, with a copy button and a plain download. */
+function LinkRow({ fileName, link }: { fileName: string; link: string }) {
+  /** After a copy: on the clipboard, or selected for the operator to copy. */
+  const [copied, setCopied] = useState<'copied' | 'selected'>();
+  const field = useRef<HTMLInputElement>(null);
+  return (
+    <div class="link">
+      <label>
+        {fileName}
+        <input
+          ref={field}
+          readOnly
+          value={link}
+          data-testid="download-link"
+          onFocus={(e) => e.currentTarget.select()}
+        />
+      </label>
+      <div class="buttons">
+        <button
+          type="button"
+          onClick={async () => setCopied((await copyText(link, field.current)) ? 'copied' : 'selected')}
+        >
+          Copy link
+        </button>
+        <a href={link} download={fileName}>
+          Download
+        </a>
+        {copied && (
+          <span role="status">{copied === 'copied' ? 'Copied' : 'Selected: press Ctrl+C to copy'}</span>
+        )}
+      </div>
+    </div>
   );
 }

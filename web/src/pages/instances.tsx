@@ -80,7 +80,13 @@ export function InstancesPage() {
                   <td>{formatTime(instance.instance_backup_policy?.next_backup_at)}</td>
                   {isAdmin && (
                     <td>
-                      <button type="button" class="danger" onClick={() => setDetaching(instance)}>
+                      {/* Every row has one: the name says which instance, for a screen reader's list of buttons. */}
+                      <button
+                        type="button"
+                        class="danger"
+                        aria-label={`Detach ${instance.name}`}
+                        onClick={() => setDetaching(instance)}
+                      >
                         Detach
                       </button>
                     </td>

@@ -1,15 +1,15 @@
 import { useState } from 'preact/hooks';
-import { type BackupDetailWire, type BackupPageWire, type InstanceWire, keyCountOf } from '../api/wire.ts';
+import { type BackupDetailWire, type InstanceWire, type KeyspaceWire, keyCountOf } from '../api/wire.ts';
 import { Dialog } from '../components/dialog.tsx';
 import { ErrorBox } from '../components/error-box.tsx';
 import { useConsole } from '../context.ts';
 import { formatTime } from '../format.ts';
 import { useAction, useLoad } from '../hooks.ts';
 
-/** What the operator is about to overwrite: the target and what its own latest backup says it holds. */
+/** What the operator is about to overwrite: the target and the keys it holds now, read live. */
 interface TargetFacts {
   instance: InstanceWire;
-  keysAt: { keys: number | null; at: string } | null;
+  keyspace: KeyspaceWire;
 }
 
 /**
@@ -33,18 +33,17 @@ export function RestoreDialog({
     async () => (await client.get<{ instances: InstanceWire[] }>(`${base}/instances`)).instances,
     [base],
   );
+  // Read when the dialog opens and whenever the target changes: what a restore replaces is what is there now.
   const target = useLoad<TargetFacts | undefined>(async () => {
     const instance = instances.data?.find((i) => i.instance_id === targetId);
     if (!instance) return undefined;
-    const backups = `${base}/instances/${targetId}/backups`;
-    const page = await client.get<BackupPageWire>(backups, { status: 'succeed', limit: 1 });
-    const latest = page.backup_record_response[0];
-    if (!latest) return { instance, keysAt: null };
-    const detail = await client.get<BackupDetailWire>(`${backups}/${latest.backup_id}`);
-    return { instance, keysAt: { keys: keyCountOf(detail), at: detail.created_at } };
+    const keyspace = await client.get<KeyspaceWire>(`${base}/instances/${targetId}/keyspace`);
+    return { instance, keyspace };
   }, [targetId, instances.data]);
 
-  const facts = target.data;
+  // Until the new target's count arrives the previous target's facts are still loaded: never show (or accept
+  // a typed name against) facts of an instance other than the one selected.
+  const facts = target.data?.instance.instance_id === targetId ? target.data : undefined;
   const restore = async () => {
     const answer = await action.run(() =>
       client.post<{ restore_id: string }>(`${base}/instances/${targetId}/restores`, {
@@ -78,6 +77,9 @@ export function RestoreDialog({
         </select>
       </label>
       <ErrorBox error={instances.error ?? target.error} />
+      {!facts && !target.error && !instances.error && (
+        <p aria-live="polite">Counting the keys of the target…</p>
+      )}
       {facts && (
         <div class="replace-summary" data-testid="restore-summary">
           <p>
@@ -86,18 +88,22 @@ export function RestoreDialog({
           </p>
           <ul>
             <li>
-              {facts.instance.name} now:{' '}
-              {facts.keysAt
-                ? `${facts.keysAt.keys ?? 'unknown'} keys in its latest backup (${formatTime(facts.keysAt.at)}); the API does not report a live key count`
-                : 'no backup of it records its keys; the API does not report a live key count'}
+              <TargetNow name={facts.instance.name} keyspace={facts.keyspace} />{' '}
+              <button type="button" onClick={target.reload} disabled={target.loading}>
+                Count again
+              </button>
             </li>
             <li>
               With the backup of {formatTime(backup.created_at)}:{' '}
-              {keyCountOf(backup) ?? 'an unknown number of'} keys
+              <strong data-testid="backup-key-count">{keyCountOf(backup) ?? 'an unknown number of'}</strong>{' '}
+              keys
             </li>
           </ul>
           <label>
-            Type <strong>{facts.instance.name}</strong> to confirm
+            {/* One span: the label lays its children out as lines, and the sentence must stay one. */}
+            <span>
+              Type <strong>{facts.instance.name}</strong> to confirm
+            </span>
             <input
               name="confirm-name"
               autocomplete="off"
@@ -122,5 +128,25 @@ export function RestoreDialog({
         </button>
       </div>
     </Dialog>
+  );
+}
+
+/** The target's live key count, with when it was read; or why it could not be read. */
+function TargetNow({ name, keyspace }: { name: string; keyspace: KeyspaceWire }) {
+  if (keyspace.key_count === null) {
+    return (
+      <span data-testid="target-key-count-unknown">
+        {name} now: its current key count could not be read ({keyspace.unavailable_reason}).
+      </span>
+    );
+  }
+  const perDb = keyspace.databases ?? [];
+  return (
+    <span>
+      {name} now holds <strong data-testid="target-key-count">{keyspace.key_count}</strong> keys
+      {perDb.length > 1 ? ` (${perDb.map((d) => `db${d.db}: ${d.keys}`).join(', ')})` : ''}
+      {keyspace.masters_read > 1 ? ` over ${keyspace.masters_read} masters` : ''}, counted at{' '}
+      {formatTime(keyspace.read_at)}.
+    </span>
   );
 }

@@ -57,6 +57,7 @@ export function RestoresTab({ instanceId }: { instanceId: string }) {
                     <button
                       type="button"
                       aria-expanded={open === r.restore_id}
+                      aria-label={`${open === r.restore_id ? 'Hide' : 'Show'} ${r.restore_name}`}
                       onClick={() => setOpen(open === r.restore_id ? undefined : r.restore_id)}
                     >
                       {open === r.restore_id ? 'Hide' : 'Show'}
