@@ -9,6 +9,11 @@
  *   npm run bench:list -- [--engine sqlite|postgres|both] [--records 1000000] [--instances 1000]
  *                         [--connections 32] [--duration 10] [--warmup 2] [--only SUBSTRING]
  *                         [--cpu-prof DIR]   (the service writes a V8 CPU profile there when it stops)
+ *                         [--cache-mb N]     (the service's DCS_LISTING_CACHE_MB; 0 measures every request
+ *                                             uncached, as a first request is)
+ *
+ * The instance the offset and 1,000-record scenarios read holds 20,000 records, or half of --records when
+ * that is fewer (the offset is then a quarter of its records).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -38,6 +43,7 @@ const { values: args } = parseArgs({
     warmup: { type: 'string', default: '2' },
     only: { type: 'string' },
     'cpu-prof': { type: 'string' },
+    'cache-mb': { type: 'string' },
   },
 });
 const RECORDS = Number(args.records);
@@ -45,7 +51,9 @@ const INSTANCES = Number(args.instances);
 const CONNECTIONS = Number(args.connections);
 const DURATION = Number(args.duration);
 const WARMUP = Number(args.warmup);
-const BIG_INSTANCE_RECORDS = 20_000;
+const BIG_INSTANCE_RECORDS = Math.min(20_000, Math.floor(RECORDS / 2));
+const DEEP_OFFSET = Math.min(5_000, Math.floor(BIG_INSTANCE_RECORDS / 4));
+const BIG_PAGES = Math.max(1, Math.floor(BIG_INSTANCE_RECORDS / 1000) - 1);
 const PROJECT = 'bench';
 const YEAR_START = Date.UTC(2025, 0, 1);
 const YEAR_MS = 365 * 24 * 3600 * 1000;
@@ -145,14 +153,23 @@ interface Scenario {
   path: () => string;
   /** Overrides --connections (the 1,000-record page's goal is stated at 8). */
   connections?: number;
+  /** Paths requested once, in turn, before the scenario is measured. */
+  prime?: string[];
 }
 
 function scenarios(instances: Instance[]): Scenario[] {
   const randomInstance = () => instances[1 + Math.floor(Math.random() * (instances.length - 1))]!.id;
   return [
     {
+      // The first pass: each instance's first listing is a miss (the query, cold pages), later ones hits.
       name: 'limit 10, random instance',
       path: () => `/v2/${PROJECT}/instances/${randomInstance()}/backups?limit=10`,
+    },
+    {
+      // The same again, with every instance's page cached first: what a listing polled by clients costs.
+      name: 'limit 10, random instance, again',
+      path: () => `/v2/${PROJECT}/instances/${randomInstance()}/backups?limit=10`,
+      prime: instances.slice(1).map((instance) => `/v2/${PROJECT}/instances/${instance.id}/backups?limit=10`),
     },
     {
       name: 'limit 10, random instance, 30-day window',
@@ -163,14 +180,14 @@ function scenarios(instances: Instance[]): Scenario[] {
       },
     },
     {
-      name: 'limit 10, offset 5000 of 20000',
-      path: () => `/v2/${PROJECT}/instances/${instances[0]!.id}/backups?limit=10&offset=5000`,
+      name: `limit 10, offset ${DEEP_OFFSET} of ${BIG_INSTANCE_RECORDS}`,
+      path: () => `/v2/${PROJECT}/instances/${instances[0]!.id}/backups?limit=10&offset=${DEEP_OFFSET}`,
     },
     {
-      name: 'limit 1000, random offset of 20000',
+      name: `limit 1000, random offset of ${BIG_INSTANCE_RECORDS}`,
       // A random page of the big instance, so no two consecutive requests need the same rows.
       path: () =>
-        `/v2/${PROJECT}/instances/${instances[0]!.id}/backups?limit=1000&offset=${1000 * Math.floor(Math.random() * 19)}`,
+        `/v2/${PROJECT}/instances/${instances[0]!.id}/backups?limit=1000&offset=${1000 * Math.floor(Math.random() * BIG_PAGES)}`,
       connections: Math.min(8, CONNECTIONS),
     },
   ].filter((scenario) => args.only === undefined || scenario.name.includes(args.only));
@@ -266,7 +283,10 @@ async function benchEngine(engine: 'sqlite' | 'postgres'): Promise<string[]> {
   await load(location, instances);
   const service = await startServiceProcess(
     ['--data-dir', dataDir],
-    database ? { DCS_DATABASE_URL: database.url } : {},
+    {
+      ...(database ? { DCS_DATABASE_URL: database.url } : {}),
+      ...(args['cache-mb'] !== undefined ? { DCS_LISTING_CACHE_MB: args['cache-mb'] } : {}),
+    },
     args['cpu-prof'] ? ['--cpu-prof', '--cpu-prof-dir', args['cpu-prof']] : [],
   );
   const lines: string[] = [];
@@ -274,6 +294,11 @@ async function benchEngine(engine: 'sqlite' | 'postgres'): Promise<string[]> {
     const { token, signedPool } = await credentialsFor(service.url, dataDir);
     const withToken = (path: () => string) => () => ({ path: path(), headers: { 'x-auth-token': token } });
     for (const scenario of scenarios(instances)) {
+      for (const primed of scenario.prime ?? []) {
+        const answer = await fetch(service.url + primed, { headers: { 'x-auth-token': token } });
+        if (!answer.ok) throw new Error(`${answer.status} from ${primed}`);
+        await answer.arrayBuffer();
+      }
       const sample = Buffer.from(
         await (
           await fetch(service.url + scenario.path(), { headers: { 'x-auth-token': token } })
@@ -326,7 +351,11 @@ async function benchEngine(engine: 'sqlite' | 'postgres'): Promise<string[]> {
 const engines: ('sqlite' | 'postgres')[] =
   args.engine === 'both' ? ['sqlite', 'postgres'] : [args.engine as 'sqlite' | 'postgres'];
 console.log(
-  `${CONNECTIONS} connections, ${DURATION} s per measurement after a ${WARMUP} s warm-up; node ${process.version}, ${os.cpus().length} cores`,
+  `${CONNECTIONS} connections, ${DURATION} s per measurement after a ${WARMUP} s warm-up; node ${process.version}, ${os.cpus().length} cores; ` +
+    `listing cache ${args['cache-mb'] ?? 'default'} MB; load average ${os
+      .loadavg()
+      .map((n) => n.toFixed(1))
+      .join(' ')}`,
 );
 const summary: string[] = [];
 for (const engine of engines) summary.push(...(await benchEngine(engine)));

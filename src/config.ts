@@ -31,6 +31,8 @@ export interface ServiceConfig {
   metrics: MetricsConfig;
   /** DCS_LOG_FORMAT: json or pretty; unset, pretty on a terminal and JSON otherwise. */
   logFormat: 'json' | 'pretty' | undefined;
+  /** DCS_LISTING_CACHE_MB, in bytes: listing bodies kept for reuse while their instance is unchanged; 0, none. */
+  listingCacheBytes: number;
   /** DCS_MAX_IMPORT_MB: the largest file an upload for import may store, in bytes. */
   maxImportBytes: number;
 }
@@ -156,6 +158,7 @@ export function loadServiceConfig(env: NodeJS.ProcessEnv, overrides: ServiceOver
     nodeHeartbeatMs: positiveInteger(env, 'DCS_NODE_HEARTBEAT_MS', 10_000),
     metrics: metricsConfig(env),
     logFormat: logFormat(env.DCS_LOG_FORMAT),
+    listingCacheBytes: listingCacheMegabytes(env) * 1024 * 1024,
     maxImportBytes: positiveInteger(env, 'DCS_MAX_IMPORT_MB', 65_536) * 1024 * 1024,
   };
 }
@@ -264,6 +267,14 @@ function tlsFiles(cert: string | undefined, key: string | undefined): ServiceCon
   if (!cert || !key)
     throw new ConfigError('HTTPS needs both a certificate and a key (--tls-cert and --tls-key)');
   return { certFile: path.resolve(cert), keyFile: path.resolve(key) };
+}
+
+function listingCacheMegabytes(env: NodeJS.ProcessEnv): number {
+  const text = env.DCS_LISTING_CACHE_MB;
+  if (text === undefined || text === '') return 32;
+  if (!/^\d{1,6}$/.test(text))
+    throw new ConfigError('DCS_LISTING_CACHE_MB must be a whole number (0: no cache)');
+  return Number(text);
 }
 
 function positiveInteger(env: NodeJS.ProcessEnv, name: string, fallback: number): number {

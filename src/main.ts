@@ -127,6 +127,7 @@ export async function startService(config: ServiceConfig): Promise<RunningServic
       auth: new Authenticator({ credentials: store.credentials, tokens, clock }),
       onQueued: () => worker.wake(),
       maxSaveDays: config.schedule.maxSaveDays,
+      listingCacheBytes: config.listingCacheBytes,
       maxImportBytes: config.maxImportBytes,
       linkBase: () => config.publicUrl ?? url,
       metrics,

@@ -35,6 +35,8 @@ export interface AppDeps {
   metrics?: HttpMetrics & MetricsExposition;
   /** DCS_METRICS_TOKEN: a bearer token that may read /metrics (an admin credential always may). */
   metricsToken?: string;
+  /** Bytes of listing responses kept for reuse (DCS_LISTING_CACHE_MB); 0 keeps none. Omitted, 32 MiB. */
+  listingCacheBytes?: number;
   /** What GET /readyz checks (the metadata database, the blob store); omitted, nothing. */
   readiness?: readonly ReadinessCheck[];
 }

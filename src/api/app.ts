@@ -12,6 +12,7 @@ import { installHostRequirement } from './host-header.ts';
 import { drainServer, httpServerFactory, type HttpServerSettings } from './http-server.ts';
 import { decodeUtf8, parseJsonBody } from './json-body.ts';
 import { listeningUrl } from './listening-url.ts';
+import { DEFAULT_LISTING_CACHE_BYTES, ListingCache } from './listing-cache.ts';
 import { installErrorHandling, sendDomainError } from './error-handling.ts';
 import { RouteTable } from './route-table.ts';
 import { installHttpMetrics } from './observability/http-metrics.ts';
@@ -118,6 +119,7 @@ export async function buildApp(deps: AppDeps, options: AppOptions = {}): Promise
     linkBase: deps.linkBase ?? (() => listeningUrl(app.server, options.server?.tls !== undefined)),
     openApiText: () => (openApiText ??= JSON.stringify(openApiDocument(OPERATIONS))),
     metricsExposition: metrics,
+    listingCache: new ListingCache(deps.listingCacheBytes ?? DEFAULT_LISTING_CACHE_BYTES),
   });
   registerConsoleAssets(app, options.consoleDir);
   return app;

@@ -39,6 +39,11 @@ export interface InstanceRepository {
   findById(id: string): Promise<Instance | undefined>;
   /** Instances of one project, or of every project when projectId is undefined; oldest first. */
   list(projectId?: string): Promise<Instance[]>;
+  /**
+   * The instance's project and listing version: a number every committed write to the instance's backup or
+   * restore records changes, in the write's own transaction. undefined when there is no such instance.
+   */
+  listingVersion(id: string): Promise<{ projectId: string; version: string } | undefined>;
   /** Replaces the cluster topology kept with the instance (refreshed before each backup). */
   setTopology(id: string, topology: ClusterTopology | null): Promise<void>;
   /** Removes the instance, its backup records and its policy in one transaction. */

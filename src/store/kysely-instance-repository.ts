@@ -1,4 +1,4 @@
-import type { Kysely, Selectable } from 'kysely';
+import type { CompiledQuery, Kysely, Selectable } from 'kysely';
 import type { SecretBox } from '../core/auth/secret-box.ts';
 import type { ClusterTopology } from '../core/cluster-topology.ts';
 import type { Instance } from '../core/instance.ts';
@@ -6,9 +6,12 @@ import type { InstanceRepository } from '../core/ports.ts';
 import { instanceToRow, rowToInstance } from './row-mapping.ts';
 import type { Database, InstancesTable } from './schema.ts';
 
+type VersionRow = { project_id: string; listing_version: number | string };
+
 export class KyselyInstanceRepository implements InstanceRepository {
   readonly #db: Kysely<Database>;
   readonly #secrets: SecretBox;
+  #versionQuery?: CompiledQuery<VersionRow>;
 
   constructor(db: Kysely<Database>, secrets: SecretBox) {
     this.#db = db;
@@ -26,6 +29,19 @@ export class KyselyInstanceRepository implements InstanceRepository {
   async findById(id: string): Promise<Instance | undefined> {
     const row = await this.#db.selectFrom('instances').selectAll().where('id', '=', id).executeTakeFirst();
     return row && this.#toInstance(row);
+  }
+
+  async listingVersion(id: string): Promise<{ projectId: string; version: string } | undefined> {
+    // Built once: on a cached listing this read is the request's only query, and building it each time cost
+    // about as much as running it. Only the parameter changes.
+    this.#versionQuery ??= this.#db
+      .selectFrom('instances')
+      .select(['project_id', 'listing_version'])
+      .where('id', '=', '')
+      .compile();
+    const { rows } = await this.#db.executeQuery<VersionRow>({ ...this.#versionQuery, parameters: [id] });
+    const row = rows[0];
+    return row && { projectId: row.project_id, version: String(row.listing_version) };
   }
 
   #toInstance(row: Selectable<InstancesTable>): Instance {

@@ -11,6 +11,7 @@ import { sentinelAndBackupSource } from './migrations/0009-sentinel-and-backup-s
 import { clusterTopology } from './migrations/0010-cluster-topology.ts';
 import { migrationTasks } from './migrations/0011-migration-tasks.ts';
 import { restoreIntoStandalone } from './migrations/0014-restore-into-standalone.ts';
+import { listingVersions } from './migrations/0016-listing-versions.ts';
 
 /**
  * One set of migrations for both engines. Append new ones; never edit one that has shipped.
@@ -29,6 +30,7 @@ const migrations: Record<string, Migration> = {
   '0010-cluster-topology': clusterTopology,
   '0011-migration-tasks': migrationTasks,
   '0014-restore-into-standalone': restoreIntoStandalone,
+  '0016-listing-versions': listingVersions,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -19,6 +19,8 @@ export interface InstancesTable {
   created_at: number;
   /** How many backup records the instance has, kept in the same transaction as their inserts. */
   backup_count: Generated<number>;
+  /** Bumped by triggers on every write to the instance's backup and restore records (migration 0016). */
+  listing_version: Generated<number | string>;
   /** JSON [{host, port}] of the Sentinels that know the master; null when the instance is reached directly. */
   sentinel_nodes: string | null;
   sentinel_master: string | null;

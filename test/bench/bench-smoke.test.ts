@@ -48,9 +48,19 @@ describe('benchmarks complete with small parameters', { concurrency: false, time
       ...['--engine', POSTGRES_SKIP ? 'sqlite' : 'both', '--records', '21000', '--instances', '5'],
       ...['--connections', '2', '--duration', '1', '--warmup', '0'],
     ]);
-    // Four scenarios per engine, printed as they run and again in the summary.
-    assertCompleted(run, POSTGRES_SKIP ? 8 : 16);
+    // Five scenarios per engine, printed as they run and again in the summary.
+    assertCompleted(run, POSTGRES_SKIP ? 10 : 20);
     if (!POSTGRES_SKIP) assert.match(run.output, /\[postgres\]/);
+  });
+
+  it('bench:list --cache-mb 0 with fewer records than the big instance holds by default', async () => {
+    const run = await runBench('list-backup-records.ts', [
+      ...['--engine', 'sqlite', '--records', '4000', '--instances', '4', '--cache-mb', '0'],
+      ...['--connections', '2', '--duration', '1', '--warmup', '0'],
+    ]);
+    assertCompleted(run, 10);
+    assert.match(run.output, /listing cache 0 MB/);
+    assert.match(run.output, /limit 10, offset 500 of 2000 /);
   });
 
   // With --format aof each round takes an RDB and an AOF backup: one run covers both paths.

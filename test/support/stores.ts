@@ -4,6 +4,7 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { SecretBox } from '../../src/core/auth/secret-box.ts';
 import { KyselyMetadataStore } from '../../src/store/kysely-metadata-store.ts';
+import type { DatabaseLocation } from '../../src/store/open-database.ts';
 import { createTestDatabase, POSTGRES_SKIP } from './postgres.ts';
 
 /** One master key per test process: stores reopened on the same database can read what they sealed. */
@@ -11,6 +12,8 @@ export const TEST_SECRETS = new SecretBox(randomBytes(32));
 
 export interface OpenedStore {
   store: KyselyMetadataStore;
+  /** The database it opened: another store (another process's view) can open the same one. */
+  location: DatabaseLocation;
   /** Closes the store and removes what it created. */
   dispose(): Promise<void>;
 }
@@ -29,12 +32,11 @@ export const STORE_KINDS: StoreKind[] = [
     name: 'sqlite',
     async open() {
       const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dcs-store-'));
-      const store = await KyselyMetadataStore.open(
-        { kind: 'sqlite', file: path.join(dir, 'metadata.sqlite') },
-        TEST_SECRETS,
-      );
+      const location: DatabaseLocation = { kind: 'sqlite', file: path.join(dir, 'metadata.sqlite') };
+      const store = await KyselyMetadataStore.open(location, TEST_SECRETS);
       return {
         store,
+        location,
         async dispose() {
           await store.close();
           fs.rmSync(dir, { recursive: true, force: true });
@@ -46,9 +48,11 @@ export const STORE_KINDS: StoreKind[] = [
     name: 'postgres',
     async open() {
       const database = await createTestDatabase();
-      const store = await KyselyMetadataStore.open({ kind: 'postgres', url: database.url }, TEST_SECRETS);
+      const location: DatabaseLocation = { kind: 'postgres', url: database.url };
+      const store = await KyselyMetadataStore.open(location, TEST_SECRETS);
       return {
         store,
+        location,
         async dispose() {
           await store.close();
           await database.drop();

@@ -114,6 +114,14 @@ describe('service configuration', () => {
     );
   });
 
+  it('keeps 32 MiB of listing bodies unless DCS_LISTING_CACHE_MB says otherwise (0: none)', () => {
+    assert.equal(loadServiceConfig({}).listingCacheBytes, 32 * 1024 * 1024);
+    assert.equal(loadServiceConfig({ DCS_LISTING_CACHE_MB: '4' }).listingCacheBytes, 4 * 1024 * 1024);
+    assert.equal(loadServiceConfig({ DCS_LISTING_CACHE_MB: '0' }).listingCacheBytes, 0);
+    for (const bad of ['-1', '1.5', 'lots', '10000000'])
+      assert.throws(() => loadServiceConfig({ DCS_LISTING_CACHE_MB: bad }), ConfigError);
+  });
+
   it('renews the node heartbeat every 10 s unless DCS_NODE_HEARTBEAT_MS says otherwise', () => {
     assert.equal(loadServiceConfig({}).nodeHeartbeatMs, 10_000);
     assert.equal(loadServiceConfig({ DCS_NODE_HEARTBEAT_MS: '2500' }).nodeHeartbeatMs, 2_500);

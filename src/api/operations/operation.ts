@@ -4,6 +4,7 @@ import type { FastifyReply, FastifyRequest, RawServerDefault, RouteGenericInterf
 import type { Static, TSchema } from 'typebox';
 import type { DomainErrorCode } from '../../core/errors.ts';
 import type { AppDeps } from '../app-deps.ts';
+import type { ListingCache } from '../listing-cache.ts';
 import type { MetricsExposition } from '../observability/prometheus-metrics.ts';
 import type { RawQuery } from '../wire/list-query.ts';
 
@@ -88,6 +89,8 @@ export type OperationDeps = AppDeps & {
   openApiText: () => string;
   /** What GET /metrics renders. */
   metricsExposition: MetricsExposition;
+  /** Listing bodies, each served only while its instance's listing version is unchanged. */
+  listingCache: ListingCache;
 };
 
 /** One operation of the API, defined once: the route, the docs and the OpenAPI document are made from it. */

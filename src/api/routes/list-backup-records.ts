@@ -1,5 +1,5 @@
 import type { FastifyReply } from 'fastify';
-import { listBackupRecords } from '../../core/use-cases/list-backup-records.ts';
+import { requireListingVersion } from '../../core/use-cases/listing-version.ts';
 import { defineOperation } from '../operations/operation.ts';
 import { instanceIdFrom, instanceParams, projectIdFrom } from '../path-params.ts';
 import { backupPageJson, JSON_CONTENT_TYPE } from '../wire/backup-page-json.ts';
@@ -27,8 +27,16 @@ export const ListBackupRecords = defineOperation({
     const projectId = projectIdFrom(request.params);
     const instanceId = instanceIdFrom(request.params);
     const query = parseBackupQuery(instanceId, request.query);
-    // Bytes, not an object: the schema documents the body, backupPageJson writes it (faster, the same bytes).
-    const body = backupPageJson(await listBackupRecords(deps.store, projectId, query));
+    // The version is read first (it also checks the instance is the project's): a page read after it is at
+    // least as new, so a body is never cached under a version newer than what it shows.
+    const version = await requireListingVersion(deps.store, projectId, instanceId);
+    const key = 'backups' + JSON.stringify(query);
+    let body = deps.listingCache.get(key, version);
+    if (body === undefined) {
+      // Bytes, not an object: the schema documents the body, backupPageJson writes it (faster, the same bytes).
+      body = backupPageJson(await deps.store.backups.list(query));
+      deps.listingCache.set(key, version, body);
+    }
     // Sent as bytes, past the typed reply: the serialiser's schema is what the bytes are tested against.
     return (reply as FastifyReply).type(JSON_CONTENT_TYPE).send(body);
   },

@@ -1,6 +1,8 @@
-import { listRestores } from '../../core/use-cases/find-restore.ts';
+import type { FastifyReply } from 'fastify';
+import { requireListingVersion } from '../../core/use-cases/listing-version.ts';
 import { defineOperation } from '../operations/operation.ts';
 import { instanceIdFrom, instanceParams, projectIdFrom } from '../path-params.ts';
+import { JSON_CONTENT_TYPE } from '../wire/backup-page-json.ts';
 import { listWindowQuerySchema, parseListWindow } from '../wire/list-query.ts';
 import { restorePageToWire, restorePageWireSchema } from '../wire/restore-record-wire.ts';
 
@@ -21,10 +23,20 @@ export const ListRestoreRecords = defineOperation({
     responses: { 200: restorePageWireSchema },
   },
   errors: ['end_before_begin', 'invalid_parameter'],
-  async handle(request, _reply, deps) {
+  async handle(request, reply, deps) {
     const projectId = projectIdFrom(request.params);
     const instanceId = instanceIdFrom(request.params);
-    const window = parseListWindow(request.query);
-    return restorePageToWire(await listRestores(deps.store, projectId, { instanceId, ...window }));
+    const query = { instanceId, ...parseListWindow(request.query) };
+    // As ListBackupRecords: the version first (it also checks the project), then the kept body or a fresh one.
+    const version = await requireListingVersion(deps.store, projectId, instanceId);
+    const key = 'restores' + JSON.stringify(query);
+    let body = deps.listingCache.get(key, version);
+    if (body === undefined) {
+      // Written by the route's own response serialiser: the same bytes as an answer sent as an object.
+      const page = restorePageToWire(await deps.store.restores.list(query));
+      body = Buffer.from((reply as FastifyReply).serialize(page) as string);
+      deps.listingCache.set(key, version, body);
+    }
+    return (reply as FastifyReply).type(JSON_CONTENT_TYPE).send(body);
   },
 });

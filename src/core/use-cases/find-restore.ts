@@ -1,17 +1,7 @@
 import { DomainError } from '../errors.ts';
-import type { MetadataStore, RestorePage, RestoreQuery } from '../ports.ts';
+import type { MetadataStore } from '../ports.ts';
 import type { StoredRestore } from '../restore-record.ts';
 import { requireInstance } from './require-instance.ts';
-
-/** ListRestoreRecords: one instance's restores, newest first. */
-export async function listRestores(
-  store: MetadataStore,
-  projectId: string,
-  query: RestoreQuery,
-): Promise<RestorePage> {
-  await requireInstance(store, projectId, query.instanceId);
-  return store.restores.list(query);
-}
 
 /** One restore of an instance of the project. */
 export async function findRestore(
