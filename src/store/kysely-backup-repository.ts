@@ -1,4 +1,4 @@
-import type { Kysely, SelectQueryBuilder, Transaction } from 'kysely';
+import { type Kysely, type SelectQueryBuilder, sql, type Transaction } from 'kysely';
 import type { BackupChange, ShardFile, StoredBackup } from '../core/backup-detail.ts';
 import type { BackupRecord, BackupStatus } from '../core/backup-record.ts';
 import type { Job } from '../core/job.ts';
@@ -151,16 +151,25 @@ export class KyselyBackupRepository implements BackupRepository {
 
   async setExpiries(expiries: ReadonlyMap<string, number | null>): Promise<void> {
     if (expiries.size === 0) return;
-    await this.#db.transaction().execute(async (tx) => {
-      for (const [id, expiresAt] of expiries) {
-        await tx
-          .updateTable('backups')
-          .set({ expires_at: expiresAt })
-          .where('id', '=', id)
-          .where('status', '=', 'succeed')
-          .execute();
-      }
-    });
+    // One statement, not one per record: on PostgreSQL every record's row is locked before the listing-version
+    // triggers (which run at the statement's end) lock the instance's row, the order every single-record write
+    // takes too; a transaction of several statements would hold the instance's row while waiting for a record's,
+    // and deadlock with a write of that record waiting for the instance's.
+    const entries = [...expiries];
+    const value = sql<number | null>`CASE id ${sql.join(
+      entries.map(([id, expiresAt]) => sql`WHEN ${id} THEN ${expiresAt === null ? null : String(expiresAt)}`),
+      sql` `,
+    )} END`;
+    await this.#db
+      .updateTable('backups')
+      .set({ expires_at: sql`CAST(${value} AS BIGINT)` })
+      .where(
+        'id',
+        'in',
+        entries.map(([id]) => id),
+      )
+      .where('status', '=', 'succeed')
+      .execute();
   }
 
   async dueForExpiry(now: number, limit: number): Promise<{ id: string; fileKeys: string[] }[]> {

@@ -56,6 +56,30 @@ for (const kind of STORE_KINDS) {
       assert.deepEqual((await opened.store.backups.findById(record.id))?.detail.servedBy, servedBy);
     });
 
+    it('sets several expiries in one call, and clears one, touching only successful records', async () => {
+      const instance = makeInstance();
+      await opened.store.instances.insert(instance);
+      const at = Date.UTC(2026, 0, 1);
+      const [a, b, c] = [0, 1, 2].map((i) => makeBackup(instance.id, at + i * 1000, { status: 'succeed' }));
+      const running = makeBackup(instance.id, at + 5000, { status: 'backuping' });
+      for (const record of [a!, b!, c!, running]) await opened.store.backups.insert(record);
+      await opened.store.backups.setExpiries(new Map([[c!.id, at]]));
+      const week = 7 * 86_400_000;
+      await opened.store.backups.setExpiries(
+        new Map([
+          [a!.id, at + week],
+          [b!.id, at + 2 * week + 1],
+          [c!.id, null],
+          [running.id, at],
+        ]),
+      );
+      const expiry = async (id: string) => (await opened.store.backups.findById(id))?.detail.expiresAt;
+      assert.equal(await expiry(a!.id), at + week);
+      assert.equal(await expiry(b!.id), at + 2 * week + 1);
+      assert.equal(await expiry(c!.id), null);
+      assert.equal(await expiry(running.id), null);
+    });
+
     it('lists instances by project, oldest first', async () => {
       const a = makeInstance({ projectId: 'list-p', createdAt: 2000 });
       const b = makeInstance({ projectId: 'list-p', createdAt: 1000 });
