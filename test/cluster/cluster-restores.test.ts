@@ -312,7 +312,11 @@ describe('restores of cluster backups: keys routed by slot into clusters of any 
         now: () => NOW,
         onStart: async () => {
           await redisCli(replica, ['CLUSTER', 'FAILOVER']);
-          for (let i = 0; i < 400 && !(await redisCli(replica, ['ROLE'])).startsWith('master'); i++) {
+          // The replica takes over first; the old master learns it from the next message between them.
+          const switched = async () =>
+            (await redisCli(replica, ['ROLE'])).startsWith('master') &&
+            (await redisCli(victim.port, ['ROLE'])).startsWith('slave');
+          for (let i = 0; i < 400 && !(await switched()); i++) {
             await new Promise((resolve) => setTimeout(resolve, 25));
           }
           assert.match(await redisCli(victim.port, ['ROLE']), /^slave/);
