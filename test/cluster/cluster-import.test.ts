@@ -10,7 +10,9 @@ import { contentOfAll, fillClusterEveryType } from '../support/cluster-data.ts';
 import { fixturePath, fixturesAvailable } from '../support/fixtures.ts';
 import { differencesFromOracle, loadOracle } from '../support/fixture-oracle.ts';
 import type { KeyContent } from '../support/logical-content.ts';
-import { startRedisCluster, type RedisCluster } from '../support/redis-cluster.ts';
+import { startRedisCluster, waitForClusterOk, type RedisCluster } from '../support/redis-cluster.ts';
+import { restoreAofRouted } from '../../src/engine/restore/cluster-aof-restore.ts';
+import { Readable } from 'node:stream';
 import { redisCli } from '../support/redis-data.ts';
 import { startRedisServer, type RedisServer } from '../support/redis-server.ts';
 import { STORE_KINDS, type OpenedStore } from '../support/stores.ts';
@@ -288,4 +290,80 @@ describe('import tasks into a Redis Cluster: keys routed to the master of their 
       assert.equal((await contentOfAll(masters)).size, keysBefore);
     },
   );
+
+  it("follows MOVED and ASK when slots move between the pre-flight and the load, keeping each key's commands in order", async () => {
+    for (const port of masters) await redisCli(port, ['FLUSHALL']);
+    const connection = await RespConnection.open(endpoint(masters[0]!), 5000);
+    const shards = await readClusterShards(connection, endpoint(masters[0]!)).finally(() =>
+      connection.close(),
+    );
+    const nodes = await Promise.all(
+      shards.map(async (shard) => ({
+        port: shard.master.port,
+        slots: shard.slots,
+        id: await redisCli(shard.master.port, ['CLUSTER', 'MYID']),
+      })),
+    );
+    const ownerOf = (slot: number) =>
+      nodes.find((n) => n.slots.some(([first, last]) => slot >= first && slot <= last))!;
+    const movedSlot = keySlot(Buffer.from('m'));
+    const askedSlot = keySlot(Buffer.from('a'));
+    const [movedFrom, askedFrom] = [ownerOf(movedSlot), ownerOf(askedSlot)];
+    const movedTo = nodes.find((n) => n !== movedFrom)!;
+    const askedTo = nodes.find((n) => n !== askedFrom)!;
+    const commands: string[][] = [];
+    for (let i = 0; i < 300; i++) {
+      // Chunks of one list, and a TTL after it: order matters within the slot.
+      commands.push(['RPUSH', '{m}list', `m${i}`], ['RPUSH', '{a}list', `a${i}`], ['SET', `other:${i}`, 'x']);
+    }
+    commands.push(['PEXPIREAT', '{m}list', String(Date.now() + 3_600_000)]);
+    const file = aofOf(commands);
+    try {
+      const report = await restoreAofRouted({
+        targets: nodes.map((n) => ({ endpoint: endpoint(n.port), slots: n.slots })),
+        sources: [{ sizeBytes: file.length, open: async () => Readable.from([file]) }],
+        // A small window: answers (and redirections) come back while later commands of the slot are being sent.
+        window: { commands: 8, bytes: 64 * 1024 },
+        onStart: async () => {
+          for (const n of [movedTo, ...nodes.filter((x) => x !== movedTo)]) {
+            await redisCli(n.port, ['CLUSTER', 'SETSLOT', String(movedSlot), 'NODE', movedTo.id]);
+          }
+          await redisCli(askedTo.port, ['CLUSTER', 'SETSLOT', String(askedSlot), 'IMPORTING', askedFrom.id]);
+          await redisCli(askedFrom.port, ['CLUSTER', 'SETSLOT', String(askedSlot), 'MIGRATING', askedTo.id]);
+        },
+      });
+      const expected = Array.from({ length: 300 }, (_, i) => i);
+      assert.equal(
+        await redisCli(movedTo.port, ['LRANGE', '{m}list', '0', '-1']),
+        expected.map((i) => `m${i}`).join('\n'),
+      );
+      assert.ok(Number(await redisCli(movedTo.port, ['PTTL', '{m}list'])) > 0, 'the TTL came after the list');
+      assert.equal(
+        Number(await redisCli(askedFrom.port, ['CLUSTER', 'COUNTKEYSINSLOT', String(askedSlot)])),
+        0,
+      );
+      assert.equal(
+        Number(await redisCli(askedTo.port, ['CLUSTER', 'COUNTKEYSINSLOT', String(askedSlot)])),
+        1,
+      );
+      // The migration ends as a resharding tool would end it: the asked key is whole on its new owner.
+      for (const n of [askedTo, ...nodes.filter((x) => x !== askedTo)]) {
+        await redisCli(n.port, ['CLUSTER', 'SETSLOT', String(askedSlot), 'NODE', askedTo.id]);
+      }
+      assert.equal(
+        await redisCli(askedTo.port, ['LRANGE', '{a}list', '0', '-1']),
+        expected.map((i) => `a${i}`).join('\n'),
+      );
+      assert.equal(report.keys, 302);
+    } finally {
+      for (const port of masters) await redisCli(port, ['FLUSHALL']);
+      for (const n of [askedFrom, ...nodes.filter((x) => x !== askedFrom)]) {
+        await redisCli(n.port, ['CLUSTER', 'SETSLOT', String(askedSlot), 'NODE', askedFrom.id]);
+      }
+      for (const n of [movedFrom, ...nodes.filter((x) => x !== movedFrom)]) {
+        await redisCli(n.port, ['CLUSTER', 'SETSLOT', String(movedSlot), 'NODE', movedFrom.id]);
+      }
+      await waitForClusterOk(masters);
+    }
+  });
 });

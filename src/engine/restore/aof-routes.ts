@@ -1,9 +1,6 @@
 import { keySlot } from '../../core/key-slot.ts';
 import type { CommandKeys } from './command-keys.ts';
 
-/** Where one command of an AOF goes: a server's index, every server, or nowhere (a no-op for the target). */
-export type Route = number | 'all' | 'skip';
-
 /** What a command is, for routing; `keys` only for commands that name keys. */
 export type CommandKind =
   | { kind: 'multi' | 'exec' | 'skip' | 'all' | 'unknown' | 'keyless' }

@@ -1,11 +1,13 @@
 import { describeSlotRanges } from '../../core/cluster-topology.ts';
 import { AofCommandReader } from '../aof/aof-command-reader.ts';
 import { RedisWireError } from '../resp/redis-wire-error.ts';
-import { classify, type Route, slotsOf } from './aof-routes.ts';
+import { keySlot } from '../../core/key-slot.ts';
+import { classify, slotsOf } from './aof-routes.ts';
 import { CommandKeys } from './command-keys.ts';
 import { CommandPipeline, CommandRefused, type PipelineWindow } from './command-pipeline.ts';
 import type { DestinationReport } from './cluster-restore.ts';
 import { countTargetKeys, KeyCountMismatch } from './restore-confirm.ts';
+import { AofRouter, type SentCommand } from './aof-router.ts';
 import { type Destination, openDestinations, type RoutedTarget, SlotRouter } from './restore-destinations.ts';
 import { flushKeys } from './restore-flush.ts';
 import { printable } from './restore-commands.ts';
@@ -43,6 +45,8 @@ export interface RoutedAofOptions {
   /** AOF files (RESP command streams), loaded in turn after one flush. */
   sources: Pick<RestoreSource, 'sizeBytes' | 'open'>[];
   onProgress?: (bytes: number, total: number) => void;
+  /** Called once the pre-flight passed, just before the masters are changed. */
+  onStart?: () => void | Promise<void>;
   signal?: AbortSignal;
   window?: PipelineWindow;
   timeoutMs?: number;
@@ -61,8 +65,8 @@ export interface RoutedAofReport {
 interface AofPlan {
   commands: number;
   functionLibraries: number;
-  /** The server's answer for each command whose keys only it can find, in file order. */
-  movableRoutes: Route[];
+  /** The slot of each command whose keys only the server can find, in file order ('skip': it names none). */
+  movableRoutes: (number | 'skip')[];
   /** Per server: distinct keys named, and how many of them may expire by themselves. */
   keys: number[];
   mayVanish: number[];
@@ -80,23 +84,29 @@ interface AofPlan {
  *   neither harmless (PING) nor one that belongs on every master (FUNCTION, SCRIPT, FLUSHALL);
  * - flush: the libraries and keys of every master (FUNCTION FLUSH, FLUSHALL);
  * - load: one pipeline per master, commands in file order; FUNCTION LOAD goes to every master; a block goes
- *   whole to its slot's master. A redirection (-MOVED/-ASK) cannot be followed for a command stream (a command
- *   already answered elsewhere cannot be put back in order), so it fails the load naming the shard;
+ *   whole to its slot's master. -MOVED and -ASK are followed in file order (aof-router.ts);
  * - confirm: each master holds the distinct keys it was sent, give or take keys with a TTL, when the file only
- *   builds keys (otherwise a warning says why the count was not checked).
+ *   builds keys (otherwise a warning says why the count was not checked); after a redirection, the total over
+ *   the masters.
  * With one standalone server (slots null) nothing is refused for slots or databases: every command goes to it.
  */
 export async function restoreAofRouted(options: RoutedAofOptions): Promise<RoutedAofReport> {
   const { signal } = options;
   const window = options.window ?? DEFAULT_WINDOW;
-  const router = new SlotRouter();
-  const destinations = await openDestinations(options.targets, window, options.timeoutMs ?? 60_000, router);
+  // The RDB router only while connecting; the commands' own router (aof-router.ts) takes over the pipelines.
+  const destinations = await openDestinations(
+    options.targets,
+    window,
+    options.timeoutMs ?? 60_000,
+    new SlotRouter(),
+  );
+  const router = new AofRouter(destinations);
   for (const destination of destinations) {
-    // Commands are named by their first arguments in a refusal; a redirection fails the load (see above).
+    // Commands are named by their first arguments in a refusal, formatted only then.
     destination.pipeline = new CommandPipeline(
       destination.connection,
       window,
-      (label) => describeCommand(label as Buffer[]),
+      (label) => describeCommand(Array.isArray(label) ? label : (label as SentCommand).command),
       router.redirectHandler(destination),
     );
   }
@@ -104,8 +114,8 @@ export async function restoreAofRouted(options: RoutedAofOptions): Promise<Route
   signal?.addEventListener('abort', onAbort);
   try {
     const commandKeys = await CommandKeys.read(destinations[0]!.connection);
-    const owner = ownerOf(destinations);
-    const plan = await preflight(options, destinations, commandKeys, owner);
+    const plan = await preflight(options, destinations, commandKeys, (keys) => router.serversOf(keys));
+    await options.onStart?.();
 
     await inEach(destinations, async (destination) => {
       if (destination.target.rdbVersion >= FUNCTIONS_SINCE_RDB) {
@@ -114,12 +124,27 @@ export async function restoreAofRouted(options: RoutedAofOptions): Promise<Route
       await flushKeys(destination.pipeline);
       await destination.pipeline.drain();
     });
-    await replay(options, destinations, commandKeys, owner, plan.movableRoutes);
+    await replay(options, destinations, commandKeys, router, plan.movableRoutes);
 
     const warnings: string[] = [];
     if (plan.unconfirmable) warnings.push(`the key count was not confirmed: ${plan.unconfirmable}`);
+    if (!plan.unconfirmable && router.redirected) {
+      // Commands went to other masters than planned: the total over the masters is what is known.
+      const given = plan.keys.reduce((a, b) => a + b, 0);
+      const mayVanish = plan.mayVanish.reduce((a, b) => a + b, 0);
+      let held = 0;
+      for (const destination of destinations) held += await countTargetKeys(destination.connection);
+      if (held < given - mayVanish) {
+        throw new KeyCountMismatch(`the masters hold ${held} keys after the load, and were sent ${given}`);
+      }
+      if (held > given) {
+        warnings.push(
+          `the masters hold ${held} keys after the load, and were sent ${given}: something else wrote to them meanwhile`,
+        );
+      }
+    }
     await inEach(destinations, async (destination, index) => {
-      if (plan.unconfirmable) return;
+      if (plan.unconfirmable || router.redirected) return;
       const held = await countTargetKeys(destination.connection);
       const given = plan.keys[index]!;
       if (held < given - plan.mayVanish[index]!) {
@@ -150,16 +175,6 @@ export async function restoreAofRouted(options: RoutedAofOptions): Promise<Route
     signal?.removeEventListener('abort', onAbort);
     for (const destination of destinations) destination.connection.close();
   }
-}
-
-/** The server index serving each slot (every slot to the one server when it is standalone). */
-function ownerOf(destinations: Destination[]): (keys: readonly Buffer[]) => number[] {
-  if (destinations[0]!.slots === null) return () => [0];
-  const owner = new Int32Array(16384).fill(-1);
-  for (const [index, destination] of destinations.entries()) {
-    for (const [first, last] of destination.slots ?? []) owner.fill(index, first, last + 1);
-  }
-  return (keys) => [...new Set(slotsOf(keys).map((slot) => owner[slot]!))];
 }
 
 /** Reads every file once; throws RestoreRefused with the reasons found, before anything is written. */
@@ -314,34 +329,31 @@ async function preflight(
   return plan;
 }
 
-/** Sends every command of every file to its master, in file order; a MULTI block whole to its slot's master. */
+/**
+ * Sends every command of every file to its master, in file order (through the router, which follows
+ * redirections); a MULTI block whole to its slot's master.
+ */
 async function replay(
   options: RoutedAofOptions,
   destinations: Destination[],
   commandKeys: CommandKeys,
-  owner: (keys: readonly Buffer[]) => number[],
-  movableRoutes: Route[],
+  router: AofRouter,
+  movableRoutes: (number | 'skip')[],
 ): Promise<void> {
   const clustered = destinations[0]!.slots !== null;
   const total = options.sources.reduce((sum, source) => sum + source.sizeBytes, 0);
   let movable = 0;
   let bytes = 0;
+  let seq = 0;
   let block: Buffer[][] | null = null;
-  let blockRoute: Route = 'skip';
+  let blockSlot: number | null = null;
 
-  const send = async (command: Buffer[], route: Route) => {
-    if (route === 'skip') return;
-    const targets = route === 'all' ? destinations : [destinations[route]!];
-    for (const destination of targets) {
-      const wait = destination.pipeline.send(command, command);
-      if (wait) await wait;
-    }
-  };
-  const routeOf = (command: Buffer[]): Route => {
+  /** Where a command goes: one slot's master, every master, or nowhere (see classify). */
+  const routeOf = (command: Buffer[]): number | 'all' | 'skip' => {
     const what = classify(command, commandKeys, clustered);
     switch (what.kind) {
       case 'keys':
-        return owner(what.keys)[0] ?? 0;
+        return keySlot(what.keys[0]!);
       case 'movable':
         return movableRoutes[movable++]!;
       case 'all':
@@ -351,7 +363,14 @@ async function replay(
       case 'skip':
         return 'skip';
       default:
+        // Keyless commands were refused for a cluster in the pre-flight; one server takes them as they are.
         return clustered ? 'skip' : 0;
+    }
+  };
+  const sendToAll = async (command: Buffer[]) => {
+    for (const destination of destinations) {
+      const wait = destination.pipeline.send(command, command);
+      if (wait) await wait;
     }
   };
 
@@ -363,30 +382,38 @@ async function replay(
       for (const command of reader.push(chunk)) {
         const name = command[0]!.toString('latin1').toUpperCase();
         if (name === 'MULTI') {
-          block = [command.map((arg) => Buffer.from(arg))];
-          blockRoute = 'skip';
+          block = [copied(command)];
+          blockSlot = null;
           continue;
         }
         if (block) {
-          // Held until EXEC: arguments copied, the chunk they came from is not kept.
-          block.push(command.map((arg) => Buffer.from(arg)));
+          // Held until EXEC, with arguments of its own (the read buffer is not kept).
+          block.push(copied(command));
           if (name === 'EXEC' || name === 'DISCARD') {
-            const route = blockRoute === 'skip' ? 0 : blockRoute;
-            for (const held of block) await send(held, route);
+            const server = blockSlot === null ? 0 : router.serverOfSlot(blockSlot);
+            // Whatever of this slot waits behind a redirection goes first.
+            if (blockSlot !== null) await router.settle();
+            for (const held of block) {
+              const wait = destinations[server]!.pipeline.send(held, held);
+              if (wait) await wait;
+            }
             block = null;
           } else {
             const route = routeOf(command);
-            if (typeof route === 'number') blockRoute = route;
+            if (typeof route === 'number') blockSlot = route;
           }
           continue;
         }
-        await send(command, routeOf(command));
+        const route = routeOf(command);
+        if (route === 'skip') continue;
+        if (route === 'all') await sendToAll(command);
+        else await router.send({ seq: seq++, command }, route);
       }
       options.onProgress?.(bytes, total);
     }
     reader.finish();
+    await router.settle();
   }
-  await Promise.all(destinations.map((destination) => destination.pipeline.drain()));
 }
 
 /** Runs the step on every server at once; the first failure is thrown once all have ended. */
@@ -400,7 +427,7 @@ async function inEach(
 }
 
 /** The same error, its message saying which server it happened on. */
-function named(error: unknown, destinations: Destination[], router: SlotRouter): unknown {
+function named(error: unknown, destinations: Destination[], router: AofRouter): unknown {
   if (!(error instanceof Error) || error instanceof RestoreRefused) return error;
   if (router.problem) return new CommandRefused(router.problem);
   const failing = destinations.find((destination) => destination.pipeline?.failure === error);
@@ -410,6 +437,10 @@ function named(error: unknown, destinations: Destination[], router: SlotRouter):
   if (error instanceof CommandRefused) return new CommandRefused(`${where}${error.message}`);
   error.message = `${where}${error.message}`;
   return error;
+}
+
+function copied(command: Buffer[]): Buffer[] {
+  return command.map((arg) => Buffer.from(arg));
 }
 
 function describeCommand(command: readonly Buffer[]): string {
