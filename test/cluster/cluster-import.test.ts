@@ -262,6 +262,19 @@ describe('import tasks into a Redis Cluster: keys routed to the master of their 
       ],
       /PUBLISH.*names no key/,
     ],
+    [
+      'command the cluster does not know',
+      [
+        ['SET', 'c', '1'],
+        ['NOSUCHCMD', 'c'],
+      ],
+      /does not know the command NOSUCHCMD/,
+    ],
+    [
+      'FUNCTION LOAD inside MULTI',
+      [['MULTI'], ['FUNCTION', 'LOAD', 'x'], ['EXEC']],
+      /has a command for every master/,
+    ],
   ] as const) {
     it(`an AOF with a ${name} is refused before anything is written: the cluster untouched`, async () => {
       const markers = ['marker:a', 'marker:b', 'marker:c'];
