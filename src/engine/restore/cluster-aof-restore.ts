@@ -113,7 +113,12 @@ export async function restoreAofRouted(options: RoutedAofOptions): Promise<Route
   const onAbort = () => destinations.forEach((destination) => destination.connection.close());
   signal?.addEventListener('abort', onAbort);
   try {
-    const commandKeys = await CommandKeys.read(destinations[0]!.connection);
+    // Nothing is written yet: a master that will not tell its commands (COMMAND renamed) refuses the load.
+    const commandKeys = await CommandKeys.read(destinations[0]!.connection).catch((error: unknown) => {
+      throw new RestoreRefused(
+        `${destinations[0]!.name} did not give its command table: ${(error as Error).message}`,
+      );
+    });
     const plan = await preflight(options, destinations, commandKeys, (keys) => router.serversOf(keys));
     await options.onStart?.();
 
