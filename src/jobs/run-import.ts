@@ -7,6 +7,7 @@ import { ACTIVE_MIGRATION_STATUSES, type ImportReport, type MigrationTask } from
 import type { BlobStore, MetadataStore, RedisProbe } from '../core/ports.ts';
 import { isImportFileKeyOf } from '../core/use-cases/store-import-file.ts';
 import { commandStreamOf, formatOf, type ImportFormat } from '../engine/aof/import-source.ts';
+import { restoreAofRouted } from '../engine/restore/cluster-aof-restore.ts';
 import { restoreRouted, type RoutedTarget } from '../engine/restore/cluster-restore.ts';
 import { authenticate } from '../engine/resp/authenticate.ts';
 import { RespConnection } from '../engine/resp/resp-connection.ts';
@@ -122,7 +123,10 @@ async function importCommands(
   };
 }
 
-/** RDB files into a cluster's masters (or a cluster backup's files into one server) with the routed restore. */
+/**
+ * Files into a cluster's masters (or a cluster backup's files into one server) with the routed restore: RDB files
+ * through restoreRouted, AOF files through restoreAofRouted.
+ */
 async function importRouted(
   deps: ImportRunnerDeps,
   targets: RoutedTarget[],
@@ -130,7 +134,10 @@ async function importRouted(
   signal: AbortSignal,
 ): Promise<ImportReport> {
   if (sources.some((source) => source.format === 'aof')) {
-    throw new ImportRefused('an AOF file is not loaded into a cluster yet: import an RDB file');
+    if (sources.some((source) => source.format !== 'aof')) {
+      throw new ImportRefused('the files mix RDB and AOF formats');
+    }
+    return importAofRouted(deps, targets, sources, signal);
   }
   const report = await restoreRouted({
     targets,
@@ -151,6 +158,28 @@ async function importRouted(
     commands: keys,
     keys,
     warnings: [...report.warnings],
+  };
+}
+
+/** AOF files into a cluster's masters: each command to the master serving its key's slot (restoreAofRouted). */
+async function importAofRouted(
+  deps: ImportRunnerDeps,
+  targets: RoutedTarget[],
+  sources: ImportSource[],
+  signal: AbortSignal,
+): Promise<ImportReport> {
+  const report = await restoreAofRouted({
+    targets,
+    sources: sources.map((source) => ({ sizeBytes: source.sizeBytes, open: source.open })),
+    timeoutMs: deps.timeoutMs,
+    signal,
+  });
+  return {
+    format: 'aof',
+    rdbVersion: null,
+    commands: report.commands,
+    keys: report.keys,
+    warnings: report.warnings,
   };
 }
 

@@ -17,7 +17,7 @@ export const CreateMigrationTask = defineOperation({
     family: 'dcs',
     label: 'backup import',
     status:
-      '**supported** for `migration_type` `backupfile_import` with `migration_method` `full_amount_migration`: `backup_files` `self_build_obs` (`bucket_name` and one file the project uploaded with UploadImportFile, named as that operation answers; no other key of the store) or `backup_record` (`backup_id` of any instance of the project); the file (RDB 1–12, Valkey, or AOF) is checked whole, then loaded as commands; into a cluster, an RDB file or a cluster backup (one file per shard) goes key by key to the master of its slot (AOF into a cluster: not yet); answers `{id, name, status}`; `DCS.4960`–`DCS.4962` for what it cannot take',
+      '**supported** for `migration_type` `backupfile_import` with `migration_method` `full_amount_migration`: `backup_files` `self_build_obs` (`bucket_name` and one file the project uploaded with UploadImportFile, named as that operation answers; no other key of the store) or `backup_record` (`backup_id` of any instance of the project); the file (RDB 1–12, Valkey, or AOF) is checked whole, then loaded as commands; into a cluster, an RDB file or a cluster backup (one file per shard) goes key by key to the master of its slot, and an AOF file command by command to the master of the slot of its keys (found with the COMMAND table of the cluster; FUNCTION LOAD to every master; SELECT of a database other than 0, a command or MULTI block spanning slots, and keyless commands refused before anything is written); answers `{id, name, status}`; `DCS.4960`–`DCS.4962` for what it cannot take',
   },
   schemas: {
     params: projectParams,
