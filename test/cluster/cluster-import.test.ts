@@ -271,6 +271,14 @@ describe('import tasks into a Redis Cluster: keys routed to the master of their 
       /does not know the command NOSUCHCMD/,
     ],
     [
+      'function library a master refuses',
+      [
+        ['SET', 'c', '1'],
+        ['FUNCTION', 'LOAD', '#!lua name=brokenlib\nthis is not lua'],
+      ],
+      /function library brokenlib/,
+    ],
+    [
       'FUNCTION LOAD inside MULTI',
       [['MULTI'], ['FUNCTION', 'LOAD', 'x'], ['EXEC']],
       /has a command for every master/,

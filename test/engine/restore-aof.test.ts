@@ -60,6 +60,56 @@ describe('restoreAof: refusals before writing, and a target that dies mid-way', 
     }
   });
 
+  it('refuses a file whose function library the target will not load, keeping its keys and former libraries', async () => {
+    await marker();
+    const session = await openSession(target.port);
+    await session.call('FUNCTION', 'FLUSH');
+    await session.call(
+      'FUNCTION',
+      'LOAD',
+      "#!lua name=formerlib\nredis.register_function('former', function() return 1 end)",
+    );
+    session.close();
+    const good = "#!lua name=goodlib\nredis.register_function('good', function() return 2 end)";
+    const broken = '#!lua name=brokenlib\nthis is not lua';
+    const chunks = aofOf(10, [
+      encodeBinaryCommand(['FUNCTION', 'LOAD', good]),
+      encodeBinaryCommand(['FUNCTION', 'LOAD', broken]),
+    ]);
+    await assert.rejects(
+      restoreAof({ target: at(target.port), source: sourceOf(chunks) }),
+      (error: Error) => {
+        assert.ok(error instanceof RestoreRefused, error.message);
+        assert.match(error.message, /function library brokenlib/);
+        return true;
+      },
+    );
+    const live = await contentOf(target.port, { fieldExpiry: false });
+    assert.deepEqual([...live.keys.keys()], ['0/marker']);
+    const check = await openSession(target.port);
+    const libraries = JSON.stringify(await check.call('FUNCTION', 'LIST'));
+    check.close();
+    assert.match(libraries, /formerlib/);
+    assert.doesNotMatch(libraries, /goodlib/);
+  });
+
+  it("puts a file's libraries in before its keys, and loads the keys", async () => {
+    const library = "#!lua name=filelib\nredis.register_function('fromfile', function() return 3 end)";
+    const report = await restoreAof({
+      target: at(target.port),
+      source: sourceOf(aofOf(20, [encodeBinaryCommand(['FUNCTION', 'LOAD', library])])),
+      expected: { keys: 20, mayVanish: 0 },
+    });
+    assert.equal(report.functionLibraries, 1);
+    const check = await openSession(target.port);
+    const libraries = JSON.stringify(await check.call('FUNCTION', 'LIST'));
+    const called = await check.call('FCALL', 'fromfile', '0');
+    check.close();
+    assert.match(libraries, /filelib/);
+    assert.doesNotMatch(libraries, /formerlib/);
+    assert.equal(called.value, 3);
+  });
+
   it('loads a good file and confirms its key count', async () => {
     const report = await restoreAof({
       target: at(target.port),

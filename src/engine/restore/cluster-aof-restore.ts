@@ -1,5 +1,6 @@
 import { describeSlotRanges } from '../../core/cluster-topology.ts';
 import { AofCommandReader } from '../aof/aof-command-reader.ts';
+import { AofLibraries, installLibrariesOnEach, isFunctionLoad } from './aof-libraries.ts';
 import { RedisWireError } from '../resp/redis-wire-error.ts';
 import { keySlot } from '../../core/key-slot.ts';
 import { classify, slotsOf } from './aof-routes.ts';
@@ -72,6 +73,8 @@ interface AofPlan {
   mayVanish: number[];
   /** Why the key count cannot be confirmed; null when it can. */
   unconfirmable: string | null;
+  /** The files' function libraries, put in on every master before the flush where they can be. */
+  libraries: AofLibraries;
 }
 
 /**
@@ -122,14 +125,20 @@ export async function restoreAofRouted(options: RoutedAofOptions): Promise<Route
     const plan = await preflight(options, destinations, commandKeys, (keys) => router.serversOf(keys));
     await options.onStart?.();
 
+    // The libraries go in on every master first, while the keys are still there: a library one master refuses
+    // refuses the load with every master's keys and former libraries in place.
+    const librariesAhead =
+      plan.libraries.installableAhead &&
+      destinations.every((destination) => destination.target.rdbVersion >= FUNCTIONS_SINCE_RDB);
+    if (librariesAhead) await installLibrariesOnEach(destinations, plan.libraries.code);
     await inEach(destinations, async (destination) => {
-      if (destination.target.rdbVersion >= FUNCTIONS_SINCE_RDB) {
+      if (!librariesAhead && destination.target.rdbVersion >= FUNCTIONS_SINCE_RDB) {
         await destination.pipeline.send(['FUNCTION', 'FLUSH'], 'FUNCTION FLUSH');
       }
       await flushKeys(destination.pipeline);
       await destination.pipeline.drain();
     });
-    await replay(options, destinations, commandKeys, router, plan.movableRoutes);
+    await replay(options, destinations, commandKeys, router, plan.movableRoutes, librariesAhead);
 
     const warnings: string[] = [];
     if (plan.unconfirmable) warnings.push(`the key count was not confirmed: ${plan.unconfirmable}`);
@@ -208,6 +217,7 @@ async function preflight(
     keys: destinations.map(() => 0),
     mayVanish: destinations.map(() => 0),
     unconfirmable: null,
+    libraries: new AofLibraries(),
   };
   const seen = new Set<string>();
   const expiring = new Set<string>();
@@ -250,6 +260,7 @@ async function preflight(
     const what = classify(command, commandKeys, clustered);
     if (name === 'FUNCTION' && command[1]?.toString('latin1').toUpperCase() === 'LOAD')
       plan.functionLibraries++;
+    plan.libraries.note(command);
     switch (what.kind) {
       case 'multi':
         if (block) problem(`MULTI inside MULTI near byte ${at}`);
@@ -344,6 +355,7 @@ async function replay(
   commandKeys: CommandKeys,
   router: AofRouter,
   movableRoutes: (number | 'skip')[],
+  librariesAhead: boolean,
 ): Promise<void> {
   const clustered = destinations[0]!.slots !== null;
   const total = options.sources.reduce((sum, source) => sum + source.sizeBytes, 0);
@@ -355,6 +367,7 @@ async function replay(
 
   /** Where a command goes: one slot's master, every master, or nowhere (see classify). */
   const routeOf = (command: Buffer[]): number | 'all' | 'skip' => {
+    if (librariesAhead && isFunctionLoad(command)) return 'skip'; // already on every master
     const what = classify(command, commandKeys, clustered);
     switch (what.kind) {
       case 'keys':

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { RedisEndpoint } from '../../core/instance.ts';
 import { AofCommandReader } from '../aof/aof-command-reader.ts';
+import { AofLibraries, installLibraries, isFunctionLoad } from './aof-libraries.ts';
 import { authenticate } from '../resp/authenticate.ts';
 import { RespConnection } from '../resp/resp-connection.ts';
 import { CommandPipeline, type PipelineWindow } from './command-pipeline.ts';
@@ -49,6 +50,7 @@ interface AofShape {
   newestCommand: string | null;
   highestDb: number;
   largestArgument: number;
+  libraries: AofLibraries;
 }
 
 /**
@@ -72,11 +74,15 @@ export async function restoreAof(options: AofRestoreOptions): Promise<AofRestore
     const pipeline = new CommandPipeline(connection, options.window ?? DEFAULT_WINDOW, (label) =>
       describeCommand(label as Buffer[]),
     );
-    if (target.rdbVersion >= FUNCTIONS_SINCE_RDB)
+    // The file's libraries go in first, while the target still holds its keys: a library it refuses then
+    // refuses the restore with nothing lost (its former libraries are put back).
+    const librariesAhead = target.rdbVersion >= FUNCTIONS_SINCE_RDB && shape.libraries.installableAhead;
+    if (librariesAhead) await installLibraries(connection, shape.libraries.code, 'the target');
+    else if (target.rdbVersion >= FUNCTIONS_SINCE_RDB)
       await pipeline.send(['FUNCTION', 'FLUSH'], 'FUNCTION FLUSH');
     await pipeline.send(['FLUSHALL'], 'FLUSHALL');
     await pipeline.drain();
-    await replay(pipeline, options);
+    await replay(pipeline, options, librariesAhead);
     const report: AofRestoreReport = {
       target,
       commands: shape.commands,
@@ -105,6 +111,7 @@ async function readShape(options: AofRestoreOptions): Promise<AofShape> {
     newestCommand: null,
     highestDb: 0,
     largestArgument: 0,
+    libraries: new AofLibraries(),
   };
   try {
     for await (const chunk of (await options.source.open()) as AsyncIterable<Buffer>) {
@@ -134,6 +141,7 @@ function note(shape: AofShape, command: Buffer[]): void {
     shape.newestCommand = name;
   }
   if (name === 'FUNCTION') shape.functions++;
+  shape.libraries.note(command);
   if (name === 'SELECT') shape.highestDb = Math.max(shape.highestDb, Number(command[1]?.toString() ?? 0));
   for (const arg of command) shape.largestArgument = Math.max(shape.largestArgument, arg.length);
 }
@@ -158,13 +166,18 @@ function refuseUnfit(shape: AofShape, target: TargetInfo): void {
 }
 
 /** Sends every command of the file through the pipeline, in order. */
-async function replay(pipeline: CommandPipeline, options: AofRestoreOptions): Promise<void> {
+async function replay(
+  pipeline: CommandPipeline,
+  options: AofRestoreOptions,
+  librariesAhead: boolean,
+): Promise<void> {
   const reader = new AofCommandReader({ copy: false });
   let bytes = 0;
   for await (const chunk of (await options.source.open()) as AsyncIterable<Buffer>) {
     if (options.signal?.aborted) throw new Error('the restore was cancelled');
     bytes += chunk.length;
     for (const command of reader.push(chunk)) {
+      if (librariesAhead && isFunctionLoad(command)) continue; // already in place
       const wait = pipeline.send(command, command);
       if (wait) await wait;
     }
