@@ -299,51 +299,30 @@ describe('restores that never wipe the target and then fail', () => {
       );
     });
 
-    it('a function library the target does not load fails the restore before the keys are flushed', async () => {
-      await ownKeys(target.port);
-      await command(target.port, 'FUNCTION', 'FLUSH');
-      await command(target.port, 'FUNCTION', 'LOAD', OLD_LIBRARY);
-      const broken = Buffer.concat([
-        Buffer.from([OP.FUNCTION2]),
-        rdbString('#!lua name=broken\nthis is not lua'),
-      ]);
-      const file = write(
-        'broken-library.rdb',
-        makeRdb(Buffer.concat([broken, Buffer.from([0xfe, 0]), stringKey('first', 'one')])),
-      );
-      await untouched(
-        target.port,
-        restoreRdb({ target: endpoint(target.port), source: fileSource(file), now: Date.now }),
-        /FUNCTION RESTORE was refused/,
-      );
-      const libraries = await command(target.port, 'FUNCTION', 'LIST');
-      assert.match(JSON.stringify(libraries), /oldlib/);
-    });
-
-    it('the same library refused on the replication fast path fails before its flush too', async () => {
-      await ownKeys(target.port);
-      await command(target.port, 'FUNCTION', 'FLUSH');
-      await command(target.port, 'FUNCTION', 'LOAD', OLD_LIBRARY);
-      const broken = Buffer.concat([
-        Buffer.from([OP.FUNCTION2]),
-        rdbString('#!lua name=broken\nthis is not lua'),
-      ]);
-      const file = write(
-        'broken-library-fast.rdb',
-        makeRdb(Buffer.concat([broken, Buffer.from([0xfe, 0]), stringKey('first', 'one')])),
-      );
-      await untouched(
-        target.port,
-        restoreRdb({
-          target: endpoint(target.port),
-          source: fileSource(file),
-          now: Date.now,
-          fastPath: { advertiseHost: '127.0.0.1' },
-        }),
-        /FUNCTION RESTORE was refused/,
-      );
-      const libraries = await command(target.port, 'FUNCTION', 'LIST');
-      assert.match(JSON.stringify(libraries), /oldlib/);
-    });
+    for (const [path, fastPath] of [
+      ['writing commands', undefined],
+      ['the replication fast path', { advertiseHost: '127.0.0.1' }],
+    ] as const) {
+      it(`a function library the target does not load fails the restore before the keys are flushed (${path})`, async () => {
+        await ownKeys(target.port);
+        await command(target.port, 'FUNCTION', 'FLUSH');
+        await command(target.port, 'FUNCTION', 'LOAD', OLD_LIBRARY);
+        const broken = Buffer.concat([
+          Buffer.from([OP.FUNCTION2]),
+          rdbString('#!lua name=broken\nthis is not lua'),
+        ]);
+        const file = write(
+          `broken-library-${fastPath ? 'fast' : 'commands'}.rdb`,
+          makeRdb(Buffer.concat([broken, Buffer.from([0xfe, 0]), stringKey('first', 'one')])),
+        );
+        await untouched(
+          target.port,
+          restoreRdb({ target: endpoint(target.port), source: fileSource(file), now: Date.now, fastPath }),
+          /FUNCTION RESTORE was refused/,
+        );
+        const libraries = await command(target.port, 'FUNCTION', 'LIST');
+        assert.match(JSON.stringify(libraries), /oldlib/);
+      });
+    }
   });
 });

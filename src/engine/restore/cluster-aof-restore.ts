@@ -1,11 +1,11 @@
+import { inEachDestination, namedByDestination } from './destination-steps.ts';
 import { describeSlotRanges } from '../../core/cluster-topology.ts';
 import { AofCommandReader } from '../aof/aof-command-reader.ts';
 import { AofLibraries, installLibrariesOnEach, isFunctionLoad } from './aof-libraries.ts';
-import { RedisWireError } from '../resp/redis-wire-error.ts';
 import { keySlot } from '../../core/key-slot.ts';
 import { classify, slotsOf } from './aof-routes.ts';
 import { CommandKeys } from './command-keys.ts';
-import { CommandPipeline, CommandRefused, type PipelineWindow } from './command-pipeline.ts';
+import { CommandPipeline, type PipelineWindow } from './command-pipeline.ts';
 import type { DestinationReport } from './cluster-restore.ts';
 import { countTargetKeys, KeyCountMismatch } from './restore-confirm.ts';
 import { AofRouter, type SentCommand } from './aof-router.ts';
@@ -131,7 +131,7 @@ export async function restoreAofRouted(options: RoutedAofOptions): Promise<Route
       plan.libraries.installableAhead &&
       destinations.every((destination) => destination.target.rdbVersion >= FUNCTIONS_SINCE_RDB);
     if (librariesAhead) await installLibrariesOnEach(destinations, plan.libraries.code);
-    await inEach(destinations, async (destination) => {
+    await inEachDestination(destinations, async (destination) => {
       if (!librariesAhead && destination.target.rdbVersion >= FUNCTIONS_SINCE_RDB) {
         await destination.pipeline.send(['FUNCTION', 'FLUSH'], 'FUNCTION FLUSH');
       }
@@ -157,7 +157,7 @@ export async function restoreAofRouted(options: RoutedAofOptions): Promise<Route
         );
       }
     }
-    await inEach(destinations, async (destination, index) => {
+    await inEachDestination(destinations, async (destination, index) => {
       if (plan.unconfirmable || router.redirected) return;
       const held = await countTargetKeys(destination.connection);
       const given = plan.keys[index]!;
@@ -184,7 +184,7 @@ export async function restoreAofRouted(options: RoutedAofOptions): Promise<Route
       })),
     };
   } catch (error) {
-    throw named(error, destinations, router);
+    throw namedByDestination(error, destinations, router.problem);
   } finally {
     signal?.removeEventListener('abort', onAbort);
     for (const destination of destinations) destination.connection.close();
@@ -432,29 +432,6 @@ async function replay(
     reader.finish();
     await router.settle();
   }
-}
-
-/** Runs the step on every server at once; the first failure is thrown once all have ended. */
-async function inEach(
-  destinations: Destination[],
-  step: (destination: Destination, index: number) => Promise<void>,
-): Promise<void> {
-  const results = await Promise.allSettled(destinations.map(step));
-  const failed = results.find((result) => result.status === 'rejected');
-  if (failed) throw failed.reason;
-}
-
-/** The same error, its message saying which server it happened on. */
-function named(error: unknown, destinations: Destination[], router: AofRouter): unknown {
-  if (!(error instanceof Error) || error instanceof RestoreRefused) return error;
-  if (router.problem) return new CommandRefused(router.problem);
-  const failing = destinations.find((destination) => destination.pipeline?.failure === error);
-  const where = failing && !error.message.includes(failing.name) ? `${failing.name}: ` : '';
-  if (!where) return error;
-  if (error instanceof RedisWireError) return new RedisWireError(error.kind, `${where}${error.message}`);
-  if (error instanceof CommandRefused) return new CommandRefused(`${where}${error.message}`);
-  error.message = `${where}${error.message}`;
-  return error;
 }
 
 function copied(command: Buffer[]): Buffer[] {

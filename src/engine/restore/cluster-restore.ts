@@ -1,8 +1,8 @@
+import { inEachDestination, namedByDestination } from './destination-steps.ts';
 import { describeSlotRanges } from '../../core/cluster-topology.ts';
 import { createHash } from 'node:crypto';
 import { readRdb } from '../rdb/rdb-reader.ts';
-import { RedisWireError } from '../resp/redis-wire-error.ts';
-import { CommandRefused, type PipelineWindow } from './command-pipeline.ts';
+import type { PipelineWindow } from './command-pipeline.ts';
 import { countTargetKeys, KeyCountMismatch } from './restore-confirm.ts';
 import { type Destination, openDestinations, type RoutedTarget, SlotRouter } from './restore-destinations.ts';
 import { flushKeys, replaceFunctions } from './restore-flush.ts';
@@ -81,7 +81,7 @@ export async function restoreRouted(options: RoutedRestoreOptions): Promise<Rout
       options.onWarning?.(warning);
     };
 
-    await inEach(destinations, async (destination) => {
+    await inEachDestination(destinations, async (destination) => {
       const from = functions.sourceIndex;
       report.functionLibraries = await replaceFunctions(destination.pipeline, {
         target: destination.target,
@@ -89,7 +89,7 @@ export async function restoreRouted(options: RoutedRestoreOptions): Promise<Rout
         plan: destination.plans[from]!,
       });
     });
-    await inEach(destinations, async (destination) => {
+    await inEachDestination(destinations, async (destination) => {
       await flushKeys(destination.pipeline);
       await destination.pipeline.drain();
     });
@@ -111,7 +111,7 @@ export async function restoreRouted(options: RoutedRestoreOptions): Promise<Rout
 
     const dropped = destinations.reduce((sum, d) => sum + d.result.droppedFieldExpiries, 0);
     if (dropped > 0) warn(`${dropped} hash field expiry times were not carried over`);
-    await inEach(destinations, async (destination) => {
+    await inEachDestination(destinations, async (destination) => {
       const held = await countTargetKeys(destination.connection);
       const { keysWritten, keysThatMayVanish } = destination.result;
       if (held < keysWritten - keysThatMayVanish) {
@@ -132,7 +132,7 @@ export async function restoreRouted(options: RoutedRestoreOptions): Promise<Rout
     }));
     return report;
   } catch (error) {
-    throw named(error, destinations, router);
+    throw namedByDestination(error, destinations, router.problem);
   } finally {
     signal?.removeEventListener('abort', onAbort);
     for (const destination of destinations) destination.connection.close();
@@ -249,29 +249,6 @@ async function readAndRoute(
     throw new RestoreRefused('the backup file has changed since it was stored (its SHA-256 differs)');
   }
   return { content, bytes };
-}
-
-/** Runs the step on every server at once; the first failure is thrown once all have ended. */
-async function inEach(
-  destinations: Destination[],
-  step: (destination: Destination) => Promise<void>,
-): Promise<void> {
-  const results = await Promise.allSettled(destinations.map(step));
-  const failed = results.find((result) => result.status === 'rejected');
-  if (failed) throw failed.reason;
-}
-
-/** The same error, its message saying which server it happened on. */
-function named(error: unknown, destinations: Destination[], router: SlotRouter): unknown {
-  if (!(error instanceof Error) || error instanceof RestoreRefused) return error;
-  if (router.problem) return new CommandRefused(router.problem);
-  const failing = destinations.find((destination) => destination.pipeline?.failure === error);
-  const where = failing && !error.message.includes(failing.name) ? `${failing.name}: ` : '';
-  if (!where) return error;
-  if (error instanceof RedisWireError) return new RedisWireError(error.kind, `${where}${error.message}`);
-  if (error instanceof CommandRefused) return new CommandRefused(`${where}${error.message}`);
-  error.message = `${where}${error.message}`;
-  return error;
 }
 
 /** What several files hold together, for the record's start (the plan of the first file into the first server). */
