@@ -72,6 +72,8 @@ describe('backups through the CLI against a running service', () => {
       const restore = await cli('restore', 'create', targetId, backupId, '--remark', 'drill', '--wait');
       assert.equal(restore.code, 0, restore.stderr);
       assert.match(restore.stdout, /^[0-9a-f-]{36} succeed, 11 keys/m);
+      // Which path the restore took, and why: a plain local target is loaded by replication.
+      assert.match(restore.stdout, /^how: replication \(the replication fast path: .+\)$/m);
       restored = { instanceId: targetId, restoreId: restore.stdout.split(' ')[0]! };
       assert.match(restore.stderr, /succeed 100\.00%/);
       assert.deepEqual(await snapshotOf(target.port), await snapshotOf(redis.port));

@@ -24,6 +24,8 @@ interface RestoreDetailWire extends RestoreWire {
   keys_relabelled: number | null;
   keys_rewritten: number | null;
   keys_expired: number | null;
+  restore_method: string | null;
+  restore_method_reason: string | null;
   warnings: string[];
 }
 
@@ -83,6 +85,11 @@ export function registerRestore(program: Command, client: () => ServiceClient): 
           console.log(
             `${restoreId} succeed, ${keys} keys (${final.keys_expired ?? 0} already expired, left out)`,
           );
+          if (final.restore_method) {
+            console.log(
+              `how: ${final.restore_method} (${final.restore_method_reason ?? 'no reason recorded'})`,
+            );
+          }
           for (const warning of final.warnings) console.log(`warning: ${warning}`);
         }
       },
