@@ -48,6 +48,15 @@ export class ListingCache {
     }
   }
 
+  /** The body kept under key for this version, or the one build makes, kept for the next request. */
+  async through(key: string, version: string, build: () => Promise<Buffer>): Promise<Buffer> {
+    const kept = this.get(key, version);
+    if (kept !== undefined) return kept;
+    const body = await build();
+    this.set(key, version, body);
+    return body;
+  }
+
   /** Bytes of the bodies held now. */
   get bytes(): number {
     return this.#bytes;

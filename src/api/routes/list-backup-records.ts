@@ -30,13 +30,10 @@ export const ListBackupRecords = defineOperation({
     // The version is read first (it also checks the instance is the project's): a page read after it is at
     // least as new, so a body is never cached under a version newer than what it shows.
     const version = await requireListingVersion(deps.store, projectId, instanceId);
-    const key = 'backups' + JSON.stringify(query);
-    let body = deps.listingCache.get(key, version);
-    if (body === undefined) {
-      // Bytes, not an object: the schema documents the body, backupPageJson writes it (faster, the same bytes).
-      body = backupPageJson(await deps.store.backups.list(query));
-      deps.listingCache.set(key, version, body);
-    }
+    // Bytes, not an object: the schema documents the body, backupPageJson writes it (faster, the same bytes).
+    const body = await deps.listingCache.through('backups' + JSON.stringify(query), version, async () =>
+      backupPageJson(await deps.store.backups.list(query)),
+    );
     // Sent as bytes, past the typed reply: the serialiser's schema is what the bytes are tested against.
     return (reply as FastifyReply).type(JSON_CONTENT_TYPE).send(body);
   },

@@ -29,14 +29,11 @@ export const ListRestoreRecords = defineOperation({
     const query = { instanceId, ...parseListWindow(request.query) };
     // As ListBackupRecords: the version first (it also checks the project), then the kept body or a fresh one.
     const version = await requireListingVersion(deps.store, projectId, instanceId);
-    const key = 'restores' + JSON.stringify(query);
-    let body = deps.listingCache.get(key, version);
-    if (body === undefined) {
-      // Written by the route's own response serialiser: the same bytes as an answer sent as an object.
+    // Written by the route's own response serialiser: the same bytes as an answer sent as an object.
+    const body = await deps.listingCache.through('restores' + JSON.stringify(query), version, async () => {
       const page = restorePageToWire(await deps.store.restores.list(query));
-      body = Buffer.from((reply as FastifyReply).serialize(page) as string);
-      deps.listingCache.set(key, version, body);
-    }
+      return Buffer.from((reply as FastifyReply).serialize(page) as string);
+    });
     return (reply as FastifyReply).type(JSON_CONTENT_TYPE).send(body);
   },
 });

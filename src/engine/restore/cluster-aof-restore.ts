@@ -5,7 +5,7 @@ import { AofLibraries, installLibrariesOnEach, isFunctionLoad } from './aof-libr
 import { keySlot } from '../../core/key-slot.ts';
 import { classify, slotsOf } from './aof-routes.ts';
 import { CommandKeys } from './command-keys.ts';
-import { CommandPipeline, type PipelineWindow } from './command-pipeline.ts';
+import { CommandPipeline, DEFAULT_PIPELINE_WINDOW, type PipelineWindow } from './command-pipeline.ts';
 import type { DestinationReport } from './cluster-restore.ts';
 import { countTargetKeys, KeyCountMismatch } from './restore-confirm.ts';
 import { AofRouter, type SentCommand } from './aof-router.ts';
@@ -13,9 +13,8 @@ import { type Destination, openDestinations, type RoutedTarget, SlotRouter } fro
 import { flushKeys } from './restore-flush.ts';
 import { printable } from './restore-commands.ts';
 import { RestoreRefused, type RestoreSource } from './restore-types.ts';
+import { FUNCTIONS_SINCE_RDB } from './target-probe.ts';
 
-const DEFAULT_WINDOW: PipelineWindow = { commands: 1000, bytes: 4 * 1024 * 1024 };
-const FUNCTIONS_SINCE_RDB = 10;
 /** Keys remembered to confirm each master's count; a file with more is loaded, its count not confirmed. */
 const MAX_TRACKED_KEYS = 1_000_000;
 /** Refusal reasons listed at most; the rest are counted. */
@@ -95,7 +94,7 @@ interface AofPlan {
  */
 export async function restoreAofRouted(options: RoutedAofOptions): Promise<RoutedAofReport> {
   const { signal } = options;
-  const window = options.window ?? DEFAULT_WINDOW;
+  const window = options.window ?? DEFAULT_PIPELINE_WINDOW;
   // The RDB router only while connecting; the commands' own router (aof-router.ts) takes over the pipelines.
   const destinations = await openDestinations(
     options.targets,

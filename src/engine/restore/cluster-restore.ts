@@ -2,7 +2,6 @@ import { inEachDestination, namedByDestination } from './destination-steps.ts';
 import { describeSlotRanges } from '../../core/cluster-topology.ts';
 import { createHash } from 'node:crypto';
 import { readRdb } from '../rdb/rdb-reader.ts';
-import type { PipelineWindow } from './command-pipeline.ts';
 import { countTargetKeys, KeyCountMismatch } from './restore-confirm.ts';
 import { type Destination, openDestinations, type RoutedTarget, SlotRouter } from './restore-destinations.ts';
 import { flushKeys, replaceFunctions } from './restore-flush.ts';
@@ -17,6 +16,7 @@ import {
   type RestoreReport,
   type RestoreSource,
 } from './restore-types.ts';
+import { DEFAULT_PIPELINE_WINDOW } from './command-pipeline.ts';
 
 export type { RoutedTarget } from './restore-destinations.ts';
 
@@ -39,7 +39,6 @@ export interface RoutedRestoreReport extends RestoreReport {
   destinations: DestinationReport[];
 }
 
-const DEFAULT_WINDOW: PipelineWindow = { commands: 1000, bytes: 4 * 1024 * 1024 };
 const DEFAULT_CAPTURE_LIMIT = 64 * 1024 * 1024;
 
 /**
@@ -65,7 +64,7 @@ export async function restoreRouted(options: RoutedRestoreOptions): Promise<Rout
   const router = new SlotRouter();
   const destinations = await openDestinations(
     options.targets,
-    options.window ?? DEFAULT_WINDOW,
+    options.window ?? DEFAULT_PIPELINE_WINDOW,
     options.timeoutMs ?? 60_000,
     router,
   );

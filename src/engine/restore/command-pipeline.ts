@@ -11,6 +11,9 @@ export interface PipelineWindow {
   bytes: number;
 }
 
+/** The window every restore path writes with unless told otherwise. */
+export const DEFAULT_PIPELINE_WINDOW: PipelineWindow = { commands: 1000, bytes: 4 * 1024 * 1024 };
+
 /** A command the target refused; restore stops at the first one rather than leave a partial copy unnoticed. */
 export class CommandRefused extends Error {
   override name = 'CommandRefused';

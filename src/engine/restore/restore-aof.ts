@@ -4,14 +4,11 @@ import { AofCommandReader } from '../aof/aof-command-reader.ts';
 import { AofLibraries, installLibraries, isFunctionLoad } from './aof-libraries.ts';
 import { authenticate } from '../resp/authenticate.ts';
 import { RespConnection } from '../resp/resp-connection.ts';
-import { CommandPipeline, type PipelineWindow } from './command-pipeline.ts';
+import { CommandPipeline, DEFAULT_PIPELINE_WINDOW, type PipelineWindow } from './command-pipeline.ts';
 import { printable } from './restore-commands.ts';
 import { confirmKeyCount, type ExpectedKeys } from './restore-confirm.ts';
 import { RestoreRefused, type RestoreSource } from './restore-types.ts';
-import { probeTarget, type TargetInfo } from './target-probe.ts';
-
-const DEFAULT_WINDOW: PipelineWindow = { commands: 1000, bytes: 4 * 1024 * 1024 };
-const FUNCTIONS_SINCE_RDB = 10;
+import { FUNCTIONS_SINCE_RDB, probeTarget, type TargetInfo } from './target-probe.ts';
 
 /** Commands whose presence says how new a target must be (by the RDB version it writes). */
 const NEEDS_RDB: Record<string, number> = {
@@ -71,7 +68,7 @@ export async function restoreAof(options: AofRestoreOptions): Promise<AofRestore
     refuseUnfit(shape, target);
     await options.onStart?.(target);
     // A refused command is named by its first arguments, formatted only then.
-    const pipeline = new CommandPipeline(connection, options.window ?? DEFAULT_WINDOW, (label) =>
+    const pipeline = new CommandPipeline(connection, options.window ?? DEFAULT_PIPELINE_WINDOW, (label) =>
       describeCommand(label as Buffer[]),
     );
     // The file's libraries go in first, while the target still holds its keys: a library it refuses then

@@ -1,6 +1,6 @@
 import { authenticate } from '../resp/authenticate.ts';
 import { RespConnection } from '../resp/resp-connection.ts';
-import { CommandPipeline, type PipelineWindow } from './command-pipeline.ts';
+import { CommandPipeline, DEFAULT_PIPELINE_WINDOW } from './command-pipeline.ts';
 import { fastPathMisfit } from './fast-path-fit.ts';
 import { type FastPathResult, restoreByReplication } from './replication-fast-path.ts';
 import { restoreLabel } from './restore-commands.ts';
@@ -23,7 +23,6 @@ export {
   type RestoreSource,
 } from './restore-types.ts';
 
-const DEFAULT_WINDOW: PipelineWindow = { commands: 1000, bytes: 4 * 1024 * 1024 };
 const DEFAULT_CAPTURE_LIMIT = 64 * 1024 * 1024;
 
 /**
@@ -81,7 +80,7 @@ export async function restoreRdb(options: RestoreOptions): Promise<RestoreReport
       // FUNCTION RESTORE … FLUSH fails atomically here instead, while the target still holds everything.
       const libraries = new CommandPipeline(
         connection,
-        options.window ?? DEFAULT_WINDOW,
+        options.window ?? DEFAULT_PIPELINE_WINDOW,
         () => 'FUNCTION RESTORE',
       );
       await replaceFunctions(libraries, prepared);
@@ -91,7 +90,7 @@ export async function restoreRdb(options: RestoreOptions): Promise<RestoreReport
       connection = await connect(options);
     }
 
-    const pipeline = new CommandPipeline(connection, options.window ?? DEFAULT_WINDOW, (label) =>
+    const pipeline = new CommandPipeline(connection, options.window ?? DEFAULT_PIPELINE_WINDOW, (label) =>
       restoreLabel(label as RdbKeyRecord, prepared.content.magic),
     );
     report.functionLibraries = await flushTarget(pipeline, prepared);

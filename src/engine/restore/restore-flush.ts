@@ -1,8 +1,7 @@
 import type { CommandPipeline } from './command-pipeline.ts';
 import { functionsPayload } from './dump-payload.ts';
 import type { PreparedRestore } from './restore-preflight.ts';
-
-const FUNCTIONS_SINCE_RDB = 10;
+import { FUNCTIONS_SINCE_RDB } from './target-probe.ts';
 
 /**
  * Replaces the target's function libraries with the backup's, then empties its keyspace. The libraries go

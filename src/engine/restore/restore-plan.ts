@@ -1,7 +1,7 @@
 import { emptyKeysWarning } from '../../core/empty-keys.ts';
 import { isValkeyOwnType, typeInfo, typeName } from '../rdb/rdb-types.ts';
 import { FIELD_EXPIRY_SINCE_RDB } from './command-rewrite.ts';
-import type { TargetInfo } from './target-probe.ts';
+import { FUNCTIONS_SINCE_RDB, type TargetInfo } from './target-probe.ts';
 
 /**
  * How a key of a given type reaches the target:
@@ -25,7 +25,6 @@ export interface RestorePlan {
 const VALKEY_FIRST_OWN_VERSION = 80;
 const VALKEY_COMPATIBLE_VERSION = 11;
 /** Functions exist from Redis 7.0 (RDB 10). */
-const FUNCTIONS_SINCE_RDB = 10;
 /** RESTORE adds the type byte, the 2-byte version and the 8-byte CRC to the value. */
 const PAYLOAD_OVERHEAD = 11;
 

@@ -3,9 +3,8 @@ import { typeInfo, type ValueKind } from '../rdb/rdb-types.ts';
 import type { RespConnection } from '../resp/resp-connection.ts';
 import type { BackupContent, RestorePlan } from './restore-plan.ts';
 import { RestoreRefused } from './restore-types.ts';
-import type { TargetInfo } from './target-probe.ts';
+import { FUNCTIONS_SINCE_RDB, type TargetInfo } from './target-probe.ts';
 
-const FUNCTIONS_SINCE_RDB = 10;
 /** XSETID options, XGROUP CREATECONSUMER: what a stream is rebuilt with on targets from RDB 10. */
 const STREAM_V2_SINCE_RDB = 10;
 

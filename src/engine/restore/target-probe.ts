@@ -4,6 +4,9 @@ import type { RespConnection } from '../resp/resp-connection.ts';
 import { infoField, parseServerVersion } from '../redis-probe.ts';
 import { payloadVersion } from './dump-payload.ts';
 
+/** The RDB version of Redis 7.0, the first with function libraries (FUNCTION, and functions in RDB). */
+export const FUNCTIONS_SINCE_RDB = 10;
+
 /** What restore must know of the server it writes into. */
 export interface TargetInfo {
   version: string;
