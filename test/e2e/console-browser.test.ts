@@ -281,6 +281,13 @@ describe('the web console in Chromium', { skip: browserSkipReason() }, () => {
     assert.equal(await totalKeys(target.port), sourceKeys);
     assert.equal(restored, sourceKeys);
     assert.equal(await redisCli(target.port, ['exists', 'old:key']), '0');
+    // How the keys went in, as the API's detail says it.
+    const detail = await api.get<{ restore_method: string; restore_method_reason: string }>(
+      `/v2/p1/instances/${targetId}/restores/${await done.getAttribute('data-restore-id')}`,
+    );
+    const how = await page.getByTestId('restore-method').innerText();
+    assert.match(how, detail.restore_method === 'replication' ? /as a replica/ : /as commands/);
+    assert.ok(how.includes(detail.restore_method_reason), how);
   });
 
   it('shows the API refusal of a bad window at the window field, and saves a good policy', async () => {
@@ -436,8 +443,11 @@ describe('the web console in Chromium', { skip: browserSkipReason() }, () => {
       const focused = (on: typeof restoreButton) =>
         on.evaluate((el) => (el.ownerDocument as { activeElement: unknown }).activeElement === el);
       await waitUntil(() => focused(restoreButton), 'the focus is back on the button that opened the dialog');
-      // Again, left by its Cancel button this time: the focus comes back all the same.
+      // Again, left by its Cancel button this time: the focus comes back all the same. The page may have
+      // re-rendered the button since (it polls), so focus it afresh before Enter rather than trust a stale focus.
+      await restoreButton.focus();
       await narrow.keyboard.press('Enter');
+      await dialog.getByTestId('target-key-count').waitFor();
       await dialog.getByRole('button', { name: 'Cancel' }).focus();
       await narrow.keyboard.press('Enter');
       await dialog.waitFor({ state: 'detached' });

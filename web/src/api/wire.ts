@@ -86,6 +86,9 @@ export interface RestoreDetailWire extends RestoreRecordWire {
   error_message: string | null;
   keys_restored: number | null;
   warnings: string[];
+  /** How the keys went in: `replication` (the target loaded the file as a replica) or `commands`. */
+  restore_method: string | null;
+  restore_method_reason: string | null;
 }
 
 export interface LinksWire {

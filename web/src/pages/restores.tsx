@@ -85,6 +85,17 @@ function RestoreDetail({ path }: { path: string }) {
         <dl class="facts">
           <dt>Keys restored</dt>
           <dd data-testid="keys-restored">{d.keys_restored ?? '—'}</dd>
+          {d.restore_method && (
+            <>
+              <dt>How</dt>
+              <dd data-testid="restore-method">
+                {d.restore_method === 'replication'
+                  ? 'Loaded by the target as a replica'
+                  : 'Written as commands'}
+                {d.restore_method_reason ? ` (${d.restore_method_reason})` : ''}
+              </dd>
+            </>
+          )}
           <dt>Ended</dt>
           <dd>{formatTime(d.updated_at)}</dd>
           {d.error_code && (
