@@ -1,21 +1,34 @@
-import type { CompiledQuery, Kysely, Selectable } from 'kysely';
+import { type CompiledQuery, type Kysely, type Selectable, sql } from 'kysely';
 import type { SecretBox } from '../core/auth/secret-box.ts';
 import type { ClusterTopology } from '../core/cluster-topology.ts';
 import type { Instance } from '../core/instance.ts';
 import type { InstanceRepository } from '../core/ports.ts';
+import { CoalescedReads } from './coalesced-reads.ts';
 import { instanceToRow, rowToInstance } from './row-mapping.ts';
 import type { Database, InstancesTable } from './schema.ts';
 
 type VersionRow = { project_id: string; listing_version: number | string };
+type ListingVersion = { projectId: string; version: string };
+
+export interface InstanceRepositoryOptions {
+  /**
+   * Read concurrent listing versions as one query (PostgreSQL, where each query is a round trip and the driver's
+   * work per query is most of a cached listing's cost). SQLite answers in the calling thread: nothing to gain.
+   */
+  coalesceVersionReads?: boolean;
+}
 
 export class KyselyInstanceRepository implements InstanceRepository {
   readonly #db: Kysely<Database>;
   readonly #secrets: SecretBox;
   #versionQuery?: CompiledQuery<VersionRow>;
+  readonly #coalescedVersions?: CoalescedReads<ListingVersion>;
 
-  constructor(db: Kysely<Database>, secrets: SecretBox) {
+  constructor(db: Kysely<Database>, secrets: SecretBox, options: InstanceRepositoryOptions = {}) {
     this.#db = db;
     this.#secrets = secrets;
+    if (options.coalesceVersionReads)
+      this.#coalescedVersions = new CoalescedReads((ids) => this.#versions(ids));
   }
 
   async insert(instance: Instance): Promise<void> {
@@ -31,7 +44,8 @@ export class KyselyInstanceRepository implements InstanceRepository {
     return row && this.#toInstance(row);
   }
 
-  async listingVersion(id: string): Promise<{ projectId: string; version: string } | undefined> {
+  async listingVersion(id: string): Promise<ListingVersion | undefined> {
+    if (this.#coalescedVersions) return this.#coalescedVersions.read(id);
     // Built once: on a cached listing this read is the request's only query, and building it each time cost
     // about as much as running it. Only the parameter changes.
     this.#versionQuery ??= this.#db
@@ -42,6 +56,15 @@ export class KyselyInstanceRepository implements InstanceRepository {
     const { rows } = await this.#db.executeQuery<VersionRow>({ ...this.#versionQuery, parameters: [id] });
     const row = rows[0];
     return row && { projectId: row.project_id, version: String(row.listing_version) };
+  }
+
+  /** Many instances' versions in one statement (PostgreSQL: the ids go as one array parameter). */
+  async #versions(ids: string[]): Promise<Map<string, ListingVersion>> {
+    const { rows } = await sql<VersionRow & { id: string }>`
+      select id, project_id, listing_version from instances where id = any(${ids})`.execute(this.#db);
+    return new Map(
+      rows.map((row) => [row.id, { projectId: row.project_id, version: String(row.listing_version) }]),
+    );
   }
 
   #toInstance(row: Selectable<InstancesTable>): Instance {

@@ -25,6 +25,10 @@ import { migrationProvider } from './migrations.ts';
 import { type DatabaseLocation, MIGRATION_TABLE, openDatabase } from './open-database.ts';
 import type { Database } from './schema.ts';
 
+interface StoreOptions {
+  engine: DatabaseLocation['kind'];
+}
+
 /** The metadata store over Kysely: one code path for SQLite and PostgreSQL. */
 export class KyselyMetadataStore implements MetadataStore {
   readonly instances: InstanceRepository;
@@ -38,9 +42,11 @@ export class KyselyMetadataStore implements MetadataStore {
   readonly migrationTasks: MigrationTaskRepository;
   readonly #db: Kysely<Database>;
 
-  private constructor(db: Kysely<Database>, secrets: SecretBox) {
+  private constructor(db: Kysely<Database>, secrets: SecretBox, options: StoreOptions) {
     this.#db = db;
-    this.instances = new KyselyInstanceRepository(db, secrets);
+    this.instances = new KyselyInstanceRepository(db, secrets, {
+      coalesceVersionReads: options.engine === 'postgres',
+    });
     this.credentials = new KyselyCredentialRepository(db, secrets);
     this.backups = new KyselyBackupRepository(db);
     this.jobs = new KyselyJobRepository(db);
@@ -53,12 +59,16 @@ export class KyselyMetadataStore implements MetadataStore {
 
   /** Opens the database; secrets (Redis passwords, secret keys) are sealed and opened with `secrets`. */
   static async open(location: DatabaseLocation, secrets: SecretBox): Promise<KyselyMetadataStore> {
-    return new KyselyMetadataStore(await openDatabase(location), secrets);
+    return new KyselyMetadataStore(await openDatabase(location), secrets, { engine: location.kind });
   }
 
   /** A store over a database already opened (and migrated) with openDatabase: for tests that set pragmas. */
-  static over(db: Kysely<Database>, secrets: SecretBox): KyselyMetadataStore {
-    return new KyselyMetadataStore(db, secrets);
+  static over(
+    db: Kysely<Database>,
+    secrets: SecretBox,
+    engine: DatabaseLocation['kind'] = 'sqlite',
+  ): KyselyMetadataStore {
+    return new KyselyMetadataStore(db, secrets, { engine });
   }
 
   /**
