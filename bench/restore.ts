@@ -3,7 +3,7 @@
  * second redis-server with our restore, alternating with `redis-cli --pipe` fed the same RESTORE commands
  * pre-generated to a file (the baseline), and reports keys/s, MB/s and the ratio.
  *
- *   npm run bench:restore -- [--size 1000] [--rounds 3] [--blob s3]
+ *   npm run bench:restore -- [--size 1000] [--rounds 3] [--blob s3] [--window COMMANDS]
  *   npm run bench:restore -- --cluster 3 [--size 1000] [--rounds 1]     (bench/restore-cluster.ts)
  *
  * --blob s3 also restores the same file read from a bucket of an in-process s3rver, beside the local file.
@@ -49,11 +49,17 @@ const { values: args } = parseArgs({
     size: { type: 'string', default: '1000' },
     rounds: { type: 'string', default: '3' },
     blob: { type: 'string', default: 'local' },
+    // Commands in flight at most (bytes: 4 KiB per command): to compare pipeline windows on the same machine.
+    window: { type: 'string' },
   },
 });
 if (!['local', 's3'].includes(args.blob)) throw new Error('--blob must be local or s3');
 const SIZE = Number(args.size);
 const ROUNDS = Number(args.rounds);
+const WINDOW =
+  args.window === undefined
+    ? undefined
+    : { commands: Number(args.window), bytes: Number(args.window) * 4096 };
 const endpoint = localEndpoint;
 
 /** The commands our restore sends, written once: SELECT per database, RESTORE … REPLACE [ABSTTL] per key. */
@@ -146,6 +152,7 @@ async function timeOurs(
     target: endpoint(port),
     source: { ...(bucket ? bucketSource(bucket, rdb) : fileSource(rdb)), ...(known ? { known } : {}) },
     now: Date.now,
+    ...(WINDOW ? { window: WINDOW } : {}),
     ...(fastPath ? { fastPath: {} } : {}),
     onStart: () => {
       writingFrom = process.hrtime.bigint();
