@@ -6,8 +6,10 @@ import { after, describe, it } from 'node:test';
 import { FsBlobStore } from '../../src/blobs/fs-blob-store.ts';
 import { ReaderInspector } from '../../src/engine/rdb/reader-inspector.ts';
 import { transferSnapshot } from '../../src/jobs/snapshot-transfer.ts';
+import type { BlobStore } from '../../src/core/ports.ts';
 import { startFakeMaster, type FakeMaster, type Step } from '../support/fake-master.ts';
 import { makeRdb, noise } from '../support/rdb-bytes.ts';
+import { startS3Server, type S3Server } from '../support/s3-server.ts';
 
 const MARK = 'fedcba9876543210fedcba9876543210fedcba98';
 
@@ -40,19 +42,35 @@ function pieces(bytes: Buffer, seed: number): Buffer[] {
   return out;
 }
 
+async function readAll(blobs: BlobStore, key: string): Promise<Buffer> {
+  const stream = await blobs.open(key);
+  assert.ok(stream, `${key} stored`);
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
+
 describe('a backup transfer that reads the socket into one reused buffer', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'borrowed-transfer-'));
   const masters: FakeMaster[] = [];
+  let s3: S3Server | undefined;
   after(async () => {
     for (const master of masters) await master.close();
+    await s3?.dispose();
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
   const KEYS = 6_000;
   const rdb = stringKeysRdb(KEYS);
 
-  for (const framing of ['length', 'eof-mark'] as const) {
-    it(`stores exactly the bytes sent, split anywhere (${framing} framing)`, async () => {
+  // A file lets go of its slabs once written (they are filled again); an upload keeps them (new ones each time).
+  const cases = [
+    { framing: 'length', store: 'file' },
+    { framing: 'eof-mark', store: 'file' },
+    { framing: 'eof-mark', store: 's3' },
+  ] as const;
+  for (const { framing, store } of cases) {
+    it(`stores exactly the bytes sent, split anywhere (${framing} framing, ${store})`, async () => {
       assert.ok(rdb.length > 5 * 1024 * 1024, `${rdb.length} bytes`);
       // Pauses between some pieces make them separate reads of the same buffer; the rest arrive coalesced.
       const steps: Step[] = [];
@@ -70,8 +88,12 @@ describe('a backup transfer that reads the socket into one reused buffer', () =>
         ],
       });
       masters.push(master);
-      const blobs = new FsBlobStore(dir);
-      const key = `backup-${framing}.rdb`;
+      let blobs: BlobStore = new FsBlobStore(dir);
+      if (store === 's3') {
+        s3 ??= await startS3Server();
+        blobs = s3.store('dcs/');
+      }
+      const key = `backup-${framing}-${store}.rdb`;
       const stored = await transferSnapshot(
         { blobs, inspector: new ReaderInspector(), idleTimeoutMs: 10_000 },
         { host: '127.0.0.1', port: master.port, db: 0, username: null, password: null, tls: false },
@@ -85,7 +107,7 @@ describe('a backup transfer that reads the socket into one reused buffer', () =>
       assert.equal(stored.stream.framing, framing);
       assert.equal(stored.found.problem, null);
       assert.deepEqual(stored.found.keysPerDb, { 0: KEYS });
-      const written = fs.readFileSync(path.join(dir, key));
+      const written = await readAll(blobs, key);
       assert.equal(written.length, rdb.length);
       assert.ok(written.equals(rdb), 'the stored file is the RDB sent');
     });
