@@ -4,7 +4,7 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import type { BlobStore, BlobWriter } from '../core/ports.ts';
-import { FlushBehindStream, type FlushSync } from './flush-behind-stream.ts';
+import { COALESCE_BYTES, FlushBehindStream, type FlushSync } from './flush-behind-stream.ts';
 
 const PARTIAL = '.partial';
 const KEY = /^[A-Za-z0-9_.-]+$/;
@@ -69,6 +69,9 @@ export class FsBlobStore implements BlobStore {
     let settled = false;
     return {
       stream,
+      // Smaller writes are gathered (and acknowledged at once) before they go to the file; larger ones are
+      // written before their callback runs.
+      releasesChunksFrom: this.#flushBehind.coalesceBytes ?? COALESCE_BYTES,
       async commit() {
         if (settled) throw new Error('blob already committed or aborted');
         stream.end();

@@ -21,6 +21,7 @@ export function measuredBlobStore(inner: BlobStore, metrics: ServiceMetrics): Bl
   };
   const measuredWriter = (writer: BlobWriter): BlobWriter => ({
     stream: writer.stream,
+    ...(writer.releasesChunksFrom !== undefined ? { releasesChunksFrom: writer.releasesChunksFrom } : {}),
     commit: (metadata) => timed('commit', () => writer.commit(metadata)),
     abort: () => timed('abort', () => writer.abort()),
   });

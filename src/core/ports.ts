@@ -263,6 +263,12 @@ export interface RedisProbe {
 export interface BlobWriter {
   readonly stream: import('node:stream').Writable;
   /**
+   * Set when `stream` lets go of a written chunk of at least this many bytes once that write's callback ran
+   * (a file: the bytes are in the kernel by then), so the writer's user may fill its memory again. Absent
+   * when the stream may keep chunks longer (an upload holds them until their part is sent).
+   */
+  readonly releasesChunksFrom?: number;
+  /**
    * Makes the bytes durable (fsync) and visible under the key, atomically. `metadata` (lower-case names and
    * values in ASCII) is stored with the blob where the store can (object metadata in S3).
    */

@@ -33,6 +33,7 @@ export interface RdbFindings {
  * transfer's own business: the walk only reads structure.
  */
 export interface RdbWalk {
+  /** The chunk is only read during the call (its memory may be reused after): the walk copies what it keeps. */
   push(chunk: Buffer): void;
   /** Ends the walk; what it found, the first problem included. */
   finish(): Omit<RdbFindings, 'sha256' | 'checksum'>;

@@ -9,6 +9,7 @@ import { RedisWireError, type RedisWireFailure } from '../engine/resp/redis-wire
 import { AofConvertingSink, type ConvertedFile } from './aof-converting-sink.ts';
 import { cancellationOf } from './job-cancelled.ts';
 import { ObservedSink } from './observed-sink.ts';
+import { SLAB_BYTES } from './slab-copier.ts';
 
 /** How engine failures show in the record's DCS error code (documented in docs/errors.md). */
 const RECORD_CODE: Record<RedisWireFailure, RecordErrorCode> = {
@@ -87,11 +88,17 @@ export async function transferSnapshot(
   const walk = deps.inspector.walk();
   // An AOF backup stores the commands the RDB converts to; the walk and the checksums still read the RDB.
   const aof = file.aof ? new AofConvertingSink(writer.stream, file.aof.now) : null;
-  const sink = new ObservedSink(aof ?? writer.stream, (chunk) => walk.push(chunk));
+  // The transfer lends its read buffer: the walk reads each chunk in place, the file gets it copied into
+  // slabs, which a file lets go of once written (the AOF conversion keeps what it is given: fresh slabs).
+  const sink = new ObservedSink(aof ?? writer.stream, (chunk) => walk.push(chunk), {
+    copyChunks: true,
+    reuseSlabs: aof === null && (writer.releasesChunksFrom ?? Infinity) <= SLAB_BYTES,
+  });
   try {
     const { summary, stream } = await fetchRdb({
       endpoint,
       sink,
+      sinkCopiesChunks: true,
       idleTimeoutMs: deps.idleTimeoutMs,
       ...(deps.transferTimeoutMs ? { transferTimeoutMs: deps.transferTimeoutMs } : {}),
       onProgress,

@@ -70,11 +70,12 @@ export class RdbStructureWalker {
   readonly #types = new Set<number>();
   readonly #modules = new Set<string>();
 
-  constructor(options: { deep?: boolean; captureLimit?: number } = {}) {
+  constructor(options: { deep?: boolean; captureLimit?: number; borrowed?: boolean } = {}) {
     this.#deep = options.deep === true;
     // Only a deep walk decodes values; a structure walk keeps none of them.
     this.#parser = new RdbParser({
       captureLimit: options.captureLimit ?? (this.#deep ? 64 * 1024 * 1024 : 0),
+      borrowed: options.borrowed === true,
     });
   }
 

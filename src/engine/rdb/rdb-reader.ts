@@ -84,6 +84,11 @@ const ENCODED_LZF = 3;
 export interface RdbParserOptions {
   /** Values larger than this are not kept (RdbKeyRecord.value is null); their offsets still are. */
   captureLimit?: number;
+  /**
+   * A pushed chunk is valid only during push() (its memory is reused after): the parser then copies what it
+   * keeps past the call, usually the few bytes of a value cut by the chunk's end, instead of holding the chunk.
+   */
+  borrowed?: boolean;
 }
 
 /**
@@ -94,6 +99,7 @@ export interface RdbParserOptions {
  */
 export class RdbParser {
   readonly #captureLimit: number;
+  readonly #borrowed: boolean;
   readonly #grammar: Grammar;
   #need = NEED_BYTES;
   #count = 9;
@@ -127,6 +133,7 @@ export class RdbParser {
 
   constructor(options: RdbParserOptions = {}) {
     this.#captureLimit = options.captureLimit ?? 64 * 1024 * 1024;
+    this.#borrowed = options.borrowed === true;
     this.#grammar = this.#file();
     this.#grammar.next();
   }
@@ -145,13 +152,30 @@ export class RdbParser {
     if (this.#done) throw new RdbFormatError('data follows the end of the RDB file');
     const available = this.#buf.length - this.#pos + this.#heldBytes;
     if (available + chunk.length < this.#required) {
-      this.#held.push(chunk);
+      this.#held.push(this.#borrowed ? Buffer.from(chunk) : chunk);
       this.#heldBytes += chunk.length;
       return [];
     }
     this.#adopt(chunk);
     this.#run();
+    if (this.#borrowed) this.#detach(chunk);
     return this.#take();
+  }
+
+  /** For borrowed chunks: whatever still refers to the chunk's memory becomes a copy of the part still needed. */
+  #detach(chunk: Buffer): void {
+    if (this.#tail !== null) {
+      // Inside a bridge: the bridge itself is a copy; the rest of the chunk is not, and is kept whole since
+      // positions past the bridge count from its start.
+      if (this.#tail.buffer === chunk.buffer) this.#tail = Buffer.from(this.#tail);
+      return;
+    }
+    if (this.#buf.buffer !== chunk.buffer || this.#done) return;
+    if (this.#capturing) this.#cutCapture();
+    this.#base += this.#pos;
+    this.#buf = Buffer.from(this.#buf.subarray(this.#pos));
+    this.#pos = 0;
+    if (this.#capturing) this.#captureFrom = 0;
   }
 
   /** Called when the input ends: throws unless the file ended exactly at its EOF opcode and trailer. */
@@ -421,7 +445,8 @@ export class RdbParser {
       const op = next as number;
       switch (op) {
         case OP.AUX: {
-          const key = (yield NEED_STR) as Buffer;
+          // A copy: the value may arrive in a later chunk, and a borrowed chunk is gone by then.
+          const key = Buffer.from((yield NEED_STR) as Buffer);
           const value = (yield NEED_STR) as Buffer;
           this.#events.push({ kind: 'aux', key: key.toString('latin1'), value: Buffer.from(value) });
           break;

@@ -21,7 +21,7 @@ export class ReaderInspector implements RdbInspector {
   }
 
   walk(): RdbWalk {
-    const walker = new RdbStructureWalker({ deep: false, captureLimit: 0 });
+    const walker = new RdbStructureWalker({ deep: false, captureLimit: 0, borrowed: true });
     return {
       push: (chunk) => walker.push(chunk),
       finish: () => findingsOf(walker.finish()),

@@ -11,6 +11,12 @@ export interface FetchRdbOptions {
   endpoint: RedisEndpoint;
   /** Receives the RDB bytes; the socket pauses while it asks for backpressure. */
   sink: Writable;
+  /**
+   * The sink copies whatever it keeps of a chunk before its write() returns (it does not queue it): the
+   * transfer then reads the socket into one reused buffer, instead of a fresh 64 KiB one per read, and hands
+   * the sink views of it. A Writable's own queue keeps chunks, so only a sink built for this may say so.
+   */
+  sinkCopiesChunks?: boolean;
   /** Ask for a diskless transfer (REPLCONF capa eof); without it the master writes its dump file first. */
   diskless?: boolean;
   /** Time allowed for the connection and each handshake reply. */
@@ -41,6 +47,9 @@ export interface FetchRdbResult {
  */
 export const ANNOUNCED_REPLICA_VERSION = '9.1.2';
 
+/** What one socket read takes at most when reads reuse a buffer: the size Node reads into by default. */
+const READ_BUFFER_BYTES = 64 * 1024;
+
 /**
  * Takes a snapshot the way a replica does (as redis-cli --rdb): AUTH, REPLCONF capa eof, rdb-only and version,
  * then PSYNC ? -1 (or SYNC where PSYNC is unknown), and streams the RDB into the sink. Each command waits for
@@ -48,7 +57,9 @@ export const ANNOUNCED_REPLICA_VERSION = '9.1.2';
  */
 export async function fetchRdb(options: FetchRdbOptions): Promise<FetchRdbResult> {
   const { endpoint, sink, signal } = options;
-  const connection = await RespConnection.open(endpoint, options.handshakeTimeoutMs ?? 10_000);
+  const connection = await RespConnection.open(endpoint, options.handshakeTimeoutMs ?? 10_000, {
+    ...(options.sinkCopiesChunks ? { readBuffer: Buffer.allocUnsafe(READ_BUFFER_BYTES) } : {}),
+  });
   const onAbort = () => connection.fail(new RedisWireError('sink', 'cancelled'));
   const onSinkError = (error: Error) =>
     // The cause keeps the file system's code (ENOSPC, EROFS) for the record's reason.
@@ -101,20 +112,37 @@ async function streamSnapshot(connection: RespConnection, options: FetchRdbOptio
     totalTimeoutMs: options.transferTimeoutMs ?? null,
     onExpired: (error) => connection.fail(error),
   });
+  // Each chunk is parsed, checked and written in the socket's own callback: with a reused read buffer it is
+  // valid only there. The parser and the integrity check keep copies of what they hold back.
+  let failure: unknown = null;
+  const take = (chunk: Buffer): boolean => {
+    if (parser.done || failure !== null) return false;
+    try {
+      const payloadStarted = parser.info.framing !== null;
+      parser.feed(chunk);
+      watch.chunk(chunk, payloadStarted, integrity.sizeBytes);
+      onProgress?.(integrity.sizeBytes, parser.announcedLength);
+    } catch (error) {
+      failure = error;
+    }
+    if (parser.done || failure !== null) {
+      connection.wake();
+      return false;
+    }
+    return !socket.isPaused();
+  };
+  connection.divert(take);
   try {
     for (;;) {
-      const chunk = await connection.nextChunk();
-      if (chunk === null) {
+      if (failure !== null) throw failure;
+      if (parser.done) break;
+      if (connection.closed) {
         throw new RedisWireError(
           'disconnected',
           `the connection closed after ${integrity.sizeBytes} bytes, before the RDB ended`,
         );
       }
-      const payloadStarted = parser.info.framing !== null;
-      parser.feed(chunk);
-      watch.chunk(chunk, payloadStarted, integrity.sizeBytes);
-      onProgress?.(integrity.sizeBytes, parser.announcedLength);
-      if (parser.done) break;
+      await connection.waitForEvent();
     }
   } finally {
     watch.stop();

@@ -28,18 +28,44 @@ export class RespConnection {
   #waiter: (() => void) | null = null;
   #failure: RedisWireError | null = null;
   #closed = false;
+  /** Set by divert(): takes every chunk as it arrives, borrowed for the call; false asks to pause. */
+  #consumer: ((chunk: Buffer) => boolean) | null = null;
 
   private constructor(socket: net.Socket) {
     this.socket = socket;
   }
 
-  /** Connects (TCP or TLS); every later silence longer than timeoutMs fails the connection. */
-  static open(endpoint: RedisEndpoint, timeoutMs: number): Promise<RespConnection> {
+  /**
+   * Connects (TCP or TLS); every later silence longer than timeoutMs fails the connection. With `readBuffer`
+   * a TCP socket reads into that one buffer instead of a fresh one per read: for a connection that will carry
+   * a whole snapshot, where a new 64 KiB buffer per read fills the young generation with garbage. Until
+   * divert() the bytes read are copied out of it, so nothing before then has to know.
+   */
+  static open(
+    endpoint: RedisEndpoint,
+    timeoutMs: number,
+    options: { readBuffer?: Buffer } = {},
+  ): Promise<RespConnection> {
     return new Promise((resolve, reject) => {
+      let self: RespConnection | null = null;
+      const { readBuffer } = options;
       const socket = endpoint.tls
         ? tls.connect({ host: endpoint.host, port: endpoint.port, servername: endpoint.host })
-        : net.connect({ host: endpoint.host, port: endpoint.port });
+        : net.connect({
+            host: endpoint.host,
+            port: endpoint.port,
+            ...(readBuffer
+              ? {
+                  onread: {
+                    buffer: readBuffer,
+                    callback: (length: number, buffer: Uint8Array) =>
+                      self!.#received(Buffer.from(buffer.buffer, buffer.byteOffset, length), true),
+                  },
+                }
+              : {}),
+          });
       const connection = new RespConnection(socket);
+      self = connection;
       socket.setNoDelay(true);
       socket.setTimeout(timeoutMs);
       const where = `${endpoint.host}:${endpoint.port}`;
@@ -64,15 +90,49 @@ export class RespConnection {
         socket.destroy();
       });
       socket.on('data', (chunk: Buffer) => {
-        connection.#buffer =
-          connection.#buffer.length === 0 ? chunk : Buffer.concat([connection.#buffer, chunk]);
-        connection.#wake();
+        if (connection.#received(chunk, false) === false) socket.pause();
       });
       socket.on('close', () => {
         connection.#closed = true;
         connection.#wake();
       });
     });
+  }
+
+  /** False asks the socket to pause (onread's contract). */
+  #received(chunk: Buffer, borrowed: boolean): boolean {
+    if (this.#consumer) return this.#consumer(chunk);
+    // Not diverted yet: a borrowed chunk is overwritten by the next read, so what is kept is a copy.
+    const kept = borrowed ? Buffer.from(chunk) : chunk;
+    this.#buffer = this.#buffer.length === 0 ? kept : Buffer.concat([this.#buffer, kept]);
+    this.#wake();
+    return true;
+  }
+
+  /**
+   * Hands every byte from now on (what was received and not read first) to `consumer` as it arrives, in the
+   * socket's own callback. A chunk is borrowed: it is valid only during the call (the next read may reuse its
+   * memory), so the consumer copies whatever it keeps. It returns false to pause the socket. Its owner waits
+   * with waitForEvent() and is woken by wake(), a failure or the close.
+   */
+  divert(consumer: (chunk: Buffer) => boolean): void {
+    this.#consumer = consumer;
+    const pending = this.#buffer;
+    this.#buffer = Buffer.alloc(0);
+    if (pending.length > 0 && !consumer(pending)) this.socket.pause();
+  }
+
+  /** For a diverted connection: returns at the next wake() or close, throws the connection's failure. */
+  async waitForEvent(): Promise<void> {
+    if (this.#failure) throw this.#failure;
+    if (this.#closed) return;
+    await this.#wait();
+    if (this.#failure) throw this.#failure;
+  }
+
+  /** Wakes whoever waits in waitForEvent(). */
+  wake(): void {
+    this.#wake();
   }
 
   get closed(): boolean {
