@@ -1,6 +1,12 @@
 import type { CompiledQuery, Kysely } from 'kysely';
 import type { Database } from './schema.ts';
 
+/**
+ * The listings' shapes are few (which filters are set, lists of at most a handful of distinct values); the cap
+ * only keeps a caller passing ever longer lists from growing the map without end.
+ */
+const MAX_SHAPES = 1024;
+
 /** How one family of queries is built, named and bound; see CompiledShapes. */
 export interface ShapeFamily<Q> {
   /** The same text for every query whose SQL is the same (which filters are set, how many values each has). */
@@ -36,7 +42,7 @@ export class CompiledShapes<Q, R> {
       if (!sameValues(compiled.parameters, parameters)) {
         throw new Error(`the parameters of listing shape ${shape} do not match its compiled query`);
       }
-      this.#compiled.set(shape, compiled);
+      if (this.#compiled.size < MAX_SHAPES) this.#compiled.set(shape, compiled);
     }
     const result = await this.#db.executeQuery<R>({ ...compiled, parameters } as CompiledQuery<R>);
     return result.rows;
