@@ -1,4 +1,4 @@
-import { type Kysely, type SelectQueryBuilder, sql, type Transaction } from 'kysely';
+import { type Kysely, sql, type Transaction } from 'kysely';
 import type { BackupChange, ShardFile, StoredBackup } from '../core/backup-detail.ts';
 import type { BackupRecord, BackupStatus } from '../core/backup-record.ts';
 import type { Job } from '../core/job.ts';
@@ -10,17 +10,11 @@ import {
   checkTransition,
   endsJob,
 } from '../core/record-states.ts';
+import { BackupListingQueries, isFiltered } from './backup-listing-queries.ts';
 import { finishRecordJob } from './finish-record-job.ts';
 import { insertWithJob } from './insert-with-job.ts';
 import { isUniqueViolation } from './unique-violation.ts';
-import {
-  BACKUP_LIST_COLUMNS,
-  backupToRow,
-  changeToRow,
-  jobToRow,
-  rowToBackup,
-  rowToDetail,
-} from './row-mapping.ts';
+import { backupToRow, changeToRow, jobToRow, rowToBackup, rowToDetail } from './row-mapping.ts';
 import type { Database } from './schema.ts';
 
 // 25 columns × 500 rows stays well below SQLite's and PostgreSQL's limits on bound parameters.
@@ -28,9 +22,11 @@ const INSERT_BATCH = 500;
 
 export class KyselyBackupRepository implements BackupRepository {
   readonly #db: Kysely<Database>;
+  readonly #listing: BackupListingQueries;
 
   constructor(db: Kysely<Database>) {
     this.#db = db;
+    this.#listing = new BackupListingQueries(db);
   }
 
   async insert(record: BackupRecord): Promise<void> {
@@ -244,33 +240,16 @@ export class KyselyBackupRepository implements BackupRepository {
   }
 
   async list(query: BackupQuery): Promise<BackupPage> {
-    const matching = this.#matching(query);
-    if (!isFiltered(query)) {
-      // The total rides on the page's rows as a subquery run once: one round trip instead of two, which on
-      // PostgreSQL is most of what a small page costs. An empty page still needs the count on its own.
-      const rows = await this.#page(query, matching)
-        .select((eb) =>
-          eb.selectFrom('instances').select('backup_count').where('id', '=', query.instanceId).as('total'),
-        )
-        .execute();
-      if (rows.length > 0) return { total: Number(rows[0]!.total), records: rows.map(rowToBackup) };
-      return { total: await this.#count(query, matching), records: [] };
+    const filtered = isFiltered(query);
+    const rows = await (filtered ? this.#listing.pageWithCount : this.#listing.pageWithCounter).rows(query);
+    if (rows.length > 0) return { total: Number(rows[0]!.total ?? 0), records: rows.map(rowToBackup) };
+    // An empty page carries no total: past the end, or nothing matches.
+    if (!filtered) {
+      const [row] = await this.#listing.counter.rows(query);
+      return { total: Number(row?.backup_count ?? 0), records: [] };
     }
-    const total = await this.#count(query, matching);
-    if (total <= query.offset) return { total, records: [] };
-    const rows = await this.#page(query, matching).execute();
-    return { total, records: rows.map(rowToBackup) };
-  }
-
-  // Walks the (instance_id, created_at, id) index backwards; measured on both engines, this plain form beats
-  // fetching the page's ids in a subquery first, including at deep offsets.
-  #page(query: BackupQuery, matching: SelectQueryBuilder<Database, 'backups', object>) {
-    return matching
-      .select(BACKUP_LIST_COLUMNS)
-      .orderBy('created_at', 'desc')
-      .orderBy('id', 'desc')
-      .limit(query.limit)
-      .offset(query.offset);
+    const [counted] = await this.#listing.count.rows(query);
+    return { total: Number(counted?.n ?? 0), records: [] };
   }
 
   async countByStatus(instanceId: string, statuses: readonly BackupStatus[]): Promise<number> {
@@ -283,23 +262,6 @@ export class KyselyBackupRepository implements BackupRepository {
     return Number(row.n);
   }
 
-  /** Without filters the total is the instance's counter; with them, a count over the index range. */
-  async #count(
-    query: BackupQuery,
-    matching: SelectQueryBuilder<Database, 'backups', object>,
-  ): Promise<number> {
-    if (!isFiltered(query)) {
-      const row = await this.#db
-        .selectFrom('instances')
-        .select('backup_count')
-        .where('id', '=', query.instanceId)
-        .executeTakeFirst();
-      return Number(row?.backup_count ?? 0);
-    }
-    const counted = await matching.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
-    return Number(counted.n);
-  }
-
   async lastSucceededAt(): Promise<Map<string, number>> {
     const rows = await this.#db
       .selectFrom('backups')
@@ -309,27 +271,6 @@ export class KyselyBackupRepository implements BackupRepository {
       .execute();
     return new Map(rows.map((row) => [row.instance_id, Number(row.at)]));
   }
-
-  #matching(query: BackupQuery): SelectQueryBuilder<Database, 'backups', object> {
-    let q = this.#db.selectFrom('backups').where('instance_id', '=', query.instanceId);
-    if (query.createdFrom !== undefined) q = q.where('created_at', '>=', query.createdFrom);
-    if (query.createdBefore !== undefined) q = q.where('created_at', '<', query.createdBefore);
-    if (query.statuses) q = q.where('status', 'in', [...query.statuses]);
-    if (query.types) q = q.where('backup_type', 'in', [...query.types]);
-    if (query.formats) q = q.where('backup_format', 'in', [...query.formats]);
-    return q;
-  }
-}
-
-/** Whether anything narrows the instance's records; unfiltered, the total is the instance's counter. */
-function isFiltered(query: BackupQuery): boolean {
-  return (
-    query.createdFrom !== undefined ||
-    query.createdBefore !== undefined ||
-    query.statuses !== undefined ||
-    query.types !== undefined ||
-    query.formats !== undefined
-  );
 }
 
 /** Thrown inside a transaction to roll it back when the instance already has an unfinished job. */

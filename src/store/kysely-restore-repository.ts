@@ -17,13 +17,16 @@ import {
 } from '../core/record-states.ts';
 import { finishRecordJob } from './finish-record-job.ts';
 import { insertWithJob } from './insert-with-job.ts';
+import { RestoreListingQueries } from './restore-listing-queries.ts';
 import type { Database, RestoresTable } from './schema.ts';
 
 export class KyselyRestoreRepository implements RestoreRepository {
   readonly #db: Kysely<Database>;
+  readonly #listing: RestoreListingQueries;
 
   constructor(db: Kysely<Database>) {
     this.#db = db;
+    this.#listing = new RestoreListingQueries(db);
   }
 
   async insertQueued(stored: StoredRestore, job: Job): Promise<void> {
@@ -69,20 +72,13 @@ export class KyselyRestoreRepository implements RestoreRepository {
   }
 
   async list(query: RestoreQuery): Promise<RestorePage> {
-    let matching = this.#db.selectFrom('restores').where('instance_id', '=', query.instanceId);
-    if (query.createdFrom !== undefined) matching = matching.where('created_at', '>=', query.createdFrom);
-    if (query.createdBefore !== undefined) matching = matching.where('created_at', '<', query.createdBefore);
-    const counted = await matching.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
-    const total = Number(counted.n);
-    if (total <= query.offset) return { total, records: [] };
-    const rows = await matching
-      .selectAll()
-      .orderBy('created_at', 'desc')
-      .orderBy('id', 'desc')
-      .limit(query.limit)
-      .offset(query.offset)
-      .execute();
-    return { total, records: rows.map((row) => fromRow(row).record) };
+    const rows = await this.#listing.pageWithCount.rows(query);
+    if (rows.length > 0) {
+      return { total: Number(rows[0]!.total), records: rows.map((row) => fromRow(row).record) };
+    }
+    // An empty page carries no total: past the end, or nothing matches.
+    const [counted] = await this.#listing.count.rows(query);
+    return { total: Number(counted?.n ?? 0), records: [] };
   }
 }
 
