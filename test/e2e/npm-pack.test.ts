@@ -106,5 +106,9 @@ describe('the npm package', () => {
     });
     assert.deepEqual(JSON.parse(listed.stdout), { instance_num: 0, instances: [] });
     assert.equal((await fetch(`${url}/healthz`)).status, 200);
+    // The command's first line gives node the young-generation cap a backup's memory depends on: the process
+    // the installed command became is node with that flag (env -S execs it in place, same pid).
+    const argv = fs.readFileSync(`/proc/${service.pid}/cmdline`, 'utf8').split('\0');
+    assert.ok(argv.includes('--max-semi-space-size=4'), `node's arguments: ${argv.join(' ')}`);
   });
 });

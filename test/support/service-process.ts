@@ -1,7 +1,20 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 export const BIN = fileURLToPath(new URL('../../bin/dcs-backup.js', import.meta.url));
+
+/**
+ * The node flags the binary's first line gives (`#!/usr/bin/env -S node FLAGS`): tests and benchmarks run the
+ * service with the test's own node (process.execPath, the version under test) but with the flags it ships with,
+ * so what they measure is what `dcs-backup serve` runs.
+ */
+export const BIN_NODE_FLAGS: readonly string[] = (() => {
+  const shebang = fs.readFileSync(BIN, 'utf8').split('\n', 1)[0]!;
+  const match = /^#!\/usr\/bin\/env -S node((?: --[\w-]+(?:=\S+)?)*)$/.exec(shebang);
+  if (!match) throw new Error(`unexpected first line in ${BIN}: ${shebang}`);
+  return match[1]!.split(' ').filter(Boolean);
+})();
 
 export interface ServiceProcess {
   url: string;
@@ -23,10 +36,14 @@ export async function startServiceProcess(
   env: NodeJS.ProcessEnv = {},
   nodeArgs: string[] = [],
 ): Promise<ServiceProcess> {
-  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, BIN, 'serve', '--port', '0', ...args], {
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [...BIN_NODE_FLAGS, ...nodeArgs, BIN, 'serve', '--port', '0', ...args],
+    {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let output = '';
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => {
