@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import fc from 'fast-check';
 import { ListingCache } from '../../src/api/listing-cache.ts';
 
 const body = (size: number, fill = 'x') => Buffer.from(fill.repeat(size));
@@ -51,5 +52,71 @@ describe('ListingCache', () => {
     cache.set('k', '1', body(1));
     assert.equal(cache.get('k', '1'), undefined);
     assert.equal(cache.size, 0);
+  });
+});
+
+/** The cache's behaviour in the plainest terms: an array from least to most recently used. */
+class ModelCache {
+  entries: { key: string; version: string; size: number }[] = [];
+  readonly maxBytes: number;
+  constructor(maxBytes: number) {
+    this.maxBytes = maxBytes;
+  }
+  get bytes() {
+    return this.entries.reduce((sum, entry) => sum + entry.size, 0);
+  }
+  get(key: string, version: string): number | undefined {
+    const at = this.entries.findIndex((entry) => entry.key === key);
+    if (at < 0) return undefined;
+    const [entry] = this.entries.splice(at, 1);
+    if (entry!.version !== version) return undefined;
+    this.entries.push(entry!);
+    return entry!.size;
+  }
+  set(key: string, version: string, size: number): void {
+    this.entries = this.entries.filter((entry) => entry.key !== key);
+    if (size > this.maxBytes / 8) return;
+    this.entries.push({ key, version, size });
+    while (this.bytes > this.maxBytes) this.entries.shift();
+  }
+}
+
+describe('ListingCache against a model', () => {
+  it('keeps the same keys, in the same recency order, with the same bytes, whatever the sequence', () => {
+    const operation = fc.oneof(
+      fc.record({
+        kind: fc.constant('get' as const),
+        key: fc.integer({ min: 0, max: 12 }),
+        version: fc.integer({ min: 0, max: 2 }),
+      }),
+      fc.record({
+        kind: fc.constant('set' as const),
+        key: fc.integer({ min: 0, max: 12 }),
+        version: fc.integer({ min: 0, max: 2 }),
+        size: fc.integer({ min: 1, max: 140 }),
+      }),
+    );
+    fc.assert(
+      fc.property(fc.array(operation, { maxLength: 200 }), (operations) => {
+        const cache = new ListingCache(1000);
+        const model = new ModelCache(1000);
+        for (const op of operations) {
+          const key = `k${op.key}`;
+          const version = String(op.version);
+          if (op.kind === 'get') assert.equal(cache.get(key, version)?.length, model.get(key, version));
+          else {
+            cache.set(key, version, body(op.size));
+            model.set(key, version, op.size);
+          }
+          assert.deepEqual(
+            cache.keysByRecency(),
+            model.entries.map((entry) => entry.key),
+          );
+          assert.equal(cache.bytes, model.bytes);
+          assert.equal(cache.size, model.entries.length);
+        }
+      }),
+      { numRuns: 300 },
+    );
   });
 });
