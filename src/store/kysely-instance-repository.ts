@@ -1,4 +1,4 @@
-import { type CompiledQuery, type Kysely, type Selectable, sql } from 'kysely';
+import { type CompiledQuery, type Kysely, PostgresAdapter, type Selectable, sql } from 'kysely';
 import type { SecretBox } from '../core/auth/secret-box.ts';
 import type { ClusterTopology } from '../core/cluster-topology.ts';
 import type { Instance } from '../core/instance.ts';
@@ -10,25 +10,20 @@ import type { Database, InstancesTable } from './schema.ts';
 type VersionRow = { project_id: string; listing_version: number | string };
 type ListingVersion = { projectId: string; version: string };
 
-export interface InstanceRepositoryOptions {
-  /**
-   * Read concurrent listing versions as one query (PostgreSQL, where each query is a round trip and the driver's
-   * work per query is most of a cached listing's cost). SQLite answers in the calling thread: nothing to gain.
-   */
-  coalesceVersionReads?: boolean;
-}
-
 export class KyselyInstanceRepository implements InstanceRepository {
   readonly #db: Kysely<Database>;
   readonly #secrets: SecretBox;
   #versionQuery?: CompiledQuery<VersionRow>;
   readonly #coalescedVersions?: CoalescedReads<ListingVersion>;
 
-  constructor(db: Kysely<Database>, secrets: SecretBox, options: InstanceRepositoryOptions = {}) {
+  constructor(db: Kysely<Database>, secrets: SecretBox) {
     this.#db = db;
     this.#secrets = secrets;
-    if (options.coalesceVersionReads)
+    // Concurrent listing versions go as one query on PostgreSQL, where each query is a round trip and the
+    // driver's work per query is most of a cached listing's cost. SQLite answers in the calling thread.
+    if (db.getExecutor().adapter instanceof PostgresAdapter) {
       this.#coalescedVersions = new CoalescedReads((ids) => this.#versions(ids));
+    }
   }
 
   async insert(instance: Instance): Promise<void> {

@@ -25,10 +25,6 @@ import { migrationProvider } from './migrations.ts';
 import { type DatabaseLocation, MIGRATION_TABLE, openDatabase } from './open-database.ts';
 import type { Database } from './schema.ts';
 
-interface StoreOptions {
-  engine: DatabaseLocation['kind'];
-}
-
 /** The metadata store over Kysely: one code path for SQLite and PostgreSQL. */
 export class KyselyMetadataStore implements MetadataStore {
   readonly instances: InstanceRepository;
@@ -42,11 +38,9 @@ export class KyselyMetadataStore implements MetadataStore {
   readonly migrationTasks: MigrationTaskRepository;
   readonly #db: Kysely<Database>;
 
-  private constructor(db: Kysely<Database>, secrets: SecretBox, options: StoreOptions) {
+  private constructor(db: Kysely<Database>, secrets: SecretBox) {
     this.#db = db;
-    this.instances = new KyselyInstanceRepository(db, secrets, {
-      coalesceVersionReads: options.engine === 'postgres',
-    });
+    this.instances = new KyselyInstanceRepository(db, secrets);
     this.credentials = new KyselyCredentialRepository(db, secrets);
     this.backups = new KyselyBackupRepository(db);
     this.jobs = new KyselyJobRepository(db);
@@ -59,16 +53,12 @@ export class KyselyMetadataStore implements MetadataStore {
 
   /** Opens the database; secrets (Redis passwords, secret keys) are sealed and opened with `secrets`. */
   static async open(location: DatabaseLocation, secrets: SecretBox): Promise<KyselyMetadataStore> {
-    return new KyselyMetadataStore(await openDatabase(location), secrets, { engine: location.kind });
+    return new KyselyMetadataStore(await openDatabase(location), secrets);
   }
 
   /** A store over a database already opened (and migrated) with openDatabase: for tests that set pragmas. */
-  static over(
-    db: Kysely<Database>,
-    secrets: SecretBox,
-    engine: DatabaseLocation['kind'] = 'sqlite',
-  ): KyselyMetadataStore {
-    return new KyselyMetadataStore(db, secrets, { engine });
+  static over(db: Kysely<Database>, secrets: SecretBox): KyselyMetadataStore {
+    return new KyselyMetadataStore(db, secrets);
   }
 
   /**

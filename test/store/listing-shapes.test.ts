@@ -107,9 +107,7 @@ for (const kind of STORE_KINDS) {
             for (const statuses of STATUS_SETS)
               for (const types of TYPE_SETS)
                 for (const formats of FORMAT_SETS) {
-                  const query: BackupQuery = { instanceId: instance.id, ...page };
-                  if (createdFrom !== undefined) query.createdFrom = createdFrom;
-                  if (createdBefore !== undefined) query.createdBefore = createdBefore;
+                  const query: BackupQuery = windowed(instance.id, page, createdFrom, createdBefore);
                   if (statuses) query.statuses = statuses;
                   if (types) query.types = types;
                   if (formats) query.formats = formats;
@@ -151,9 +149,7 @@ for (const kind of STORE_KINDS) {
       for (const page of PAGES)
         for (const createdFrom of FROMS)
           for (const createdBefore of BEFORES) {
-            const query: RestoreQuery = { instanceId: instance.id, ...page };
-            if (createdFrom !== undefined) query.createdFrom = createdFrom;
-            if (createdBefore !== undefined) query.createdBefore = createdBefore;
+            const query: RestoreQuery = windowed(instance.id, page, createdFrom, createdBefore);
             const matching = restores.filter((record) => inWindow(record.createdAt, query));
             const expected = newestFirst(matching).slice(query.offset, query.offset + query.limit);
             const reused = await opened.store.restores.list(query);
@@ -178,6 +174,21 @@ function expectedPage(records: readonly BackupRecord[], query: BackupQuery) {
   return {
     total: matching.length,
     records: newestFirst(matching).slice(query.offset, query.offset + query.limit),
+  };
+}
+
+/** A query for one of the instance's pages, with whichever ends of the window are set. */
+function windowed(
+  instanceId: string,
+  page: { limit: number; offset: number },
+  createdFrom: number | undefined,
+  createdBefore: number | undefined,
+) {
+  return {
+    instanceId,
+    ...page,
+    ...(createdFrom !== undefined ? { createdFrom } : {}),
+    ...(createdBefore !== undefined ? { createdBefore } : {}),
   };
 }
 
