@@ -11,6 +11,11 @@
  *                         [--cpu-prof DIR]   (the service writes a V8 CPU profile there when it stops)
  *                         [--cache-mb N]     (the service's DCS_LISTING_CACHE_MB; 0 measures every request
  *                                             uncached, as a first request is)
+ *                         [--index-mb N]     (the service's DCS_LISTING_INDEX_MB: whole listings of instances
+ *                                             whose listings keep missing the cache; 0 keeps none)
+ *                         [--settle 60]      (at most this many seconds the window scenario waits, after
+ *                                             asking every instance twice, for the service to build the
+ *                                             instances' listings: until /metrics shows their count still)
  *
  * The instance the offset and 1,000-record scenarios read holds 20,000 records, or half of --records when
  * that is fewer (the offset is then a quarter of its records).
@@ -44,6 +49,8 @@ const { values: args } = parseArgs({
     only: { type: 'string' },
     'cpu-prof': { type: 'string' },
     'cache-mb': { type: 'string' },
+    'index-mb': { type: 'string' },
+    settle: { type: 'string', default: '60' },
   },
 });
 const RECORDS = Number(args.records);
@@ -155,6 +162,36 @@ interface Scenario {
   connections?: number;
   /** Paths requested once, in turn, before the scenario is measured. */
   prime?: string[];
+  /** At most this many seconds to wait after priming, for the whole-listing index to stop growing. */
+  settle?: number;
+}
+
+/**
+ * Waits until the service's whole-listing index holds the same number of instances three scrapes in a row
+ * (its builds run in the background), at most `seconds`; describes what it holds then.
+ */
+async function indexSettled(base: string, token: string, seconds: number): Promise<string> {
+  const deadline = Date.now() + seconds * 1000;
+  const read = async () => {
+    const text = await (await fetch(`${base}/metrics`, { headers: { 'x-auth-token': token } })).text();
+    const gauge = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);
+    return { instances: gauge('dcs_listing_index_instances'), bytes: gauge('dcs_listing_index_bytes') };
+  };
+  let last = await read();
+  for (let same = 0; same < 3 && Date.now() < deadline;) {
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const now = await read();
+    same = now.instances === last.instances ? same + 1 : 0;
+    last = now;
+  }
+  return ` | index ${last.instances} instances, ${(last.bytes / 2 ** 20).toFixed(0)} MB`;
+}
+
+/** A random 30-day window of the instance's year of records. */
+function windowPath(instanceId: string): string {
+  const begin = YEAR_START + Math.floor(Math.random() * (YEAR_MS - 30 * 86_400_000));
+  const window = `begin_time=${formatCompactUtc(begin)}&end_time=${formatCompactUtc(begin + 30 * 86_400_000)}`;
+  return `/v2/${PROJECT}/instances/${instanceId}/backups?limit=10&${window}`;
 }
 
 function scenarios(instances: Instance[]): Scenario[] {
@@ -173,11 +210,11 @@ function scenarios(instances: Instance[]): Scenario[] {
     },
     {
       name: 'limit 10, random instance, 30-day window',
-      path: () => {
-        const begin = YEAR_START + Math.floor(Math.random() * (YEAR_MS - 30 * 86_400_000));
-        const window = `begin_time=${formatCompactUtc(begin)}&end_time=${formatCompactUtc(begin + 30 * 86_400_000)}`;
-        return `/v2/${PROJECT}/instances/${randomInstance()}/backups?limit=10&${window}`;
-      },
+      // A new window every request, so the response cache always misses: what the whole-listing index is for.
+      // Priming asks every instance twice (two misses at one version qualify it), then the service builds.
+      path: () => windowPath(randomInstance()),
+      prime: instances.slice(1).flatMap((instance) => [windowPath(instance.id), windowPath(instance.id)]),
+      settle: Number(args.settle),
     },
     {
       name: `limit 10, offset ${DEEP_OFFSET} of ${BIG_INSTANCE_RECORDS}`,
@@ -286,6 +323,7 @@ async function benchEngine(engine: 'sqlite' | 'postgres'): Promise<string[]> {
     {
       ...(database ? { DCS_DATABASE_URL: database.url } : {}),
       ...(args['cache-mb'] !== undefined ? { DCS_LISTING_CACHE_MB: args['cache-mb'] } : {}),
+      ...(args['index-mb'] !== undefined ? { DCS_LISTING_INDEX_MB: args['index-mb'] } : {}),
     },
     args['cpu-prof'] ? ['--cpu-prof', '--cpu-prof-dir', args['cpu-prof']] : [],
   );
@@ -299,6 +337,7 @@ async function benchEngine(engine: 'sqlite' | 'postgres'): Promise<string[]> {
         if (!answer.ok) throw new Error(`${answer.status} from ${primed}`);
         await answer.arrayBuffer();
       }
+      const index = scenario.settle ? await indexSettled(service.url, token, scenario.settle) : '';
       const sample = Buffer.from(
         await (
           await fetch(service.url + scenario.path(), { headers: { 'x-auth-token': token } })
@@ -320,7 +359,7 @@ async function benchEngine(engine: 'sqlite' | 'postgres'): Promise<string[]> {
         `${engine.padEnd(8)} ${scenario.name.padEnd(42)} body ${String(sample.length).padStart(6)} B ` +
         `at ${scenario.connections ?? CONNECTIONS} conn | ${describeRun('ours', ours)} | ` +
         `${describeRun('bare', baseline)} | ratio ${(ours.rps / baseline.rps).toFixed(2)}, ` +
-        `cpu ratio ${(ours.cpuMicros / Math.max(1, baseline.cpuMicros)).toFixed(2)}${outRate}`;
+        `cpu ratio ${(ours.cpuMicros / Math.max(1, baseline.cpuMicros)).toFixed(2)}${outRate}${index}`;
       console.log(line);
       lines.push(line);
     }
@@ -352,7 +391,7 @@ const engines: ('sqlite' | 'postgres')[] =
   args.engine === 'both' ? ['sqlite', 'postgres'] : [args.engine as 'sqlite' | 'postgres'];
 console.log(
   `${CONNECTIONS} connections, ${DURATION} s per measurement after a ${WARMUP} s warm-up; node ${process.version}, ${os.cpus().length} cores; ` +
-    `listing cache ${args['cache-mb'] ?? 'default'} MB; load average ${os
+    `listing cache ${args['cache-mb'] ?? 'default'} MB, index ${args['index-mb'] ?? 'default'} MB; load average ${os
       .loadavg()
       .map((n) => n.toFixed(1))
       .join(' ')}`,

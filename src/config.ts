@@ -33,6 +33,8 @@ export interface ServiceConfig {
   logFormat: 'json' | 'pretty' | undefined;
   /** DCS_LISTING_CACHE_MB, in bytes: listing bodies kept for reuse while their instance is unchanged; 0, none. */
   listingCacheBytes: number;
+  /** DCS_LISTING_INDEX_MB, in bytes: whole listings of instances whose listings keep missing the cache; 0, none. */
+  listingIndexBytes: number;
   /** DCS_MAX_IMPORT_MB: the largest file an upload for import may store, in bytes. */
   maxImportBytes: number;
 }
@@ -158,7 +160,8 @@ export function loadServiceConfig(env: NodeJS.ProcessEnv, overrides: ServiceOver
     nodeHeartbeatMs: positiveInteger(env, 'DCS_NODE_HEARTBEAT_MS', 10_000),
     metrics: metricsConfig(env),
     logFormat: logFormat(env.DCS_LOG_FORMAT),
-    listingCacheBytes: listingCacheMegabytes(env) * 1024 * 1024,
+    listingCacheBytes: megabytes(env, 'DCS_LISTING_CACHE_MB', 32) * 1024 * 1024,
+    listingIndexBytes: megabytes(env, 'DCS_LISTING_INDEX_MB', 64) * 1024 * 1024,
     maxImportBytes: positiveInteger(env, 'DCS_MAX_IMPORT_MB', 65_536) * 1024 * 1024,
   };
 }
@@ -269,11 +272,11 @@ function tlsFiles(cert: string | undefined, key: string | undefined): ServiceCon
   return { certFile: path.resolve(cert), keyFile: path.resolve(key) };
 }
 
-function listingCacheMegabytes(env: NodeJS.ProcessEnv): number {
-  const text = env.DCS_LISTING_CACHE_MB;
-  if (text === undefined || text === '') return 32;
-  if (!/^\d{1,6}$/.test(text))
-    throw new ConfigError('DCS_LISTING_CACHE_MB must be a whole number (0: no cache)');
+/** A memory budget in megabytes, where 0 turns the feature off. */
+function megabytes(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const text = env[name];
+  if (text === undefined || text === '') return fallback;
+  if (!/^\d{1,6}$/.test(text)) throw new ConfigError(`${name} must be a whole number (0: none)`);
   return Number(text);
 }
 

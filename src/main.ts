@@ -128,6 +128,7 @@ export async function startService(config: ServiceConfig): Promise<RunningServic
       onQueued: () => worker.wake(),
       maxSaveDays: config.schedule.maxSaveDays,
       listingCacheBytes: config.listingCacheBytes,
+      listingIndexBytes: config.listingIndexBytes,
       maxImportBytes: config.maxImportBytes,
       linkBase: () => config.publicUrl ?? url,
       metrics,

@@ -13,6 +13,8 @@ import { drainServer, httpServerFactory, type HttpServerSettings } from './http-
 import { decodeUtf8, parseJsonBody } from './json-body.ts';
 import { listeningUrl } from './listening-url.ts';
 import { DEFAULT_LISTING_CACHE_BYTES, ListingCache } from './listing-cache.ts';
+import { BackupListingIndex, DEFAULT_LISTING_INDEX_BYTES } from './backup-listing-index.ts';
+import { readInstanceRecords } from '../core/use-cases/read-instance-records.ts';
 import { installErrorHandling, sendDomainError } from './error-handling.ts';
 import { RouteTable } from './route-table.ts';
 import { installHttpMetrics } from './observability/http-metrics.ts';
@@ -113,6 +115,20 @@ export async function buildApp(deps: AppDeps, options: AppOptions = {}): Promise
     ...(deps.metricsToken ? { metricsBearer: bearerMatcher(deps.metricsToken) } : {}),
   });
 
+  const backupListingIndex =
+    deps.backupListingIndex ??
+    new BackupListingIndex({
+      maxBytes: deps.listingIndexBytes ?? DEFAULT_LISTING_INDEX_BYTES,
+      load: (instanceId) => readInstanceRecords(deps.store, instanceId),
+      onError: (error) => app.log.warn({ err: error }, 'listing index: cannot build an instance snapshot'),
+    });
+  metrics.observeListingIndex(() => ({
+    bytes: backupListingIndex.bytes,
+    instances: backupListingIndex.size,
+  }));
+  // Before the store closes: a build under way reads from it.
+  app.addHook('onClose', () => backupListingIndex.close());
+
   let openApiText: string | undefined;
   registerOperations(app, OPERATIONS, {
     ...deps,
@@ -120,6 +136,7 @@ export async function buildApp(deps: AppDeps, options: AppOptions = {}): Promise
     openApiText: () => (openApiText ??= JSON.stringify(openApiDocument(OPERATIONS))),
     metricsExposition: metrics,
     listingCache: new ListingCache(deps.listingCacheBytes ?? DEFAULT_LISTING_CACHE_BYTES),
+    backupListingIndex,
   });
   registerConsoleAssets(app, options.consoleDir);
   return app;

@@ -4,7 +4,10 @@ import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/api/app.ts';
 import type { AppDeps } from '../../src/api/app-deps.ts';
 import { PrometheusMetrics, storeMetricsSources } from '../../src/api/observability/prometheus-metrics.ts';
+import { BackupListingIndex } from '../../src/api/backup-listing-index.ts';
 import { createCredential } from '../../src/core/use-cases/credentials.ts';
+import { readInstanceRecords } from '../../src/core/use-cases/read-instance-records.ts';
+import { makeBackup, makeInstance } from '../support/records.ts';
 import { ManualClock, testDeps } from '../support/app.ts';
 import { STORE_KINDS, type OpenedStore } from '../support/stores.ts';
 
@@ -18,14 +21,20 @@ describe('health checks and /metrics', () => {
   let databaseDown: Error | null = null;
   let adminToken: string;
   let viewerToken: string;
+  let index: BackupListingIndex;
 
   before(async () => {
     opened = await STORE_KINDS[0]!.open();
     const clock = new ManualClock(NOW);
+    index = new BackupListingIndex({
+      maxBytes: 1 << 20,
+      load: (instanceId) => readInstanceRecords(opened.store, instanceId),
+    });
     deps = {
       ...testDeps(opened.store, clock),
       metrics: new PrometheusMetrics({ sources: storeMetricsSources(opened.store), processMetrics: false }),
       metricsToken: METRICS_TOKEN,
+      backupListingIndex: index,
       readiness: [
         {
           name: 'database',
@@ -111,5 +120,28 @@ describe('health checks and /metrics', () => {
     assert.match(body, /^dcs_http_request_duration_seconds_count\{operation="CheckHealth"\} 1$/m);
     assert.match(body, /^dcs_metadata_up 1$/m);
     assert.match(body, /^dcs_jobs_queued 0$/m);
+  });
+
+  it("reports the whole-listing index's memory and instances, which grow once an instance keeps missing", async () => {
+    const scrape = async () =>
+      (await app.inject({ url: '/metrics', headers: { authorization: `Bearer ${METRICS_TOKEN}` } })).body;
+    assert.match(await scrape(), /^dcs_listing_index_instances 0$/m);
+    assert.match(await scrape(), /^dcs_listing_index_bytes 0$/m);
+    const instance = makeInstance({ projectId: 'p1' });
+    await opened.store.instances.insert(instance);
+    await opened.store.backups.insertMany([
+      makeBackup(instance.id, NOW - 60_000),
+      makeBackup(instance.id, NOW),
+    ]);
+    // Two windows the response cache has not seen, at one listing version: the second queues a build.
+    for (const window of ['begin_time=20261201000000', 'begin_time=20261201000001']) {
+      const url = `/v2/p1/instances/${instance.id}/backups?${window}`;
+      assert.equal((await app.inject({ url, headers: { 'x-auth-token': adminToken } })).statusCode, 200);
+    }
+    await index.settled();
+    const body = await scrape();
+    assert.match(body, /^dcs_listing_index_instances 1$/m);
+    const bytes = Number(/^dcs_listing_index_bytes (\d+)$/m.exec(body)?.[1]);
+    assert.ok(bytes > 2 * 300, `two records' JSON: ${bytes} bytes`);
   });
 });

@@ -46,7 +46,7 @@ describe('benchmarks complete with small parameters', { concurrency: false, time
   it('bench:list (SQLite and PostgreSQL, every scenario)', async () => {
     const run = await runBench('list-backup-records.ts', [
       ...['--engine', POSTGRES_SKIP ? 'sqlite' : 'both', '--records', '21000', '--instances', '5'],
-      ...['--connections', '2', '--duration', '1', '--warmup', '0'],
+      ...['--connections', '2', '--duration', '1', '--warmup', '0', '--settle', '1'],
     ]);
     // Five scenarios per engine, printed as they run and again in the summary.
     assertCompleted(run, POSTGRES_SKIP ? 10 : 20);
@@ -56,10 +56,10 @@ describe('benchmarks complete with small parameters', { concurrency: false, time
   it('bench:list --cache-mb 0 with fewer records than the big instance holds by default', async () => {
     const run = await runBench('list-backup-records.ts', [
       ...['--engine', 'sqlite', '--records', '4000', '--instances', '4', '--cache-mb', '0'],
-      ...['--connections', '2', '--duration', '1', '--warmup', '0'],
+      ...['--index-mb', '0', '--connections', '2', '--duration', '1', '--warmup', '0', '--settle', '0'],
     ]);
     assertCompleted(run, 10);
-    assert.match(run.output, /listing cache 0 MB/);
+    assert.match(run.output, /listing cache 0 MB, index 0 MB/);
     assert.match(run.output, /limit 10, offset 500 of 2000 /);
   });
 

@@ -122,6 +122,14 @@ describe('service configuration', () => {
       assert.throws(() => loadServiceConfig({ DCS_LISTING_CACHE_MB: bad }), ConfigError);
   });
 
+  it('keeps 64 MiB of whole listings unless DCS_LISTING_INDEX_MB says otherwise (0: none)', () => {
+    assert.equal(loadServiceConfig({}).listingIndexBytes, 64 * 1024 * 1024);
+    assert.equal(loadServiceConfig({ DCS_LISTING_INDEX_MB: '512' }).listingIndexBytes, 512 * 1024 * 1024);
+    assert.equal(loadServiceConfig({ DCS_LISTING_INDEX_MB: '0' }).listingIndexBytes, 0);
+    for (const bad of ['-1', '1.5', 'lots', '10000000'])
+      assert.throws(() => loadServiceConfig({ DCS_LISTING_INDEX_MB: bad }), ConfigError);
+  });
+
   it('renews the node heartbeat every 10 s unless DCS_NODE_HEARTBEAT_MS says otherwise', () => {
     assert.equal(loadServiceConfig({}).nodeHeartbeatMs, 10_000);
     assert.equal(loadServiceConfig({ DCS_NODE_HEARTBEAT_MS: '2500' }).nodeHeartbeatMs, 2_500);

@@ -8,6 +8,11 @@ export interface HttpMetrics {
   httpRequest(operation: string, status: number, seconds: number): void;
 }
 
+/** What the whole-listing index holds, read at each scrape. */
+export interface ListingIndexMetrics {
+  observeListingIndex(read: () => { bytes: number; instances: number }): void;
+}
+
 /** Renders what is counted, for GET /metrics. */
 export interface MetricsExposition {
   render(): Promise<{ contentType: string; body: string }>;
@@ -41,7 +46,9 @@ const LAG_BUCKETS = [1, 5, 15, 30, 60, 120, 300, 900, 3600];
 const BLOB_BUCKETS = [0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 120];
 
 /** The service's metrics in a prom-client registry of its own (several apps in one process stay apart). */
-export class PrometheusMetrics implements ServiceMetrics, HttpMetrics, MetricsExposition {
+export class PrometheusMetrics
+  implements ServiceMetrics, HttpMetrics, MetricsExposition, ListingIndexMetrics
+{
   readonly registry = new Registry();
   readonly #httpRequests: Counter<'operation' | 'status'>;
   readonly #httpSeconds: Histogram<'operation'>;
@@ -205,6 +212,26 @@ export class PrometheusMetrics implements ServiceMetrics, HttpMetrics, MetricsEx
         for (const instance of data?.instances ?? []) {
           this.set({ instance_id: instance.id, project_id: instance.projectId }, instance.createdAt / 1000);
         }
+      },
+    });
+  }
+
+  observeListingIndex(read: () => { bytes: number; instances: number }): void {
+    const registers = [this.registry];
+    new Gauge({
+      name: 'dcs_listing_index_bytes',
+      help: "Memory held by instances' whole listings kept for listings that keep missing the cache",
+      registers,
+      collect() {
+        this.set(read().bytes);
+      },
+    });
+    new Gauge({
+      name: 'dcs_listing_index_instances',
+      help: 'Instances whose whole listing is kept in memory',
+      registers,
+      collect() {
+        this.set(read().instances);
       },
     });
   }

@@ -4,6 +4,7 @@ import type { FastifyReply, FastifyRequest, RawServerDefault, RouteGenericInterf
 import type { Static, TSchema } from 'typebox';
 import type { DomainErrorCode } from '../../core/errors.ts';
 import type { AppDeps } from '../app-deps.ts';
+import type { BackupListingIndex } from '../backup-listing-index.ts';
 import type { ListingCache } from '../listing-cache.ts';
 import type { MetricsExposition } from '../observability/prometheus-metrics.ts';
 import type { RawQuery } from '../wire/list-query.ts';
@@ -91,6 +92,8 @@ export type OperationDeps = AppDeps & {
   metricsExposition: MetricsExposition;
   /** Listing bodies, each served only while its instance's listing version is unchanged. */
   listingCache: ListingCache;
+  /** Whole listings of instances whose listings keep missing the cache, served under the same rule. */
+  backupListingIndex: BackupListingIndex;
 };
 
 /** One operation of the API, defined once: the route, the docs and the OpenAPI document are made from it. */

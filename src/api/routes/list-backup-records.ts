@@ -31,9 +31,12 @@ export const ListBackupRecords = defineOperation({
     // least as new, so a body is never cached under a version newer than what it shows.
     const version = await requireListingVersion(deps.store, projectId, instanceId);
     // Bytes, not an object: the schema documents the body, backupPageJson writes it (faster, the same bytes).
-    const body = await deps.listingCache.through('backups' + JSON.stringify(query), version, async () =>
-      backupPageJson(await deps.store.backups.list(query)),
-    );
+    const body =
+      deps.backupListingIndex.page(query, version) ??
+      (await deps.listingCache.through('backups' + JSON.stringify(query), version, async () => {
+        deps.backupListingIndex.missed(instanceId, version);
+        return backupPageJson(await deps.store.backups.list(query));
+      }));
     // Sent as bytes, past the typed reply: the serialiser's schema is what the bytes are tested against.
     return (reply as FastifyReply).type(JSON_CONTENT_TYPE).send(body);
   },

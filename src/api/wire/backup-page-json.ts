@@ -49,7 +49,7 @@ class BufferWriter {
 }
 
 /** One BackupRecordResponse, its fields in the order of backupRecordWireSchema. */
-function recordJson(record: BackupRecord): string {
+export function recordJson(record: BackupRecord): string {
   return (
     '{"backup_id":' +
     quote(record.id) +

@@ -1,0 +1,124 @@
+import type { BackupQuery } from '../core/ports.ts';
+import type { InstanceRecords } from '../core/use-cases/read-instance-records.ts';
+import { BackupListingSnapshot } from './backup-listing-snapshot.ts';
+import { VersionedLru } from './versioned-lru.ts';
+
+/**
+ * A snapshot holds every record of its instance, ~450 bytes each: 64 MiB keeps some 140,000 records, and one
+ * instance of up to an eighth of that. Deployments whose consoles walk more records size DCS_LISTING_INDEX_MB.
+ */
+export const DEFAULT_LISTING_INDEX_BYTES = 64 * 1024 * 1024;
+
+/** Listings of one instance that missed the response cache at one version before its snapshot is built. */
+export const DEFAULT_BUILD_AFTER_MISSES = 2;
+
+export interface BackupListingIndexOptions {
+  maxBytes: number;
+  /** Reads all of an instance's records at one version; undefined when that could not be had. */
+  load: (instanceId: string) => Promise<InstanceRecords | undefined>;
+  buildAfterMisses?: number;
+  /** Told of a build that failed (the listing goes on from the database). */
+  onError?: (error: unknown) => void;
+}
+
+/**
+ * Snapshots of the instances whose listings keep missing the response cache (a console walking time windows,
+ * a script paging with filters): each answers any page of its instance from memory while the instance's
+ * listing version is the one it was built under, so a write committed by any process is never hidden (the
+ * same rule as the response cache). An instance qualifies after a few misses at one version; snapshots are
+ * built one at a time, in the background, while its requests go on being answered from the database.
+ */
+export class BackupListingIndex {
+  readonly #snapshots: VersionedLru<BackupListingSnapshot>;
+  readonly #load: BackupListingIndexOptions['load'];
+  readonly #buildAfterMisses: number;
+  readonly #onError: (error: unknown) => void;
+  readonly #enabled: boolean;
+  /** Misses seen per instance at its latest version. */
+  readonly #misses = new Map<string, { version: string; count: number }>();
+  /** Instances whose snapshot would not fit; their records only grow (none is deleted but with the instance). */
+  readonly #tooBig = new Set<string>();
+  /** Instances waiting for a build, in the order they qualified. */
+  readonly #queue = new Set<string>();
+  #building: Promise<void> | null = null;
+  /** The instance being built now: its misses meanwhile queue nothing (the build answers them). */
+  #current: string | undefined;
+  #closed = false;
+
+  constructor(options: BackupListingIndexOptions) {
+    this.#snapshots = new VersionedLru(options.maxBytes);
+    this.#enabled = options.maxBytes > 0;
+    this.#load = options.load;
+    this.#buildAfterMisses = options.buildAfterMisses ?? DEFAULT_BUILD_AFTER_MISSES;
+    this.#onError = options.onError ?? (() => {});
+  }
+
+  /** The body for query from the instance's snapshot, if one was built under this version. */
+  page(query: BackupQuery, version: string): Buffer | undefined {
+    if (!this.#enabled) return undefined;
+    return this.#snapshots.get(query.instanceId, version)?.page(query);
+  }
+
+  /** Notes a listing of the instance answered from the database; enough of them queue a build. */
+  missed(instanceId: string, version: string): void {
+    if (!this.#enabled || this.#closed) return;
+    const seen = this.#misses.get(instanceId);
+    const count = seen?.version === version ? seen.count + 1 : 1;
+    // Bounded by the instances attached; cleared whole if a caller made it grow past any real fleet.
+    if (seen === undefined && this.#misses.size >= MAX_TRACKED_INSTANCES) this.#misses.clear();
+    this.#misses.set(instanceId, { version, count });
+    if (count < this.#buildAfterMisses || this.#tooBig.has(instanceId) || instanceId === this.#current) {
+      return;
+    }
+    this.#queue.add(instanceId);
+    this.#building ??= this.#drain().finally(() => {
+      this.#building = null;
+    });
+  }
+
+  /** Waits for a build under way, and starts no other. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    this.#queue.clear();
+    await this.#building;
+  }
+
+  /** Resolves once no build is queued or under way (for tests and benchmarks). */
+  async settled(): Promise<void> {
+    while (this.#building !== null) await this.#building;
+  }
+
+  /** Bytes of the snapshots held now. */
+  get bytes(): number {
+    return this.#snapshots.bytes;
+  }
+
+  /** Instances with a snapshot held now (of whatever version). */
+  get size(): number {
+    return this.#snapshots.size;
+  }
+
+  async #drain(): Promise<void> {
+    for (const instanceId of this.#queue) {
+      this.#queue.delete(instanceId);
+      if (this.#closed) return;
+      this.#current = instanceId;
+      try {
+        const loaded = await this.#load(instanceId);
+        if (loaded === undefined || this.#closed) continue;
+        const snapshot = await BackupListingSnapshot.rendering(loaded.records);
+        if (!this.#snapshots.fits(snapshot.bytes) && this.#tooBig.size < MAX_TRACKED_INSTANCES) {
+          this.#tooBig.add(instanceId);
+        }
+        this.#snapshots.set(instanceId, loaded.version, snapshot, snapshot.bytes);
+        this.#misses.delete(instanceId);
+      } catch (error) {
+        this.#onError(error);
+      } finally {
+        this.#current = undefined;
+      }
+    }
+  }
+}
+
+const MAX_TRACKED_INSTANCES = 100_000;

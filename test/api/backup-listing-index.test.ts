@@ -1,0 +1,161 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { BackupListingIndex } from '../../src/api/backup-listing-index.ts';
+import { backupPageJson } from '../../src/api/wire/backup-page-json.ts';
+import type { BackupRecord } from '../../src/core/backup-record.ts';
+import type { InstanceRecords } from '../../src/core/use-cases/read-instance-records.ts';
+import { makeBackup, makeInstance } from '../support/records.ts';
+
+const BASE = Date.UTC(2026, 0, 1);
+
+/** Instances' records and versions in memory, with a count of the loads asked for. */
+class FakeSource {
+  readonly records = new Map<string, BackupRecord[]>();
+  readonly versions = new Map<string, string>();
+  loads: string[] = [];
+  /** When set, a load waits for it. */
+  gate: Promise<void> | undefined;
+  fail = false;
+
+  add(instanceId: string, count: number): void {
+    const records = Array.from({ length: count }, (_, i) => makeBackup(instanceId, BASE - i * 1000));
+    this.records.set(instanceId, records);
+    this.versions.set(instanceId, '1');
+  }
+
+  load = async (instanceId: string): Promise<InstanceRecords | undefined> => {
+    this.loads.push(instanceId);
+    await this.gate;
+    if (this.fail) throw new Error('database gone');
+    const records = this.records.get(instanceId);
+    return records && { version: this.versions.get(instanceId)!, records };
+  };
+}
+
+const firstPage = (instanceId: string) => ({ instanceId, limit: 10, offset: 0 });
+
+describe('the whole-listing index', () => {
+  it('builds an instance after the set number of misses at one version, and answers its pages', async () => {
+    const source = new FakeSource();
+    const { id } = makeInstance();
+    source.add(id, 30);
+    const index = new BackupListingIndex({ maxBytes: 1 << 20, load: source.load, buildAfterMisses: 3 });
+    index.missed(id, '1');
+    index.missed(id, '1');
+    await index.settled();
+    assert.deepEqual(source.loads, []);
+    assert.equal(index.page(firstPage(id), '1'), undefined);
+    index.missed(id, '1');
+    await index.settled();
+    assert.deepEqual(source.loads, [id]);
+    const expected = backupPageJson({ total: 30, records: source.records.get(id)!.slice(0, 10) });
+    assert.equal(index.page(firstPage(id), '1')?.toString(), expected.toString());
+  });
+
+  it('counts misses per version: misses spread over writes build nothing', async () => {
+    const source = new FakeSource();
+    const { id } = makeInstance();
+    source.add(id, 5);
+    const index = new BackupListingIndex({ maxBytes: 1 << 20, load: source.load, buildAfterMisses: 2 });
+    for (let version = 1; version <= 5; version++) index.missed(id, String(version));
+    await index.settled();
+    assert.deepEqual(source.loads, []);
+  });
+
+  it('never answers under another version than the one it was built under', async () => {
+    const source = new FakeSource();
+    const { id } = makeInstance();
+    source.add(id, 5);
+    const index = new BackupListingIndex({ maxBytes: 1 << 20, load: source.load, buildAfterMisses: 1 });
+    index.missed(id, '1');
+    await index.settled();
+    assert.ok(index.page(firstPage(id), '1'));
+    // A write bumped the version: the snapshot is dropped, not served.
+    assert.equal(index.page(firstPage(id), '2'), undefined);
+    assert.equal(index.page(firstPage(id), '1'), undefined);
+    assert.equal(index.size, 0);
+  });
+
+  it('keeps what the loader could vouch for only: an undefined load builds nothing', async () => {
+    const source = new FakeSource();
+    const { id } = makeInstance();
+    const index = new BackupListingIndex({ maxBytes: 1 << 20, load: source.load, buildAfterMisses: 1 });
+    index.missed(id, '1'); // no records known: the load answers undefined
+    await index.settled();
+    assert.equal(index.size, 0);
+  });
+
+  it('loads an instance too big for its share once, then leaves it on the database', async () => {
+    const source = new FakeSource();
+    const { id } = makeInstance();
+    source.add(id, 100); // ~45 KB of JSON, over an eighth of 64 KB
+    const index = new BackupListingIndex({ maxBytes: 64 * 1024, load: source.load, buildAfterMisses: 1 });
+    index.missed(id, '1');
+    await index.settled();
+    index.missed(id, '1');
+    index.missed(id, '2');
+    await index.settled();
+    assert.deepEqual(source.loads, [id]);
+    assert.equal(index.page(firstPage(id), '1'), undefined);
+  });
+
+  it('keeps nothing and loads nothing with a budget of 0', async () => {
+    const source = new FakeSource();
+    const { id } = makeInstance();
+    source.add(id, 5);
+    const index = new BackupListingIndex({ maxBytes: 0, load: source.load, buildAfterMisses: 1 });
+    index.missed(id, '1');
+    await index.settled();
+    assert.deepEqual(source.loads, []);
+    assert.equal(index.page(firstPage(id), '1'), undefined);
+  });
+
+  it('builds queued instances one at a time, each once, and reports a failed build', async () => {
+    const source = new FakeSource();
+    const instances = [makeInstance().id, makeInstance().id, makeInstance().id];
+    for (const id of instances) source.add(id, 3);
+    let release!: () => void;
+    source.gate = new Promise((resolve) => (release = resolve));
+    const errors: unknown[] = [];
+    const index = new BackupListingIndex({
+      maxBytes: 1 << 20,
+      load: source.load,
+      buildAfterMisses: 1,
+      onError: (error) => errors.push(error),
+    });
+    for (const id of [...instances, ...instances]) index.missed(id, '1');
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.deepEqual(source.loads, [instances[0]]); // the others wait their turn
+    source.fail = true;
+    release();
+    await index.settled();
+    // Each instance loaded once: the first one's misses during its own build queued nothing.
+    assert.deepEqual(source.loads, instances);
+    assert.equal(errors.length, 3);
+    assert.equal(index.size, 0);
+    // A later miss tries again.
+    source.fail = false;
+    index.missed(instances[0]!, '1');
+    await index.settled();
+    assert.ok(index.page(firstPage(instances[0]!), '1'));
+  });
+
+  it('on close, lets the build under way end and starts no other', async () => {
+    const source = new FakeSource();
+    const [a, b] = [makeInstance().id, makeInstance().id];
+    source.add(a, 3);
+    source.add(b, 3);
+    let release!: () => void;
+    source.gate = new Promise((resolve) => (release = resolve));
+    const index = new BackupListingIndex({ maxBytes: 1 << 20, load: source.load, buildAfterMisses: 1 });
+    index.missed(a, '1');
+    index.missed(b, '1');
+    const closed = index.close();
+    release();
+    await closed;
+    assert.deepEqual(source.loads, [a]);
+    index.missed(b, '1');
+    await index.settled();
+    assert.deepEqual(source.loads, [a]);
+  });
+});
