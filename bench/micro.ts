@@ -1,10 +1,11 @@
 /**
  * Micro-measurements behind the figures in the notes: CRC-64 and SHA-256 throughput on one core, the cost of
  * authenticating a signed versus a token request, a 10-row SQLite page as objects versus raw arrays, and a
- * listing-cache hit after many misses versus on a cache holding one body.
+ * listing-cache hit after many misses versus on a cache holding one body, and the listing's JSON writer
+ * against JSON.stringify of the wire objects for a 10- and a 1,000-record page.
  *
  *   npm run bench:micro [-- --mib 256] [--auth-runs 50000] [--page-runs 20000] [--cache-churn 200000]
- *                       [--cache-runs 200000]
+ *                       [--cache-runs 200000] [--json-runs 20000]
  */
 import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
@@ -14,12 +15,16 @@ import { parseArgs } from 'node:util';
 import SqliteDatabase from 'better-sqlite3';
 import { Authenticator } from '../src/api/auth/authenticator.ts';
 import { DEFAULT_LISTING_CACHE_BYTES, ListingCache } from '../src/api/listing-cache.ts';
+import { backupPageJson } from '../src/api/wire/backup-page-json.ts';
+import { backupPageToWire } from '../src/api/wire/backup-record-wire.ts';
 import { SecretBox } from '../src/core/auth/secret-box.ts';
 import { signRequest } from '../src/core/auth/sdk-signature.ts';
 import { TokenIssuer } from '../src/core/auth/tokens.ts';
 import { Crc64 } from '../src/engine/rdb/crc64.ts';
+import type { BackupPage } from '../src/core/ports.ts';
 import { KyselyMetadataStore } from '../src/store/kysely-metadata-store.ts';
 import { makeBackup, makeInstance } from '../test/support/records.ts';
+import { comparePageWriters } from './page-json-compare.ts';
 
 function perSecond(label: string, bytes: number, work: () => void): void {
   work();
@@ -42,12 +47,14 @@ const { values: args } = parseArgs({
     'page-runs': { type: 'string', default: '20000' },
     'cache-churn': { type: 'string', default: '200000' },
     'cache-runs': { type: 'string', default: '200000' },
+    'json-runs': { type: 'string', default: '20000' },
   },
 });
 const AUTH_RUNS = Number(args['auth-runs']);
 const PAGE_RUNS = Number(args['page-runs']);
 const CACHE_CHURN = Number(args['cache-churn']);
 const CACHE_RUNS = Number(args['cache-runs']);
+const JSON_RUNS = Number(args['json-runs']);
 
 // 256 MiB (by default) of distinct data in 64 KiB pieces: a stream's bytes are not in the CPU cache, and a measurement over
 // one repeated 64 KiB buffer would say so (it reported twice the real rate of the earlier JavaScript CRC).
@@ -158,3 +165,34 @@ const afterChurn = await hitCost(
 );
 const onItsOwn = await hitCost('listing cache hit, one body kept', alone);
 console.log(`listing cache hit after churn / alone: ${(afterChurn / onItsOwn).toFixed(2)}`);
+
+// The listing's body: ours against the wire objects through JSON.stringify and Buffer.from, on records spread
+// over a 30-day window (so neighbouring records fall on different days), with and without remarks.
+const listed = makeInstance();
+const windowStart = Date.UTC(2025, 0, 1);
+const spread = Array.from({ length: 1000 }, (_, i) =>
+  makeBackup(listed.id, windowStart + Math.floor(Math.random() * 30 * 86_400_000), {
+    ...(i % 2 === 0 ? { type: 'auto' as const, period: '02:00-03:00' } : {}),
+    remark: i % 3 === 0 ? `nightly backup before release ${i}` : null,
+    sizeBytes: 1 + Math.floor(Math.random() * 2 ** 40),
+  }),
+).sort((a, b) => b.createdAt - a.createdAt);
+const stringified = (page: BackupPage) => Buffer.from(JSON.stringify(backupPageToWire(page)));
+const smallPages = Array.from({ length: 100 }, (_, i) => ({
+  total: spread.length,
+  records: spread.slice(i * 10, i * 10 + 10),
+}));
+let p = 0;
+await comparePageWriters(
+  '10-record page',
+  JSON_RUNS,
+  () => backupPageJson(smallPages[p++ % smallPages.length]!),
+  () => stringified(smallPages[p++ % smallPages.length]!),
+);
+const largePage = { total: spread.length, records: spread };
+await comparePageWriters(
+  '1,000-record page',
+  Math.max(4, Math.round(JSON_RUNS / 50)),
+  () => backupPageJson(largePage),
+  () => stringified(largePage),
+);

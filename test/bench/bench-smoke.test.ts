@@ -137,10 +137,14 @@ describe('benchmarks complete with small parameters', { concurrency: false, time
   it('bench:micro', async () => {
     const run = await runBench('micro.ts', [
       ...['--mib', '4', '--auth-runs', '200', '--page-runs', '200'],
-      ...['--cache-churn', '2000', '--cache-runs', '2000'],
+      ...['--cache-churn', '2000', '--cache-runs', '2000', '--json-runs', '200'],
     ]);
     assert.equal(run.code, 0, run.output);
     assert.match(run.output, /listing cache hit after churn \/ alone: [0-9.]+/);
+    for (const page of ['10-record page', '1,000-record page']) {
+      assert.match(run.output, new RegExp(`${page} JSON: ours [0-9.]+ µs, .* ratio [0-9.]+`), run.output);
+      assert.match(run.output, new RegExp(`${page} JSON, collections per 1,000 pages: ours [0-9.]+ major`));
+    }
     for (const label of ['CRC-64', 'SHA-256', 'authenticate, signed', 'authenticate, token', '10-row page']) {
       assert.match(run.output, new RegExp(`${label}[^:]*: [0-9.]+ (MB/s|µs)`), `${label} in:\n${run.output}`);
     }
