@@ -1,3 +1,5 @@
+import { civilFromDays } from './civil-date.ts';
+
 /** The compact UTC timestamp DCS uses in queries and record names: yyyyMMddHHmmss. */
 const COMPACT = /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})$/;
 
@@ -37,23 +39,17 @@ export function formatCompactUtc(epochMs: number): string {
 const DAY_MS = 86_400_000;
 /** Before 1970 or from year 10000 on, toISOString's own form (and its RangeError) applies. */
 const LAST_FOUR_DIGIT_YEAR_MS = Date.UTC(10_000, 0, 1);
-let cachedDay = NaN;
-let cachedDayPrefix = '';
 
 /**
  * ISO-8601 UTC with milliseconds, as DCS writes created_at: 2019-05-10T08:31:16.166Z. A 1,000-record page
- * formats 3,000 of these; building a Date for each was a tenth of the page's CPU, so the date part is kept
- * for the last day seen (pages are sorted by time) and the time of day is written from integers.
+ * formats 3,000 of these; building a Date for each was a tenth of the page's CPU, so every part is computed
+ * from integers (the calendar date by civilFromDays), whatever order the times come in.
  */
 export function formatIsoUtc(epochMs: number): string {
   if (!(Number.isInteger(epochMs) && epochMs >= 0 && epochMs < LAST_FOUR_DIGIT_YEAR_MS)) {
     return new Date(epochMs).toISOString();
   }
   const day = Math.floor(epochMs / DAY_MS);
-  if (day !== cachedDay) {
-    cachedDayPrefix = new Date(day * DAY_MS).toISOString().slice(0, 11);
-    cachedDay = day;
-  }
   let rest = epochMs - day * DAY_MS;
   const ms = rest % 1000;
   rest = (rest - ms) / 1000;
@@ -61,8 +57,11 @@ export function formatIsoUtc(epochMs: number): string {
   rest = (rest - seconds) / 60;
   const minutes = rest % 60;
   const hours = (rest - minutes) / 60;
+  const date = civilFromDays(day);
   return (
-    cachedDayPrefix +
+    // Years 1970 to 9999 here: always four digits.
+    date.year +
+    MONTH_DAY[date.month * 32 + date.day]! +
     TWO_DIGITS[hours] +
     ':' +
     TWO_DIGITS[minutes] +
@@ -76,3 +75,5 @@ export function formatIsoUtc(epochMs: number): string {
 
 const TWO_DIGITS = Array.from({ length: 60 }, (_, n) => String(n).padStart(2, '0'));
 const THREE_DIGITS = Array.from({ length: 1000 }, (_, n) => String(n).padStart(3, '0'));
+/** "-MM-ddT" by month * 32 + day: one piece instead of five. */
+const MONTH_DAY = Array.from({ length: 13 * 32 }, (_, i) => `-${TWO_DIGITS[i >> 5]}-${TWO_DIGITS[i & 31]}T`);

@@ -43,11 +43,11 @@ describe('compact UTC times', () => {
     assert.equal(formatIsoUtc(Date.UTC(2019, 4, 10, 8, 31, 16, 166)), '2019-05-10T08:31:16.166Z');
   });
 
-  it('writes ISO-8601 exactly as toISOString, across days, the cached day and out of its fast range', () => {
+  it('writes ISO-8601 exactly as toISOString, in any order of days and out of its fast range', () => {
     const edges = [0, 999, 86_399_999, 86_400_000, Date.UTC(9999, 11, 31, 23, 59, 59, 999), -1, -86_400_001];
     edges.push(Date.UTC(10_000, 0, 1), 1.5, Date.UTC(2024, 1, 29, 23, 59, 59, 999), Date.UTC(2024, 2, 1));
     const inRange = fc.integer({ min: -1e13, max: Date.UTC(10_001, 0, 1) });
-    // Repeating a value and its neighbours exercises the remembered day and the step past it.
+    // A value, its neighbours and itself again: times of one day, of the days around it, and back.
     const sameDay = fc.tuple(inRange, fc.integer({ min: -2 * 86_400_000, max: 2 * 86_400_000 }));
     fc.assert(
       fc.property(fc.array(fc.oneof(inRange, fc.constantFrom(...edges))), sameDay, (values, [at, step]) => {
@@ -56,5 +56,49 @@ describe('compact UTC times', () => {
       }),
     );
     assert.throws(() => formatIsoUtc(Number.NaN), RangeError);
+  });
+
+  it('writes the calendar date of every epoch as toISOString, around the calendar edges', () => {
+    // Leap years and the century rules (2000 is a leap year, 2100 and 1900-like years are not), the first and
+    // last instants it formats itself, and the first it leaves to toISOString.
+    const edges = [
+      0,
+      Date.UTC(1972, 1, 29),
+      Date.UTC(1999, 11, 31, 23, 59, 59, 999),
+      Date.UTC(2000, 1, 29),
+      Date.UTC(2000, 1, 29, 23, 59, 59, 999),
+      Date.UTC(2000, 2, 1),
+      Date.UTC(2000, 11, 31),
+      Date.UTC(2100, 1, 28, 23, 59, 59, 999),
+      Date.UTC(2100, 2, 1),
+      Date.UTC(2400, 1, 29),
+      Date.UTC(9999, 11, 31, 23, 59, 59, 999),
+      Date.UTC(10_000, 0, 1),
+    ];
+    const anyMs = fc.integer({ min: 0, max: Date.UTC(10_000, 0, 1) });
+    const nearEdge = fc
+      .tuple(fc.constantFrom(...edges), fc.integer({ min: -3 * 86_400_000, max: 3 * 86_400_000 }))
+      .map(([edge, offset]) => edge + offset);
+    fc.assert(
+      fc.property(fc.oneof(anyMs, nearEdge, fc.constantFrom(...edges)), (ms) => {
+        assert.equal(formatIsoUtc(ms), new Date(ms).toISOString(), String(ms));
+      }),
+      { numRuns: 5_000 },
+    );
+    assert.equal(formatIsoUtc(Date.UTC(2000, 1, 29, 12)), '2000-02-29T12:00:00.000Z');
+    assert.equal(formatIsoUtc(Date.UTC(2100, 1, 29)), '2100-03-01T00:00:00.000Z');
+    assert.equal(formatIsoUtc(Date.UTC(9999, 11, 31, 23, 59, 59, 999)), '9999-12-31T23:59:59.999Z');
+    assert.equal(formatIsoUtc(Date.UTC(10_000, 0, 1)), '+010000-01-01T00:00:00.000Z');
+  });
+
+  it('writes every day of a whole 400-year cycle of the calendar as toISOString', () => {
+    // The Gregorian calendar repeats every 400 years: from 1970 to 2401 every kind of year and century, both
+    // sides of a 400-year boundary (2000), and each day's first and last millisecond.
+    for (let day = 0; day * 86_400_000 < Date.UTC(2401, 0, 1); day++) {
+      for (const ms of [day * 86_400_000, day * 86_400_000 + 86_399_999]) {
+        const expected = new Date(ms).toISOString();
+        if (formatIsoUtc(ms) !== expected) assert.equal(formatIsoUtc(ms), expected, String(ms));
+      }
+    }
   });
 });
