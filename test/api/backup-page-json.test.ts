@@ -8,7 +8,7 @@ import fc from 'fast-check';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { BackupRecord } from '../../src/core/backup-record.ts';
 import type { BackupPage } from '../../src/core/ports.ts';
-import { backupPageJson } from '../../src/api/wire/backup-page-json.ts';
+import { backupPageJson, recordJson } from '../../src/api/wire/backup-page-json.ts';
 import { backupPageToWire, backupPageWireSchema } from '../../src/api/wire/backup-record-wire.ts';
 import { backupsPath, buildTestApp } from '../support/app.ts';
 import { makeBackup, makeInstance } from '../support/records.ts';
@@ -63,7 +63,13 @@ const anyRecord: fc.Arbitrary<BackupRecord> = fc.record({
     fc.double({ min: -1e22, max: 1e22, noNaN: true }),
     fc.constantFrom(-0, 1e21, 2 ** 53 + 2),
   ),
-  progressHundredths: fc.integer({ min: 0, max: 10_000 }),
+  progressHundredths: fc.oneof(
+    fc.integer({ min: 0, max: 10_000 }),
+    fc.integer({ min: -2_000_000, max: 2_000_000 }),
+    fc.double({ min: -1e7, max: 1e7, noNaN: true }),
+    fc.maxSafeNat(),
+    fc.constantFrom(-0, 0.5, 1_000_000, 1_000_001, 2 ** 31 * 100, 1e23),
+  ),
   restorable: fc.boolean(),
   createdAt: epochMs,
   updatedAt: maybe(epochMs),
@@ -110,14 +116,34 @@ describe('the listing body', () => {
     );
   });
 
-  it('is the same for an empty page and a page past the buffer size it first guessed', async () => {
+  it('is the same for an empty page and for pages of many chunks, with text of one, two and three bytes', async () => {
     const long = makeBackup(instance.id, 0, { remark: '\u0001'.repeat(5_000), name: '€'.repeat(2_000) });
+    const spread = (i: number) => Date.UTC(2025, 0, 1) + ((i * 7_919) % 30) * 86_400_000 + i * 1_001;
+    const thousand = Array.from({ length: 1_000 }, (_, i) =>
+      makeBackup(instance.id, spread(i), {
+        remark: i % 3 === 0 ? `nightly ${i} é ✓ 😀 "quoted"` : null,
+        progressHundredths: (i * 337) % 10_001,
+      }),
+    );
     for (const page of [
       { total: 0, records: [] },
       { total: 1, records: [long, long, long] },
+      { total: 5_000, records: thousand },
+      { total: 1_000, records: [...thousand.slice(0, 200), long, ...thousand.slice(200, 400)] },
     ]) {
-      assert.ok(backupPageJson(page).equals(await reference.bytes(page)));
+      assert.ok(backupPageJson(page).equals(await reference.bytes(page)), `${page.records.length} records`);
     }
+  });
+
+  it('is recordJson of each record, joined with commas', () => {
+    fc.assert(
+      fc.property(fc.array(anyRecord, { maxLength: 5 }), fc.maxSafeNat(), (records, total) => {
+        const page = { total, records };
+        const joined = `{"total_num":${total},"backup_record_response":[${records.map(recordJson).join(',')}]}`;
+        assert.ok(backupPageJson(page).equals(Buffer.from(joined)));
+      }),
+      { numRuns: 200 },
+    );
   });
 
   it('is what the route answers, with the JSON content type and length', async () => {
