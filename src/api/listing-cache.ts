@@ -20,7 +20,10 @@ export class ListingCache {
     return this.#bodies.get(key, version);
   }
 
-  /** Keeps a copy of body, exactly its size (a page is written into a larger buffer than it needs). */
+  /**
+   * Keeps a copy of body in memory of its own: a small body may sit in Node's shared 8 KiB buffer pool (or a
+   * larger buffer), which keeping the body itself would pin.
+   */
   set(key: string, version: string, body: Buffer): void {
     if (!this.#bodies.fits(body.length)) {
       this.#bodies.set(key, version, body, body.length); // drops what the key held
