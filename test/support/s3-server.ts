@@ -41,11 +41,13 @@ export async function startS3Server(bucket = 'backups'): Promise<S3Server> {
   const options = { address: '127.0.0.1', directory, silent: true, configureBuckets: [{ name: bucket }] };
   let server = new S3rver({ ...options, port: 0 });
   const { port } = await server.run();
+  let handlers = trackHandlers(server.httpServer!);
   const endpoint = `http://127.0.0.1:${port}`;
   let stopped = false;
   const restart = async () => {
     server = new S3rver({ ...options, port });
     await server.run();
+    handlers = trackHandlers(server.httpServer!);
     stopped = false;
   };
   const stop = async () => {
@@ -53,6 +55,8 @@ export async function startS3Server(bucket = 'backups'): Promise<S3Server> {
     stopped = true;
     server.httpServer?.closeAllConnections();
     await server.close();
+    // A request cut off above may still be writing its object: its files must not be removed under it.
+    await Promise.allSettled(handlers);
   };
   const settings = (prefix = 'dcs/'): S3Settings => ({
     bucket,
@@ -83,4 +87,27 @@ export async function startS3Server(bucket = 'backups'): Promise<S3Server> {
       fs.rmSync(directory, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * The request handlers s3rver is running: its handler (Koa's) returns a promise that settles once the
+ * request's file work is done, which outlasts the connection when the connection is cut.
+ */
+function trackHandlers(server: Server): Set<Promise<unknown>> {
+  const running = new Set<Promise<unknown>>();
+  const listeners = server.listeners('request') as ((...args: unknown[]) => unknown)[];
+  server.removeAllListeners('request');
+  server.on('request', (...args: unknown[]) => {
+    for (const listener of listeners) {
+      const result = listener(...args);
+      if (result instanceof Promise) {
+        running.add(result);
+        result.then(
+          () => running.delete(result),
+          () => running.delete(result),
+        );
+      }
+    }
+  });
+  return running;
 }
