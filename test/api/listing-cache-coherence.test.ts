@@ -236,8 +236,18 @@ for (const kind of STORE_KINDS)
         await opened.store.instances.insert(other);
         await opened.store.backups.insert(makeBackup(other.id, T0));
         assert.equal((await getJson(a, backupsPath('project-a', other.id, 'limit=10'))).status, 200);
-        const elsewhere = await getJson(a, backupsPath('project-b', other.id, 'limit=10'));
-        assert.equal(elsewhere.status, 404);
+        await settled();
+        if (keeper.index !== undefined) {
+          // The instance's whole listing is in the index now.
+          const { version } = (await opened.store.instances.listingVersion(other.id))!;
+          assert.ok(indexes[0]!.page({ instanceId: other.id, limit: 10, offset: 0 }, version));
+        }
+        // The cached page's query, and a window only the index could answer: neither to another project.
+        for (const query of ['limit=10', 'limit=10&begin_time=20260101000000&status=succeed']) {
+          const elsewhere = await getJson(a, backupsPath('project-b', other.id, query));
+          assert.equal(elsewhere.status, 404);
+          assert.equal(elsewhere.body.error_code, 'DCS.3022');
+        }
       });
     });
   }
