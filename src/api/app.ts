@@ -119,7 +119,7 @@ export async function buildApp(deps: AppDeps, options: AppOptions = {}): Promise
     deps.backupListingIndex ??
     new BackupListingIndex({
       maxBytes: deps.listingIndexBytes ?? DEFAULT_LISTING_INDEX_BYTES,
-      load: (instanceId) => readInstanceRecords(deps.store, instanceId),
+      load: (instanceId, maxRecords) => readInstanceRecords(deps.store, instanceId, { maxRecords }),
       onError: (error) => app.log.warn({ err: error }, 'listing index: cannot build an instance snapshot'),
     });
   metrics.observeListingIndex(() => ({

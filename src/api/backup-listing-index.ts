@@ -1,5 +1,5 @@
 import type { BackupQuery } from '../core/ports.ts';
-import type { InstanceRecords } from '../core/use-cases/read-instance-records.ts';
+import { type InstanceRecords, TOO_MANY_RECORDS } from '../core/use-cases/read-instance-records.ts';
 import { BackupListingSnapshot } from './backup-listing-snapshot.ts';
 import { VersionedLru } from './versioned-lru.ts';
 
@@ -14,8 +14,14 @@ export const DEFAULT_BUILD_AFTER_MISSES = 2;
 
 export interface BackupListingIndexOptions {
   maxBytes: number;
-  /** Reads all of an instance's records at one version; undefined when that could not be had. */
-  load: (instanceId: string) => Promise<InstanceRecords | undefined>;
+  /**
+   * Reads all of an instance's records at one version, unless it holds more than maxRecords; undefined when
+   * that could not be had.
+   */
+  load: (
+    instanceId: string,
+    maxRecords: number,
+  ) => Promise<InstanceRecords | typeof TOO_MANY_RECORDS | undefined>;
   buildAfterMisses?: number;
   /** Told of a build that failed (the listing goes on from the database). */
   onError?: (error: unknown) => void;
@@ -34,6 +40,8 @@ export class BackupListingIndex {
   readonly #buildAfterMisses: number;
   readonly #onError: (error: unknown) => void;
   readonly #enabled: boolean;
+  /** More records than this cannot fit an instance's share: such an instance is not read whole. */
+  readonly #maxRecords: number;
   /** Misses seen per instance at its latest version. */
   readonly #misses = new Map<string, { version: string; count: number }>();
   /** Instances whose snapshot would not fit; their records only grow (none is deleted but with the instance). */
@@ -51,6 +59,7 @@ export class BackupListingIndex {
     this.#load = options.load;
     this.#buildAfterMisses = options.buildAfterMisses ?? DEFAULT_BUILD_AFTER_MISSES;
     this.#onError = options.onError ?? (() => {});
+    this.#maxRecords = Math.floor(options.maxBytes / 8 / SMALLEST_RECORD_BYTES);
   }
 
   /** The body for query from the instance's snapshot, if one was built under this version. */
@@ -98,18 +107,24 @@ export class BackupListingIndex {
     return this.#snapshots.size;
   }
 
+  #markTooBig(instanceId: string): void {
+    if (this.#tooBig.size < MAX_TRACKED_INSTANCES) this.#tooBig.add(instanceId);
+  }
+
   async #drain(): Promise<void> {
     for (const instanceId of this.#queue) {
       this.#queue.delete(instanceId);
       if (this.#closed) return;
       this.#current = instanceId;
       try {
-        const loaded = await this.#load(instanceId);
+        const loaded = await this.#load(instanceId, this.#maxRecords);
+        if (loaded === TOO_MANY_RECORDS) {
+          this.#markTooBig(instanceId);
+          continue;
+        }
         if (loaded === undefined || this.#closed) continue;
         const snapshot = await BackupListingSnapshot.rendering(loaded.records);
-        if (!this.#snapshots.fits(snapshot.bytes) && this.#tooBig.size < MAX_TRACKED_INSTANCES) {
-          this.#tooBig.add(instanceId);
-        }
+        if (!this.#snapshots.fits(snapshot.bytes)) this.#markTooBig(instanceId);
         this.#snapshots.set(instanceId, loaded.version, snapshot, snapshot.bytes);
         this.#misses.delete(instanceId);
       } catch (error) {
@@ -122,3 +137,6 @@ export class BackupListingIndex {
 }
 
 const MAX_TRACKED_INSTANCES = 100_000;
+
+/** A record's JSON with every optional field null and a one-letter name is 367 bytes: a lower bound. */
+const SMALLEST_RECORD_BYTES = 330;

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { BackupListingIndex } from '../../src/api/backup-listing-index.ts';
 import { backupPageJson } from '../../src/api/wire/backup-page-json.ts';
 import type { BackupRecord } from '../../src/core/backup-record.ts';
-import type { InstanceRecords } from '../../src/core/use-cases/read-instance-records.ts';
+import { type InstanceRecords, TOO_MANY_RECORDS } from '../../src/core/use-cases/read-instance-records.ts';
 import { makeBackup, makeInstance } from '../support/records.ts';
 
 const BASE = Date.UTC(2026, 0, 1);
@@ -23,11 +23,19 @@ class FakeSource {
     this.versions.set(instanceId, '1');
   }
 
-  load = async (instanceId: string): Promise<InstanceRecords | undefined> => {
+  /** The most records a load was allowed, per load. */
+  allowed: number[] = [];
+
+  load = async (
+    instanceId: string,
+    maxRecords: number,
+  ): Promise<InstanceRecords | typeof TOO_MANY_RECORDS | undefined> => {
     this.loads.push(instanceId);
+    this.allowed.push(maxRecords);
     await this.gate;
     if (this.fail) throw new Error('database gone');
     const records = this.records.get(instanceId);
+    if (records && records.length > maxRecords) return TOO_MANY_RECORDS;
     return records && { version: this.versions.get(instanceId)!, records };
   };
 }
@@ -97,6 +105,21 @@ describe('the whole-listing index', () => {
     await index.settled();
     assert.deepEqual(source.loads, [id]);
     assert.equal(index.page(firstPage(id), '1'), undefined);
+  });
+
+  it('does not read an instance whole when its records could not fit its share, and never asks again', async () => {
+    const source = new FakeSource();
+    const { id } = makeInstance();
+    // An eighth of 1 MiB holds at most 357 records of the smallest JSON (367 bytes).
+    source.add(id, 400);
+    const index = new BackupListingIndex({ maxBytes: 1 << 20, load: source.load, buildAfterMisses: 1 });
+    index.missed(id, '1');
+    await index.settled();
+    assert.ok(source.allowed[0]! < 400 && source.allowed[0]! >= 357, String(source.allowed[0]));
+    index.missed(id, '2');
+    await index.settled();
+    assert.deepEqual(source.loads, [id]);
+    assert.equal(index.size, 0);
   });
 
   it('keeps nothing and loads nothing with a budget of 0', async () => {

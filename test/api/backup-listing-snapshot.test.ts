@@ -10,7 +10,11 @@ import {
   type BackupRecord,
 } from '../../src/core/backup-record.ts';
 import type { BackupQuery, MetadataStore } from '../../src/core/ports.ts';
-import { readInstanceRecords } from '../../src/core/use-cases/read-instance-records.ts';
+import {
+  type InstanceRecords,
+  readInstanceRecords,
+  TOO_MANY_RECORDS,
+} from '../../src/core/use-cases/read-instance-records.ts';
 import { makeBackup, makeInstance } from '../support/records.ts';
 import { STORE_KINDS, type OpenedStore } from '../support/stores.ts';
 
@@ -95,8 +99,7 @@ for (const kind of STORE_KINDS) {
 
     it('answers every query with the bytes the database page gives', async () => {
       // Small chunks, so the snapshot is read in many parts.
-      const loaded = await readInstanceRecords(store, instance.id, 7);
-      assert.ok(loaded);
+      const loaded = whole(await readInstanceRecords(store, instance.id, { chunk: 7 }));
       assert.equal(loaded.records.length, RECORDS);
       const snapshot = await BackupListingSnapshot.rendering(loaded.records);
       await fc.assert(
@@ -109,8 +112,7 @@ for (const kind of STORE_KINDS) {
     });
 
     it('answers an instance without records as the database does', async () => {
-      const loaded = await readInstanceRecords(store, empty.id);
-      assert.deepEqual(loaded?.records, []);
+      assert.deepEqual(whole(await readInstanceRecords(store, empty.id)).records, []);
       const snapshot = BackupListingSnapshot.of([]);
       for (const query of [
         { instanceId: empty.id, limit: 10, offset: 0 },
@@ -136,10 +138,32 @@ for (const kind of STORE_KINDS) {
           },
         },
       } as MetadataStore;
-      assert.equal(await readInstanceRecords(writing, instance.id, 7), undefined);
-      const again = await readInstanceRecords(store, instance.id, 7);
-      assert.equal(again?.records.length, RECORDS + 1);
-      assert.equal(again?.version, (await store.instances.listingVersion(instance.id))?.version);
+      assert.equal(await readInstanceRecords(writing, instance.id, { chunk: 7 }), undefined);
+      const again = whole(await readInstanceRecords(store, instance.id, { chunk: 7 }));
+      assert.equal(again.records.length, RECORDS + 1);
+      assert.equal(again.version, (await store.instances.listingVersion(instance.id))?.version);
+    });
+
+    it('stops at the first chunk that shows more records than it may read', async () => {
+      const offsets: number[] = [];
+      const counting: MetadataStore = {
+        ...store,
+        backups: {
+          ...store.backups,
+          list: (query) => {
+            offsets.push(query.offset);
+            return store.backups.list(query);
+          },
+        },
+      } as MetadataStore;
+      const count = (await store.backups.list({ instanceId: instance.id, limit: 1, offset: 0 })).total;
+      assert.equal(
+        await readInstanceRecords(counting, instance.id, { chunk: 7, maxRecords: count - 1 }),
+        TOO_MANY_RECORDS,
+      );
+      assert.deepEqual(offsets, [0]);
+      const exactly = whole(await readInstanceRecords(store, instance.id, { chunk: 7, maxRecords: count }));
+      assert.equal(exactly.records.length, count);
     });
 
     it('reads nothing for an instance that is gone', async () => {
@@ -157,3 +181,9 @@ describe('a listing snapshot', () => {
     );
   });
 });
+
+/** The records read, failing the test unless the read gave them all. */
+function whole(read: InstanceRecords | typeof TOO_MANY_RECORDS | undefined): InstanceRecords {
+  assert.ok(read !== undefined && read !== TOO_MANY_RECORDS, `not read whole: ${String(read)}`);
+  return read;
+}

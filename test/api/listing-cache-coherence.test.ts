@@ -33,7 +33,7 @@ const KEEPERS = [
     index: (store: MetadataStore) =>
       new CountingIndex({
         maxBytes: 1 << 20,
-        load: (instanceId) => readInstanceRecords(store, instanceId),
+        load: (instanceId, maxRecords) => readInstanceRecords(store, instanceId, { maxRecords }),
         buildAfterMisses: 1,
       }),
   },

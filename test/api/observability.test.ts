@@ -28,7 +28,7 @@ describe('health checks and /metrics', () => {
     const clock = new ManualClock(NOW);
     index = new BackupListingIndex({
       maxBytes: 1 << 20,
-      load: (instanceId) => readInstanceRecords(opened.store, instanceId),
+      load: (instanceId, maxRecords) => readInstanceRecords(opened.store, instanceId, { maxRecords }),
     });
     deps = {
       ...testDeps(opened.store, clock),
