@@ -55,8 +55,9 @@ export async function startS3Server(bucket = 'backups'): Promise<S3Server> {
     stopped = true;
     server.httpServer?.closeAllConnections();
     await server.close();
-    // A request cut off above may still be writing its object: its files must not be removed under it.
-    await Promise.allSettled(handlers);
+    // A request cut off above may still be writing its object: its files must not be removed under it. One
+    // whose body never ended waits on it for good (and writes nothing more): the wait is bounded for those.
+    await settledOrAbandoned(handlers, HANDLER_GRACE_MS);
   };
   const settings = (prefix = 'dcs/'): S3Settings => ({
     bucket,
@@ -110,4 +111,15 @@ function trackHandlers(server: Server): Set<Promise<unknown>> {
     }
   });
   return running;
+}
+
+/** How long a stop waits for cut-off request handlers that are still running. */
+const HANDLER_GRACE_MS = 2_000;
+
+async function settledOrAbandoned(running: Set<Promise<unknown>>, graceMs: number): Promise<void> {
+  if (running.size === 0) return;
+  let timer: NodeJS.Timeout | undefined;
+  const grace = new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs)));
+  await Promise.race([Promise.allSettled(running), grace]);
+  clearTimeout(timer);
 }
