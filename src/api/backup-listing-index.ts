@@ -80,9 +80,7 @@ export class BackupListingIndex {
       return;
     }
     this.#queue.add(instanceId);
-    this.#building ??= this.#drain().finally(() => {
-      this.#building = null;
-    });
+    this.#startBuilding();
   }
 
   /** Waits for a build under way, and starts no other. */
@@ -109,6 +107,15 @@ export class BackupListingIndex {
 
   #markTooBig(instanceId: string): void {
     if (this.#tooBig.size < MAX_TRACKED_INSTANCES) this.#tooBig.add(instanceId);
+  }
+
+  #startBuilding(): void {
+    if (this.#building !== null || this.#closed) return;
+    this.#building = this.#drain().finally(() => {
+      this.#building = null;
+      // An instance queued after the loop's last look, before this ran, is not left waiting for a miss.
+      if (this.#queue.size > 0) this.#startBuilding();
+    });
   }
 
   async #drain(): Promise<void> {
