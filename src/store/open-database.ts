@@ -35,7 +35,14 @@ async function dialectFor(location: DatabaseLocation) {
     // query opens a new one. Without a listener the pool's error event would end the process.
     pool.on('error', () => {});
     const names = new StatementNames();
-    pool.on('connect', (client) => nameStatements(client, names));
+    pool.on('connect', (client) => {
+      nameStatements(client, names);
+      // A connection that breaks while the pool has lent the client out (a query running, a transaction open)
+      // fails that query and then emits 'error' on the client, where the pool's listener is not attached while
+      // it is lent: unheard, the event would end the process. The query's caller has its error; the pool
+      // drops the broken client when it comes back.
+      client.on('error', () => {});
+    });
     return new PostgresDialect({ pool });
   }
   if (location.file !== ':memory:') createPrivately(location.file);
