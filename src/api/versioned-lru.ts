@@ -4,6 +4,8 @@ interface Entry<V> {
   version: string;
   value: V;
   bytes: number;
+  /** When it was last kept or served (the clock given to the LRU). */
+  usedAt: number;
   newer: Entry<V> | null;
   older: Entry<V> | null;
 }
@@ -28,9 +30,22 @@ export class VersionedLru<V> {
   /** Least recently used: the next to go. */
   #oldest: Entry<V> | null = null;
   #bytes = 0;
+  readonly #now: () => number;
 
-  constructor(maxBytes: number) {
+  /** now: the time entries are stamped with when kept or served (only oldestUsedAt reads it). */
+  constructor(maxBytes: number, now: () => number = () => 0) {
     this.#maxBytes = maxBytes;
+    this.#now = now;
+  }
+
+  /** Whether values of this many more bytes would fit without evicting anything. */
+  hasRoomFor(bytes: number): boolean {
+    return this.#bytes + bytes <= this.#maxBytes;
+  }
+
+  /** When the least recently used entry was last kept or served; undefined when empty. */
+  oldestUsedAt(): number | undefined {
+    return this.#oldest?.usedAt;
   }
 
   /** Whether a value of this many bytes would be kept at all. */
@@ -46,6 +61,7 @@ export class VersionedLru<V> {
       this.#remove(entry);
       return undefined;
     }
+    entry.usedAt = this.#now();
     if (entry !== this.#newest) {
       this.#unlink(entry);
       this.#pushNewest(entry);
@@ -58,7 +74,7 @@ export class VersionedLru<V> {
     const old = this.#entries.get(key);
     if (old !== undefined) this.#remove(old);
     if (!this.fits(bytes)) return;
-    const entry: Entry<V> = { key, version, value, bytes, newer: null, older: null };
+    const entry: Entry<V> = { key, version, value, bytes, usedAt: this.#now(), newer: null, older: null };
     this.#entries.set(key, entry);
     this.#pushNewest(entry);
     this.#bytes += bytes;

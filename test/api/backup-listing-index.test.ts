@@ -4,6 +4,7 @@ import { BackupListingIndex } from '../../src/api/backup-listing-index.ts';
 import { backupPageJson } from '../../src/api/wire/backup-page-json.ts';
 import type { BackupRecord } from '../../src/core/backup-record.ts';
 import { type InstanceRecords, TOO_MANY_RECORDS } from '../../src/core/use-cases/read-instance-records.ts';
+import { ManualClock } from '../support/app.ts';
 import { makeBackup, makeInstance } from '../support/records.ts';
 
 const BASE = Date.UTC(2026, 0, 1);
@@ -120,6 +121,52 @@ describe('the whole-listing index', () => {
     await index.settled();
     assert.deepEqual(source.loads, [id]);
     assert.equal(index.size, 0);
+  });
+
+  it('when full of snapshots in use, builds nothing more; a snapshot unserved for a while gives its room', async () => {
+    const source = new FakeSource();
+    const clock = new ManualClock(BASE);
+    const index = new BackupListingIndex({
+      maxBytes: 64 * 1024,
+      load: source.load,
+      buildAfterMisses: 1,
+      clock,
+      idleBeforeEviction: 60_000,
+    });
+    // Instances of 12 records (~5 KB each) until a miss no longer starts a build.
+    const held: string[] = [];
+    for (;;) {
+      const { id } = makeInstance();
+      source.add(id, 12);
+      const loads = source.loads.length;
+      index.missed(id, '1');
+      await index.settled();
+      if (source.loads.length === loads) break;
+      held.push(id);
+      clock.current += 1_000;
+    }
+    assert.ok(held.length >= 5, `${held.length} held`);
+    assert.equal(index.size, held.length);
+    // Everyone keeps listing the held instances: a new one's misses build nothing, however many.
+    const newcomer = makeInstance().id;
+    source.add(newcomer, 12);
+    for (let round = 0; round < 5; round++) {
+      clock.current += 30_000;
+      for (const id of held) assert.ok(index.page(firstPage(id), '1'));
+      index.missed(newcomer, '1');
+      await index.settled();
+    }
+    assert.ok(!source.loads.includes(newcomer));
+    // The first held instance goes unlisted for a minute: the newcomer takes its room.
+    clock.current += 30_000;
+    for (const id of held.slice(1)) assert.ok(index.page(firstPage(id), '1'));
+    clock.current += 30_000;
+    index.missed(newcomer, '1');
+    await index.settled();
+    assert.ok(index.page(firstPage(newcomer), '1'));
+    assert.ok(index.bytes <= 64 * 1024);
+    // Whatever had to go for it was the idle one: the others are all still held.
+    for (const id of held.slice(1)) assert.ok(index.page(firstPage(id), '1'));
   });
 
   it('keeps nothing and loads nothing with a budget of 0', async () => {
