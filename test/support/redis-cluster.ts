@@ -209,7 +209,14 @@ export async function totalKeys(ports: number[]): Promise<number> {
 
 /** The port of the master that serves a slot, read from CLUSTER NODES on the first node. */
 export async function slotOwnerPort(cluster: RedisCluster, slot: number): Promise<number> {
-  const nodes = await redisCli(cluster.nodes[0]!.port, ['CLUSTER', 'NODES']);
+  const owner = await slotOwnerSeenBy(cluster.nodes[0]!.port, slot);
+  if (owner === undefined) throw new Error(`no master serves slot ${slot}`);
+  return owner;
+}
+
+/** The port of the master that the node on `port` believes serves the slot, if it knows of one. */
+export async function slotOwnerSeenBy(port: number, slot: number): Promise<number | undefined> {
+  const nodes = await redisCli(port, ['CLUSTER', 'NODES']);
   for (const line of nodes.split('\n')) {
     // <id> <ip:port@cport> <flags> <master> <ping> <pong> <epoch> <link> <slot or range>...
     const fields = line.trim().split(' ');
@@ -219,7 +226,7 @@ export async function slotOwnerPort(cluster: RedisCluster, slot: number): Promis
       if (slot >= first! && slot <= last!) return Number(/:(\d+)@/.exec(fields[1]!)![1]);
     }
   }
-  throw new Error(`no master serves slot ${slot}`);
+  return undefined;
 }
 
 /** CRC16-CCITT (XMODEM: polynomial 0x1021, initial value 0), the checksum Redis Cluster hashes keys with. */
