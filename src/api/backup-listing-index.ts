@@ -180,5 +180,8 @@ export class BackupListingIndex {
 
 const MAX_TRACKED_INSTANCES = 100_000;
 
-/** A record's JSON with every optional field null and a one-letter name is 367 bytes: a lower bound. */
+/**
+ * Below any record's JSON (one with every optional field null and a one-letter name is 367 bytes), so an
+ * instance is given up on only once it surely cannot fit.
+ */
 const SMALLEST_RECORD_BYTES = 330;

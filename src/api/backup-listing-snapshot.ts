@@ -1,7 +1,7 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { BACKUP_FORMATS, BACKUP_STATUSES, BACKUP_TYPES, type BackupRecord } from '../core/backup-record.ts';
 import type { BackupQuery } from '../core/ports.ts';
-import { recordJson } from './wire/backup-page-json.ts';
+import { PAGE_TAIL, pageHead, recordJson } from './wire/backup-page-json.ts';
 
 /**
  * All of one instance's backup records, as ListBackupRecords writes them, newest first: any page of any
@@ -108,11 +108,7 @@ export class BackupListingSnapshot {
       }
       this.#addRun(parts, runStart, runEnd);
     }
-    return Buffer.concat([
-      Buffer.from(`{"total_num":${total},"backup_record_response":[`),
-      ...parts,
-      PAGE_END,
-    ]);
+    return Buffer.concat([Buffer.from(pageHead(total)), ...parts, PAGE_END]);
   }
 
   /** Records from..to (exclusive) as JSON, after a comma when they follow others. */
@@ -138,7 +134,7 @@ export class BackupListingSnapshot {
 const RENDER_SLICE = 1000;
 const COMMA = 0x2c;
 const COMMA_BUFFER = Buffer.from(',');
-const PAGE_END = Buffer.from(']}');
+const PAGE_END = Buffer.from(PAGE_TAIL);
 
 type KindMatcher = (status: number, type: number, format: number) => boolean;
 

@@ -6,7 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { loadServiceConfig } from '../../src/config.ts';
 import { type RunningService, startService } from '../../src/main.ts';
 import { createTestDatabase, POSTGRES_SKIP, type TestDatabase } from '../support/postgres.ts';
-import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.ts';
+import { proxyPostgres, type TcpProxy } from '../support/tcp-proxy.ts';
 
 describe('GET /readyz follows PostgreSQL going away and coming back', { skip: POSTGRES_SKIP }, () => {
   let database: TestDatabase;
@@ -16,15 +16,12 @@ describe('GET /readyz follows PostgreSQL going away and coming back', { skip: PO
 
   before(async () => {
     database = await createTestDatabase();
-    const direct = new URL(database.url);
-    proxy = await startTcpProxy({ host: direct.hostname, port: Number(direct.port || 5432) });
-    const viaProxy = new URL(database.url);
-    viaProxy.hostname = '127.0.0.1';
-    viaProxy.port = String(proxy.port);
+    const proxied = await proxyPostgres(database.url);
+    proxy = proxied.proxy;
     dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'dcs-readyz-'));
     service = await startService(
       loadServiceConfig({
-        DCS_DATABASE_URL: viaProxy.toString(),
+        DCS_DATABASE_URL: proxied.url,
         DCS_DATA_DIR: dataDir,
         DCS_PORT: '0',
         DCS_LOG_LEVEL: 'silent',

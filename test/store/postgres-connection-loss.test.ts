@@ -4,7 +4,7 @@ import { type Kysely, sql } from 'kysely';
 import { openDatabase } from '../../src/store/open-database.ts';
 import type { Database } from '../../src/store/schema.ts';
 import { createTestDatabase, POSTGRES_SKIP, type TestDatabase } from '../support/postgres.ts';
-import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.ts';
+import { proxyPostgres, type TcpProxy } from '../support/tcp-proxy.ts';
 
 /**
  * A connection that drops while a query runs on it (PostgreSQL restarted, a network blip): the query fails,
@@ -15,17 +15,17 @@ describe('PostgreSQL connection lost in the middle of a query', { skip: POSTGRES
   let database: TestDatabase;
   let proxy: TcpProxy;
   let db: Kysely<Database>;
+  /** Straight to the server, not through the proxy: watches pg_stat_activity. */
+  let direct: Kysely<Database>;
   const uncaught: unknown[] = [];
   const onUncaught = (error: unknown) => uncaught.push(error);
 
   before(async () => {
     database = await createTestDatabase();
-    const direct = new URL(database.url);
-    proxy = await startTcpProxy({ host: direct.hostname, port: Number(direct.port || 5432) });
-    const viaProxy = new URL(database.url);
-    viaProxy.hostname = '127.0.0.1';
-    viaProxy.port = String(proxy.port);
-    db = await openDatabase({ kind: 'postgres', url: viaProxy.toString() });
+    const proxied = await proxyPostgres(database.url);
+    proxy = proxied.proxy;
+    db = await openDatabase({ kind: 'postgres', url: proxied.url });
+    direct = await openDatabase({ kind: 'postgres', url: database.url });
     process.on('uncaughtException', onUncaught);
   });
 
@@ -33,6 +33,7 @@ describe('PostgreSQL connection lost in the middle of a query', { skip: POSTGRES
     process.off('uncaughtException', onUncaught);
     proxy.resume();
     await db.destroy();
+    await direct.destroy();
     await proxy.close();
     await database.drop();
   });
@@ -43,7 +44,7 @@ describe('PostgreSQL connection lost in the middle of a query', { skip: POSTGRES
     await waitFor(async () => {
       const { rows } = await sql<{ n: number }>`
         select count(*)::int as n from pg_stat_activity where query like 'select pg_sleep(5)%'`.execute(
-        await directDb(database.url),
+        direct,
       );
       return rows[0]!.n > 0;
     });
@@ -57,14 +58,6 @@ describe('PostgreSQL connection lost in the middle of a query', { skip: POSTGRES
     assert.equal(rows[0]!.one, 1);
   });
 });
-
-let direct: Kysely<Database> | undefined;
-/** A second pool straight to the server (not through the proxy), to watch pg_stat_activity. */
-async function directDb(url: string): Promise<Kysely<Database>> {
-  direct ??= await openDatabase({ kind: 'postgres', url });
-  return direct;
-}
-after(async () => direct?.destroy());
 
 async function waitFor(condition: () => Promise<boolean>): Promise<void> {
   for (let i = 0; i < 500; i++) {

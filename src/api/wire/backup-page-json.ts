@@ -2,6 +2,14 @@ import type { BackupRecord } from '../../core/backup-record.ts';
 import type { BackupPage } from '../../core/ports.ts';
 import { formatIsoUtc } from '../../core/time-format.ts';
 
+/** A page's JSON up to its first record: the total, then the records' array opened. */
+export function pageHead(total: number): string {
+  return '{"total_num":' + integer(total) + ',"backup_record_response":[';
+}
+
+/** A page's JSON after its last record. */
+export const PAGE_TAIL = ']}';
+
 /** What Fastify answers JSON with; the listing sends bytes, so it names the type itself. */
 export const JSON_CONTENT_TYPE = 'application/json; charset=utf-8';
 
@@ -15,7 +23,7 @@ export const JSON_CONTENT_TYPE = 'application/json; charset=utf-8';
  */
 export function backupPageJson(page: BackupPage): Buffer {
   const { records } = page;
-  let text = '{"total_num":' + integer(page.total) + ',"backup_record_response":[';
+  let text = pageHead(page.total);
   let chunks: Buffer[] | undefined;
   let chunkBytes = 0;
   for (let i = 0; i < records.length; i++) {
@@ -27,7 +35,7 @@ export function backupPageJson(page: BackupPage): Buffer {
       text = '';
     }
   }
-  text += ']}';
+  text += PAGE_TAIL;
   if (chunks === undefined) return Buffer.from(text);
   // Each chunk's size is known once it is encoded, so the page is copied once into a buffer of exactly its
   // size (a copy of ~450 KB is a few percent of writing it), never grown.
