@@ -92,6 +92,12 @@ const child = spawn(
     '--test-reporter=spec',
     // Files run side by side: most of their time is spent waiting on the servers they start, not on a core.
     `--test-concurrency=${process.env.DCS_TEST_CONCURRENCY ?? 3}`,
+    // A file that hangs (a server that never answers, a handle left open) fails, named, after this long instead
+    // of holding the whole run until CI gives up on it without saying which file it was waiting for. The limit
+    // applies to each file as a whole and to each test in it; the slowest file takes under two minutes.
+    `--test-timeout=${process.env.DCS_TEST_TIMEOUT_MS ?? 600_000}`,
+    // A file whose tests have all ended exits even if something it started still holds the event loop.
+    '--test-force-exit',
     ...args.filter((a) => !named.includes(a)),
     ...selected,
   ],

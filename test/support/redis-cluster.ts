@@ -71,14 +71,19 @@ export async function startRedisCluster(
     },
   };
   try {
-    await run('redis-cli', [
-      '--cluster',
-      'create',
-      ...nodes.map((node) => `127.0.0.1:${node.port}`),
-      '--cluster-replicas',
-      String(replicasPerMaster),
-      '--cluster-yes',
-    ]);
+    // redis-cli waits for the nodes to join with no limit of its own: a node that never joins would hold the test.
+    await run(
+      'redis-cli',
+      [
+        '--cluster',
+        'create',
+        ...nodes.map((node) => `127.0.0.1:${node.port}`),
+        '--cluster-replicas',
+        String(replicasPerMaster),
+        '--cluster-yes',
+      ],
+      { timeout: 60_000 },
+    );
     await waitForClusterOk(nodes.map((node) => node.port));
   } catch (error) {
     await cluster.stop();

@@ -13,7 +13,8 @@ export async function redisCli(
   const authArgs = auth
     ? [...(auth.user ? ['--user', auth.user] : []), '--pass', auth.password, '--no-auth-warning']
     : [];
-  const { stdout } = await run('redis-cli', ['-p', String(port), ...authArgs, ...args]);
+  // A server that accepts and never answers fails the command instead of holding the test.
+  const { stdout } = await run('redis-cli', ['-p', String(port), ...authArgs, ...args], { timeout: 30_000 });
   return stdout.trim();
 }
 
