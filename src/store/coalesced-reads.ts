@@ -9,12 +9,23 @@
 export class CoalescedReads<T> {
   readonly #readMany: (keys: string[]) => Promise<Map<string, T>>;
   readonly #maxKeys: number;
+  readonly #gatherTurn: boolean;
   #waiting = new Map<string, Waiter<T>[]>();
   #running = false;
 
-  constructor(readMany: (keys: string[]) => Promise<Map<string, T>>, maxKeys = 500) {
+  /**
+   * `gather: 'turn'` starts a batch only once this turn of the event loop has run, so every read asked while
+   * the turn handles its sockets joins it: for a database that answers in the calling thread (SQLite), where
+   * no batch would otherwise be running while others are asked, and a statement's fixed cost is most of a
+   * point read's.
+   */
+  constructor(
+    readMany: (keys: string[]) => Promise<Map<string, T>>,
+    options: { maxKeys?: number; gather?: 'now' | 'turn' } = {},
+  ) {
     this.#readMany = readMany;
-    this.#maxKeys = maxKeys;
+    this.#maxKeys = options.maxKeys ?? 500;
+    this.#gatherTurn = options.gather === 'turn';
   }
 
   read(key: string): Promise<T | undefined> {
@@ -22,7 +33,13 @@ export class CoalescedReads<T> {
       const waiters = this.#waiting.get(key);
       if (waiters) waiters.push({ resolve, reject });
       else this.#waiting.set(key, [{ resolve, reject }]);
-      if (!this.#running) void this.#drain();
+      if (this.#running) return;
+      if (this.#gatherTurn) {
+        this.#running = true;
+        setImmediate(() => void this.#drain());
+      } else {
+        void this.#drain();
+      }
     });
   }
 

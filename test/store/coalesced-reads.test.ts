@@ -9,12 +9,15 @@ import { STORE_KINDS, type OpenedStore } from '../support/stores.ts';
 function heldTable(initial: Record<string, number>) {
   const table = new Map(Object.entries(initial));
   const batches: { keys: string[]; release(): void }[] = [];
-  const reads = new CoalescedReads<number>(async (keys) => {
-    // The snapshot is taken when the batch's query starts, as a database statement's would be.
-    const snapshot = new Map(keys.flatMap((key) => (table.has(key) ? [[key, table.get(key)!]] : [])));
-    await new Promise<void>((release) => batches.push({ keys, release }));
-    return snapshot as Map<string, number>;
-  }, 3);
+  const reads = new CoalescedReads<number>(
+    async (keys) => {
+      // The snapshot is taken when the batch's query starts, as a database statement's would be.
+      const snapshot = new Map(keys.flatMap((key) => (table.has(key) ? [[key, table.get(key)!]] : [])));
+      await new Promise<void>((release) => batches.push({ keys, release }));
+      return snapshot as Map<string, number>;
+    },
+    { maxKeys: 3 },
+  );
   return { table, batches, reads };
 }
 
@@ -64,6 +67,30 @@ describe('coalesced reads', () => {
     assert.deepEqual(batches[2]!.keys, ['k3', 'k4']);
     batches[2]!.release();
     assert.deepEqual(await Promise.all(rest), [0, 1, 2, 3, 4]);
+  });
+
+  it("with gather 'turn', answers the reads asked in one turn of the event loop with one query", async () => {
+    const table = new Map([
+      ['a', 1],
+      ['b', 2],
+    ]);
+    const batches: string[][] = [];
+    // A query answered at once, as SQLite's in the calling thread: nothing is running while reads are asked.
+    const reads = new CoalescedReads<number>(
+      async (keys) => {
+        batches.push(keys);
+        return new Map(keys.flatMap((key) => (table.has(key) ? [[key, table.get(key)!] as const] : [])));
+      },
+      { gather: 'turn' },
+    );
+    const sameTurn = [reads.read('a'), reads.read('b'), reads.read('a'), reads.read('missing')];
+    assert.equal(batches.length, 0, 'no query before the turn has run');
+    assert.deepEqual(await Promise.all(sameTurn), [1, 2, 1, undefined]);
+    assert.deepEqual(batches, [['a', 'b', 'missing']]);
+    table.set('a', 3); // committed after that batch, before the next read is asked
+    assert.equal(await reads.read('a'), 3, 'a read asked after the write shows it');
+    assert.deepEqual(batches.at(-1), ['a']);
+    assert.equal(batches.length, 2);
   });
 
   it('fails every read of a failed batch, and the next batch still runs', async () => {
