@@ -1,3 +1,4 @@
+import os from 'node:os';
 import path from 'node:path';
 import { DCS_MAX_SAVE_DAYS, MAX_SAVE_DAYS_LIMIT } from './core/backup-policy.ts';
 import type { DatabaseLocation } from './store/open-database.ts';
@@ -161,7 +162,7 @@ export function loadServiceConfig(env: NodeJS.ProcessEnv, overrides: ServiceOver
     metrics: metricsConfig(env),
     logFormat: logFormat(env.DCS_LOG_FORMAT),
     listingCacheBytes: megabytes(env, 'DCS_LISTING_CACHE_MB', 32) * 1024 * 1024,
-    listingIndexBytes: megabytes(env, 'DCS_LISTING_INDEX_MB', 64) * 1024 * 1024,
+    listingIndexBytes: megabytes(env, 'DCS_LISTING_INDEX_MB', defaultListingIndexMegabytes()) * 1024 * 1024,
     maxImportBytes: positiveInteger(env, 'DCS_MAX_IMPORT_MB', 65_536) * 1024 * 1024,
   };
 }
@@ -270,6 +271,24 @@ function tlsFiles(cert: string | undefined, key: string | undefined): ServiceCon
   if (!cert || !key)
     throw new ConfigError('HTTPS needs both a certificate and a key (--tls-cert and --tls-key)');
   return { certFile: path.resolve(cert), keyFile: path.resolve(key) };
+}
+
+/**
+ * The whole-listing index's default budget: a sixteenth of the memory this process may use (its cgroup's limit
+ * where one is set, else the machine's), at least 64 MB and at most 1,024 MB. At ~450 bytes per record, 1M
+ * records need ~435 MB; a fixed 64 MB kept some 140,000 and left larger deployments' windows on the database.
+ * Memory is taken only for instances whose listings keep missing the response cache.
+ */
+export function defaultListingIndexMegabytes(memoryBytes = memoryAvailable()): number {
+  return Math.min(1024, Math.max(64, Math.floor(memoryBytes / 16 / 2 ** 20)));
+}
+
+/** The memory this process may use: its cgroup's limit when lower than the machine's memory. */
+function memoryAvailable(): number {
+  const total = os.totalmem();
+  // 0 or undefined when no limit is known; a huge number when the cgroup sets none.
+  const limit = process.constrainedMemory?.() ?? 0;
+  return limit > 0 && limit < total ? limit : total;
 }
 
 /** A memory budget in megabytes, where 0 turns the feature off. */

@@ -6,7 +6,8 @@ import { VersionedLru } from './versioned-lru.ts';
 
 /**
  * A snapshot holds every record of its instance, ~450 bytes each: 64 MiB keeps some 140,000 records, and one
- * instance of up to an eighth of that. Deployments whose consoles walk more records size DCS_LISTING_INDEX_MB.
+ * instance of up to an eighth of that. The budget when none is given; the service's own default grows with the
+ * memory it may use (config.ts, DCS_LISTING_INDEX_MB).
  */
 export const DEFAULT_LISTING_INDEX_BYTES = 64 * 1024 * 1024;
 

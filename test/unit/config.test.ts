@@ -1,7 +1,12 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { ConfigError, describeDatabase, loadServiceConfig } from '../../src/config.ts';
+import {
+  ConfigError,
+  defaultListingIndexMegabytes,
+  describeDatabase,
+  loadServiceConfig,
+} from '../../src/config.ts';
 
 describe('service configuration', () => {
   it('defaults to SQLite under ./dcs-data on 127.0.0.1:8080', () => {
@@ -122,8 +127,13 @@ describe('service configuration', () => {
       assert.throws(() => loadServiceConfig({ DCS_LISTING_CACHE_MB: bad }), ConfigError);
   });
 
-  it('keeps 64 MiB of whole listings unless DCS_LISTING_INDEX_MB says otherwise (0: none)', () => {
-    assert.equal(loadServiceConfig({}).listingIndexBytes, 64 * 1024 * 1024);
+  it('keeps a sixteenth of the memory, 64 MiB to 1 GiB, of whole listings unless DCS_LISTING_INDEX_MB says otherwise (0: none)', () => {
+    const GiB = 2 ** 30;
+    assert.equal(defaultListingIndexMegabytes(512 * 2 ** 20), 64, 'never below 64 MiB');
+    assert.equal(defaultListingIndexMegabytes(2 * GiB), 128);
+    assert.equal(defaultListingIndexMegabytes(8 * GiB), 512);
+    assert.equal(defaultListingIndexMegabytes(24 * GiB), 1024, 'never above 1 GiB');
+    assert.equal(loadServiceConfig({}).listingIndexBytes, defaultListingIndexMegabytes() * 2 ** 20);
     assert.equal(loadServiceConfig({ DCS_LISTING_INDEX_MB: '512' }).listingIndexBytes, 512 * 1024 * 1024);
     assert.equal(loadServiceConfig({ DCS_LISTING_INDEX_MB: '0' }).listingIndexBytes, 0);
     for (const bad of ['-1', '1.5', 'lots', '10000000'])
