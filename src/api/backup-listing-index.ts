@@ -157,6 +157,9 @@ export class BackupListingIndex {
     for (const instanceId of this.#queue) {
       this.#queue.delete(instanceId);
       if (this.#closed) return;
+      // Queued while there was room: once the index is full of snapshots in use, reading the instance only to
+      // throw it away would cost what the admission rule saves (at 10M records, each read is 10,000 records).
+      if (!this.#hasRoom()) continue;
       this.#current = instanceId;
       try {
         const loaded = await this.#load(instanceId, this.#maxRecords);

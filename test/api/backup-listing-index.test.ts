@@ -169,6 +169,30 @@ describe('the whole-listing index', () => {
     for (const id of held.slice(1)) assert.ok(index.page(firstPage(id), '1'));
   });
 
+  it('does not read the instances queued while it had room once it is full of snapshots in use', async () => {
+    const source = new FakeSource();
+    const clock = new ManualClock(BASE);
+    const index = new BackupListingIndex({
+      maxBytes: 64 * 1024,
+      load: source.load,
+      buildAfterMisses: 1,
+      clock,
+    });
+    // Every instance qualifies while the index is empty, so all are queued; ~5 KB each, some 60 of them.
+    let release!: () => void;
+    source.gate = new Promise((resolve) => (release = resolve));
+    const queued = Array.from({ length: 60 }, () => makeInstance().id);
+    for (const id of queued) {
+      source.add(id, 12);
+      index.missed(id, '1');
+    }
+    release();
+    await index.settled();
+    assert.ok(index.size >= 5 && index.size < queued.length, `${index.size} held`);
+    // The one whose read was under way when the index filled may have been read; no other was.
+    assert.ok(source.loads.length <= index.size + 1, `${source.loads.length} read for ${index.size} held`);
+  });
+
   it('keeps nothing and loads nothing with a budget of 0', async () => {
     const source = new FakeSource();
     const { id } = makeInstance();
