@@ -94,7 +94,8 @@ const child = spawn(
     `--test-concurrency=${process.env.DCS_TEST_CONCURRENCY ?? 3}`,
     // A file that hangs (a server that never answers, a handle left open) fails, named, after this long instead
     // of holding the whole run until CI gives up on it without saying which file it was waiting for. The limit
-    // applies to each file as a whole and to each test in it; the slowest file takes under two minutes.
+    // applies to each file as a whole and to each test in it; the slowest file (the benchmarks) takes about
+    // two minutes.
     `--test-timeout=${process.env.DCS_TEST_TIMEOUT_MS ?? 600_000}`,
     // A file whose tests have all ended exits even if something it started still holds the event loop.
     '--test-force-exit',
