@@ -43,6 +43,20 @@ class FakeSource {
 
 const firstPage = (instanceId: string) => ({ instanceId, limit: 10, offset: 0 });
 
+/** An index of 64 KB (some dozen instances of 12 records) that builds on the first miss, on a manual clock. */
+function smallIndex() {
+  const source = new FakeSource();
+  const clock = new ManualClock(BASE);
+  const index = new BackupListingIndex({
+    maxBytes: 64 * 1024,
+    load: source.load,
+    buildAfterMisses: 1,
+    clock,
+    idleBeforeEviction: 60_000,
+  });
+  return { source, clock, index };
+}
+
 describe('the whole-listing index', () => {
   it('builds an instance after the set number of misses at one version, and answers its pages', async () => {
     const source = new FakeSource();
@@ -124,15 +138,7 @@ describe('the whole-listing index', () => {
   });
 
   it('when full of snapshots in use, builds nothing more; a snapshot unserved for a while gives its room', async () => {
-    const source = new FakeSource();
-    const clock = new ManualClock(BASE);
-    const index = new BackupListingIndex({
-      maxBytes: 64 * 1024,
-      load: source.load,
-      buildAfterMisses: 1,
-      clock,
-      idleBeforeEviction: 60_000,
-    });
+    const { source, clock, index } = smallIndex();
     // Instances of 12 records (~5 KB each) until a miss no longer starts a build.
     const held: string[] = [];
     for (;;) {
@@ -170,14 +176,7 @@ describe('the whole-listing index', () => {
   });
 
   it('does not read the instances queued while it had room once it is full of snapshots in use', async () => {
-    const source = new FakeSource();
-    const clock = new ManualClock(BASE);
-    const index = new BackupListingIndex({
-      maxBytes: 64 * 1024,
-      load: source.load,
-      buildAfterMisses: 1,
-      clock,
-    });
+    const { source, index } = smallIndex();
     // Every instance qualifies while the index is empty, so all are queued; ~5 KB each, some 60 of them.
     let release!: () => void;
     source.gate = new Promise((resolve) => (release = resolve));

@@ -88,8 +88,8 @@ export async function serverOf(child: ChildProcess, port: number, dir: string): 
 
 /**
  * Waits until `child` itself listens on `port`. A connection that succeeds is not enough: when another process
- * took the port first, the connection reaches that one while the child fails to bind and exits (seen as a
- * cluster "node" that was another test's server).
+ * took the port first, the connection reaches that one while the child fails to bind and exits (seen once as a
+ * cluster create that met a port answering as no cluster node).
  */
 export async function waitForPort(port: number, child: ChildProcess, output: () => string): Promise<void> {
   for (let attempt = 0; attempt < 200; attempt++) {
